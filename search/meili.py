@@ -1,0 +1,297 @@
+"""Meilisearch backend (``MEILI_URL``, ``MEILI_KEY``, optional ``MEILI_SEARCH_KEY``).
+
+Settings come from the same ``search/settings/<index>.json`` as the embedded backend and every
+settings or document task is waited on, so a write is searchable when the call returns. Filter
+expressions are built only from the fixed filter list, every value escaped and quoted.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+import meilisearch
+from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
+from meilisearch.index import Index
+from meilisearch.models.task import TaskInfo
+
+from search import Hit, SearchError, SearchQuery, SearchResult, SearchUnavailable
+from search.geo import haversine_m
+from search.index_settings import IndexSettings, load_settings, sort_facet_counts
+from search.spelling import corrected_text, infer_corrections
+from search.text import ONE_TYPO_MIN_CHARS, TWO_TYPOS_MIN_CHARS, query_terms
+from search.util import batches
+
+BATCH_SIZE = 1000
+SEARCH_TIMEOUT_S = 5  # a search slower than this is reported as SearchUnavailable
+WRITE_TIMEOUT_S = 60
+TASK_TIMEOUT_MS = 600_000
+TASK_POLL_MS = 10
+CORRECTION_HITS = 3  # top hits whose words reveal how Meilisearch corrected a typo
+
+
+def meili_settings(settings: IndexSettings) -> dict[str, Any]:
+    """The Meilisearch form of an index's settings."""
+    geo = ["_geo"] if settings.geo else []
+    ranges = [f for rf in settings.numeric_filters.values() for f in (rf.min_field, rf.max_field)]
+    # "sort" first: an explicit sort (distance, last checked) is strict, as in the embedded backend
+    ranking = ["sort", "words", "typo", "proximity", "attribute", "exactness"]
+    if settings.demote:
+        # after "typo": among documents matching the query equally well, the demoted ones come last
+        direction = "desc" if settings.demote.value is False else "asc"
+        ranking.insert(ranking.index("typo") + 1, f"{settings.demote.field}:{direction}")
+    return {
+        "searchableAttributes": list(settings.searchable),
+        "filterableAttributes": list(dict.fromkeys([*settings.filters.values(), *ranges, *geo, settings.primary_key])),
+        "sortableAttributes": [*(s.field for s in settings.sorts.values()), *geo],
+        "rankingRules": ranking,
+        "synonyms": settings.synonyms.as_mapping(),
+        "stopWords": sorted(settings.stop_words),
+        "typoTolerance": {
+            "enabled": True,
+            "minWordSizeForTypos": {"oneTypo": ONE_TYPO_MIN_CHARS, "twoTypos": TWO_TYPOS_MIN_CHARS},
+        },
+        "pagination": {"maxTotalHits": settings.max_total_hits},
+        "facetSearch": False,  # unused, and building it slows every write
+    }
+
+
+def quote(value: str) -> str:
+    """A Meilisearch filter string literal: backslashes and double quotes escaped, then quoted."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def filter_expressions(settings: IndexSettings, query: SearchQuery) -> list[str]:
+    """The query's filters as Meilisearch expressions, all of which must hold.
+
+    Attribute names come only from the settings (the query was checked against them); values are
+    only ever quoted literals or numbers.
+    """
+    expressions = [
+        f"{settings.filters[name]} IN [{', '.join(quote(v) for v in values)}]" for name, values in query.filters.items()
+    ]
+    for name, value in query.numeric_filters.items():
+        rf = settings.numeric_filters[name]
+        expressions += [
+            f"({rf.min_field} NOT EXISTS OR {rf.min_field} IS NULL OR {rf.min_field} <= {value!r})",
+            f"({rf.max_field} NOT EXISTS OR {rf.max_field} IS NULL OR {rf.max_field} >= {value!r})",
+        ]
+    if query.geo:
+        lat, lon, radius = query.geo
+        expressions.append(f"_geoRadius({lat!r}, {lon!r}, {radius!r})")
+    return expressions
+
+
+class MeiliBackend:
+    """Thread-safe: each thread gets its own client (the client's request headers are shared state)."""
+
+    def __init__(
+        self, url: str, api_key: str | None = None, search_key: str | None = None, index_prefix: str = ""
+    ) -> None:
+        """``index_prefix`` namespaces index uids, e.g. to share one server between environments or tests."""
+        self._url = url
+        self._api_key = api_key
+        self._search_key = search_key or api_key
+        self._prefix = index_prefix
+        self._local = threading.local()
+        self._ensured: set[str] = set()
+
+    # -- interface ---------------------------------------------------------------------------
+
+    def ensure_index(self, index: str) -> None:
+        settings = load_settings(index)
+        uid = self._uid(index)
+        self._create(uid, settings.primary_key)
+        self._configure(uid, settings)
+        self._ensured.add(index)
+
+    def search(self, index: str, query: SearchQuery) -> SearchResult:
+        settings = load_settings(index)
+        query = settings.check(query)
+        terms = query_terms(query.text, settings.stop_words)
+        params: dict[str, Any] = {
+            "filter": filter_expressions(settings, query),
+            "facets": [settings.filters[name] for name in query.facets],
+            "page": query.page,
+            "hitsPerPage": query.per_page,
+            "showRankingScore": True,
+            "matchingStrategy": "all",  # every word must match, as in the embedded backend
+        }
+        if query.sort == "distance" and query.geo:
+            params["sort"] = [f"_geoPoint({query.geo[0]!r}, {query.geo[1]!r}):asc"]
+        elif query.sort != "relevance":
+            order = settings.sorts[query.sort]
+            params["sort"] = [f"{order.field}:{'desc' if order.descending else 'asc'}"]
+        with _meili_errors():
+            response = self._client(search=True).index(self._uid(index)).search(" ".join(terms), params)
+        documents = [_stored(hit) for hit in response["hits"]]
+        distribution = response.get("facetDistribution", {})
+        total = response["totalHits"]
+        return SearchResult(
+            hits=[
+                Hit(doc[settings.primary_key], hit["_rankingScore"], _distance(settings, query, doc), doc)
+                for hit, doc in zip(response["hits"], documents, strict=True)
+            ],
+            total=total,
+            total_is_capped=total >= settings.max_total_hits,
+            facets={name: sort_facet_counts(distribution.get(settings.filters[name], {})) for name in query.facets},
+            corrected_text=_correction(settings, query.text, terms, documents),
+        )
+
+    def upsert(self, index: str, docs: list[dict[str, Any]]) -> None:
+        settings = load_settings(index)
+        self._ensure_once(index)
+        self._add(self._client().index(self._uid(index)), settings, docs)
+
+    def delete(self, index: str, ids: list[str]) -> None:
+        settings = load_settings(index)
+        self._ensure_once(index)
+        target = self._client().index(self._uid(index))
+        for batch in batches(ids, BATCH_SIZE):
+            expression = f"{settings.primary_key} IN [{', '.join(quote(i) for i in batch)}]"
+            self._run(partial(target.delete_documents, filter=expression))
+
+    def rebuild(
+        self,
+        index: str,
+        docs: Iterable[dict[str, Any]],
+        total: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Fill ``<index>_new``, swap it with ``<index>`` and delete the old content."""
+        settings = load_settings(index)
+        uid = self._uid(index)
+        client = self._client()
+        staging = f"{uid}_new"
+        self._drop(staging)
+        self._create(staging, settings.primary_key)
+        self._configure(staging, settings)
+        self._add(client.index(staging), settings, docs, progress)
+        self._create(uid, settings.primary_key)  # swapping needs both; its settings come from staging
+        self._run(lambda: client.swap_indexes([{"indexes": [uid, staging]}]))
+        self._drop(staging)
+        self._ensured.add(index)
+
+    def count(self, index: str) -> int:
+        with _meili_errors():
+            return self._client().index(self._uid(index)).get_stats().number_of_documents
+
+    def health(self) -> bool:
+        return self._client().is_healthy()
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _ensure_once(self, index: str) -> None:
+        """Before this process first writes to an index: create it with its settings if needed.
+
+        (Adding documents to a missing index would otherwise create it with no filterable attributes.)
+        """
+        if index not in self._ensured:
+            self.ensure_index(index)
+
+    def _uid(self, index: str) -> str:
+        return f"{self._prefix}{index}"
+
+    def _client(self, search: bool = False) -> meilisearch.Client:
+        attr = "search_client" if search else "client"
+        client: meilisearch.Client | None = getattr(self._local, attr, None)
+        if client is None:
+            key, timeout = (self._search_key, SEARCH_TIMEOUT_S) if search else (self._api_key, WRITE_TIMEOUT_S)
+            client = meilisearch.Client(self._url, key, timeout=timeout)
+            setattr(self._local, attr, client)
+        return client
+
+    def _run(self, enqueue: Callable[[], TaskInfo]) -> None:
+        """Enqueue a task and wait for it."""
+        with _meili_errors():
+            task_uid = enqueue().task_uid
+        self._await(task_uid)
+
+    def _await(self, task_uid: int) -> None:
+        """Wait for a task; raise SearchError if it failed."""
+        with _meili_errors():
+            task = self._client().wait_for_task(task_uid, timeout_in_ms=TASK_TIMEOUT_MS, interval_in_ms=TASK_POLL_MS)
+        if task.status != "succeeded":
+            message = (task.error or {}).get("message", task.status)
+            raise SearchError(f"Meilisearch task {task.uid} ({task.type}) failed: {message}")
+
+    def _create(self, uid: str, primary_key: str) -> None:
+        """Create the index if it is missing."""
+        if not self._exists(uid):
+            self._run(lambda: self._client().create_index(uid, {"primaryKey": primary_key}))
+
+    def _configure(self, uid: str, settings: IndexSettings) -> None:
+        """Apply the settings (Meilisearch re-indexes only if they changed)."""
+        self._run(lambda: self._client().index(uid).update_settings(meili_settings(settings)))
+
+    def _drop(self, uid: str) -> None:
+        if self._exists(uid):
+            self._run(lambda: self._client().delete_index(uid))
+
+    def _exists(self, uid: str) -> bool:
+        with _meili_errors():
+            try:
+                self._client().get_raw_index(uid)
+            except MeilisearchApiError as exc:
+                if exc.code == "index_not_found":
+                    return False
+                raise
+        return True
+
+    def _add(
+        self,
+        target: Index,
+        settings: IndexSettings,
+        docs: Iterable[dict[str, Any]],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Send ``docs`` in batches, then wait for each batch in turn (Meilisearch merges queued batches)."""
+        sent: list[tuple[int, int]] = []
+        with _meili_errors():
+            for batch in batches(docs, BATCH_SIZE):
+                task = target.add_documents([_indexed(settings, doc) for doc in batch], settings.primary_key)
+                sent.append((task.task_uid, len(batch)))
+        done = 0
+        for task_uid, size in sent:
+            self._await(task_uid)
+            done += size
+            if progress:
+                progress(done)
+
+
+def _correction(settings: IndexSettings, text: str, terms: list[str], documents: list[dict[str, Any]]) -> str | None:
+    """The text for "Showing results for ...", inferred from the words of the top hits."""
+    texts = [field for doc in documents[:CORRECTION_HITS] for field in settings.texts(doc)]
+    return corrected_text(text, infer_corrections(terms, texts, settings.synonyms.words))
+
+
+def _indexed(settings: IndexSettings, doc: dict[str, Any]) -> dict[str, Any]:
+    """The document as sent to Meilisearch: with ``_geo`` when it has a location."""
+    point = settings.point(doc)
+    return doc if point is None else {**doc, "_geo": {"lat": point[0], "lng": point[1]}}
+
+
+def _stored(hit: dict[str, Any]) -> dict[str, Any]:
+    """The document as the app gave it: without ``_geo``, ``_rankingScore`` and the like."""
+    return {k: v for k, v in hit.items() if not k.startswith("_")}
+
+
+def _distance(settings: IndexSettings, query: SearchQuery, doc: dict[str, Any]) -> float | None:
+    point = settings.point(doc)
+    return None if query.geo is None or point is None else haversine_m(query.geo[0], query.geo[1], *point)
+
+
+@contextmanager
+def _meili_errors() -> Iterator[None]:
+    """Client errors as SearchUnavailable (unreachable, timed out, server error) or SearchError."""
+    try:
+        yield
+    except (MeilisearchCommunicationError, MeilisearchTimeoutError) as exc:
+        raise SearchUnavailable(f"Meilisearch is unavailable: {exc}") from exc
+    except MeilisearchApiError as exc:
+        if exc.status_code >= 500:
+            raise SearchUnavailable(f"Meilisearch is unavailable: {exc.message}") from exc
+        raise SearchError(f"Meilisearch refused the request: {exc.message}") from exc
