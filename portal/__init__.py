@@ -1,0 +1,76 @@
+"""The Resettlement Partnership Portal: application factory."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.config import ROOT, from_environment
+from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+DOMAIN_BLUEPRINTS = ("main", "accounts", "admin", "api", "directory")
+
+
+def create_app(overrides: Mapping | None = None) -> Flask:
+    config = {**from_environment(), **(overrides or {})}
+    app = Flask(__name__, static_folder=str(ROOT / "static"), template_folder=None,
+                instance_path=config["INSTANCE_PATH"])
+    app.config.from_mapping(config)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(ROOT / "templates")),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from portal import (  # noqa: F401 - outbox handlers, user loader
+        mail,
+        models,
+        security,
+    )
+    from portal.errors import register_error_handlers
+
+    security.init_app(app)
+    register_error_handlers(app)
+    for name in DOMAIN_BLUEPRINTS:
+        module = __import__(f"portal.{name}", fromlist=["bp"])
+        app.register_blueprint(module.bp)
+
+    from portal import cli, templating
+
+    cli.init_app(app)
+    templating.init_app(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: enforce foreign keys, wait on locks, and let SQLAlchemy manage transactions (savepoints work)."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

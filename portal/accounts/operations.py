@@ -1,0 +1,366 @@
+"""Account rules: registration, verification, approval, sign-in, two-factor, invitations, tokens.
+
+No request objects here: views pass in plain values and the acting user.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import url_for
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.accounts import credentials
+from portal.accounts.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationIdentifier,
+    User,
+)
+from portal.accounts.roles import ORGANISATION_ROLES, OrgKind, OrgRole, OrgStatus, Role
+from portal.database import utcnow
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.mail import queue_email
+from portal.reference.models import ContractPackageArea, Region
+
+VERIFY_EMAIL_MAX_AGE = 3 * 24 * 3600
+RESET_MAX_AGE = 3600
+INVITATION_DAYS = 7
+
+# scheme: (what people call it, pattern, form field)
+IDENTIFIER_SCHEMES = {
+    "GB-CHC": ("charity number", r"^\d{6,8}$", "charity_number"),
+    "GB-COH": ("company number", r"^(\d{8}|[A-Z]{2}\d{6})$", "company_number"),
+}
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _email_taken(email: str) -> bool:
+    return find_user_by_email(email) is not None
+
+
+def _check_password(password: str, role: str, field_name: str = "password") -> None:
+    if problem := credentials.password_problem(password, role):
+        raise DomainError(problem, field_name)
+
+
+# --- Registration ---
+
+@dataclass
+class Registration:
+    organisation_name: str
+    kind: OrgKind
+    sector: str
+    name: str
+    email: str
+    password: str
+    charity_number: str = ""
+    company_number: str = ""
+    region_slugs: list[str] = field(default_factory=list)
+    cpa_slugs: list[str] = field(default_factory=list)
+    description: str = ""
+    website: str = ""
+
+
+def register_organisation(reg: Registration) -> User:
+    """Create a pending organisation with its first user (its owner) and send the verification email."""
+    if _email_taken(reg.email):
+        raise DomainError("An account already uses this email address. Sign in or reset your password", "email")
+    _check_password(reg.password, reg.kind.staff_role)
+    organisation = Organisation(
+        name=reg.organisation_name.strip(), kind=reg.kind, sector=reg.sector,
+        description=reg.description.strip(), website=reg.website.strip(), status=OrgStatus.PENDING,
+    )
+    for scheme, value in (("GB-CHC", reg.charity_number), ("GB-COH", reg.company_number)):
+        if value.strip():
+            _add_identifier(organisation, scheme, value)
+    organisation.regions = list(db.session.scalars(select(Region).where(Region.slug.in_(reg.region_slugs))))
+    organisation.contract_package_areas = list(
+        db.session.scalars(select(ContractPackageArea).where(ContractPackageArea.slug.in_(reg.cpa_slugs)))
+    )
+    user = User(
+        email=normalise_email(reg.email), name=reg.name.strip(), role=reg.kind.staff_role,
+        password_hash=credentials.hash_password(reg.password), password_changed_at=utcnow(),
+    )
+    db.session.add_all([organisation, user])
+    db.session.add(Membership(user=user, organisation=organisation, org_role=OrgRole.OWNER))
+    db.session.flush()
+    audit.record("organisation.registered", "organisation", organisation.public_id, actor=user)
+    send_verification_email(user)
+    return user
+
+
+def _add_identifier(organisation: Organisation, scheme: str, value: str) -> None:
+    label, pattern, field_name = IDENTIFIER_SCHEMES[scheme]
+    value = value.strip().upper().replace(" ", "")
+    if not re.match(pattern, value):
+        raise DomainError(f"Enter a {label} in the correct format", field_name)
+    if db.session.scalar(select(OrganisationIdentifier).where(
+            OrganisationIdentifier.scheme == scheme, OrganisationIdentifier.identifier == value)):
+        raise DomainError(f"An organisation with this {label} is already registered", field_name)
+    organisation.identifiers.append(OrganisationIdentifier(scheme=scheme, identifier=value))
+
+
+def send_verification_email(user: User) -> None:
+    token = credentials.make_link_token("verify", {"u": user.public_id, "e": user.email})
+    queue_email(user.email, "Confirm your email address", "verify_email",
+                link=url_for("accounts.verify_email", token=token, _external=True))
+
+
+def verify_email(token: str) -> User:
+    data = credentials.read_link_token("verify", token, VERIFY_EMAIL_MAX_AGE)
+    user = data and db.session.scalar(select(User).where(User.public_id == data["u"]))
+    if not user or user.email != data["e"]:
+        raise DomainError("This link has expired or is not valid. Sign in to get a new one")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        audit.record("user.email_verified", "user", user.public_id, actor=user)
+    return user
+
+
+# --- Approval of organisations ---
+
+def decide_organisation(organisation: Organisation, admin: User, approve: bool, reason: str = "") -> None:
+    if organisation.status != OrgStatus.PENDING:
+        raise DomainError("This organisation has already been decided")
+    if not approve and not reason.strip():
+        raise DomainError("Enter the reason for rejecting this organisation", "reason")
+    organisation.status = OrgStatus.APPROVED if approve else OrgStatus.REJECTED
+    organisation.decided_at = utcnow()
+    organisation.decided_by_id = admin.id
+    organisation.decision_reason = reason.strip()
+    audit.record("organisation.approved" if approve else "organisation.rejected", "organisation",
+                 organisation.public_id, actor=admin, reason=reason.strip())
+    for membership in organisation.memberships:
+        if membership.org_role == OrgRole.OWNER and membership.user.email:
+            queue_email(membership.user.email,
+                        "Your organisation has been approved" if approve else "Your registration was not approved",
+                        "organisation_decided", approved=approve, reason=reason.strip(),
+                        link=url_for("accounts.sign_in", _external=True))
+
+
+def pending_organisations() -> list[Organisation]:
+    return list(db.session.scalars(
+        select(Organisation).where(Organisation.status == OrgStatus.PENDING).order_by(Organisation.created_at)))
+
+
+# --- Sign-in ---
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user these credentials belong to, or None. Takes the same time whether or not the email exists."""
+    user = find_user_by_email(email) if email else None
+    ok = credentials.verify_password(user.password_hash if user else None, password)
+    if not (user and ok and user.is_active):
+        if user:
+            audit.record("user.sign_in_failed", "user", user.public_id, actor=user)
+        return None
+    if credentials.needs_rehash(user.password_hash):
+        user.password_hash = credentials.hash_password(password)
+    return user
+
+
+def complete_sign_in(user: User) -> None:
+    user.last_signed_in_at = utcnow()
+    audit.record("user.signed_in", "user", user.public_id, actor=user)
+
+
+def end_all_sessions(user: User, reason: str) -> None:
+    """Every session the user holds, on any device, stops working on its next request."""
+    user.session_version += 1
+    audit.record("user.sessions_ended", "user", user.public_id, actor=user, reason=reason)
+
+
+# --- Two-factor ---
+
+def start_mfa_enrolment(user: User) -> str:
+    """The secret to show for enrolment: made once, kept until confirmed so a mistyped code can be retried."""
+    if user.mfa_enabled_at is None and not user.totp_secret:
+        user.totp_secret = credentials.new_totp_secret()
+    return user.totp_secret
+
+
+def confirm_mfa_enrolment(user: User, code: str) -> None:
+    counter = credentials.totp_match(user.totp_secret or "", code, None)
+    if counter is None:
+        raise DomainError("Enter the 6-digit code your authenticator app shows now", "code")
+    user.totp_last_counter = counter
+    user.mfa_enabled_at = utcnow()
+    audit.record("user.mfa_enabled", "user", user.public_id, actor=user)
+
+
+def check_mfa_code(user: User, code: str) -> None:
+    counter = credentials.totp_match(user.totp_secret or "", code, user.totp_last_counter)
+    if counter is None:
+        audit.record("user.mfa_failed", "user", user.public_id, actor=user)
+        raise DomainError("The code is not right or has already been used. Enter the code your app shows now",
+                          "code")
+    user.totp_last_counter = counter
+
+
+# --- Passwords ---
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not credentials.verify_password(user.password_hash, current):
+        raise DomainError("Your current password is not right", "current_password")
+    _set_password(user, new, "new_password")
+
+
+def _set_password(user: User, new: str, field_name: str) -> None:
+    _check_password(new, user.role, field_name)
+    user.password_hash = credentials.hash_password(new)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user, "password changed")
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link when the account exists; say nothing either way to the requester."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active or user.password_hash is None:
+        return
+    token = credentials.make_link_token(
+        "reset", {"u": user.public_id, "f": credentials.fingerprint(user.password_hash)})
+    queue_email(user.email, "Reset your password", "reset_password",
+                link=url_for("accounts.reset_password", token=token, _external=True))
+
+
+def user_for_reset_token(token: str) -> User | None:
+    data = credentials.read_link_token("reset", token, RESET_MAX_AGE)
+    user = data and db.session.scalar(select(User).where(User.public_id == data["u"]))
+    if not user or credentials.fingerprint(user.password_hash) != data["f"]:
+        return None
+    return user
+
+
+def reset_password(token: str, new: str) -> User:
+    user = user_for_reset_token(token)
+    if user is None:
+        raise DomainError("This link has expired or has already been used. Ask for a new one")
+    _set_password(user, new, "password")
+    if user.email_verified_at is None:  # the link proves they read the mailbox
+        user.email_verified_at = utcnow()
+    return user
+
+
+# --- Colleagues ---
+
+def invite_colleague(organisation: Organisation, inviter: User, email: str, org_role: OrgRole) -> Invitation:
+    email = normalise_email(email)
+    if _email_taken(email):
+        raise DomainError("Someone already has an account with this email address", "email")
+    token, token_hash = credentials.new_secret_token()
+    invitation = Invitation(organisation=organisation, email=email, org_role=org_role, token_hash=token_hash,
+                            invited_by=inviter, expires_at=utcnow() + timedelta(days=INVITATION_DAYS))
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("organisation.invited", "organisation", organisation.public_id, actor=inviter,
+                 details={"invitation": invitation.public_id, "org_role": str(org_role)})
+    queue_email(email, f"You have been invited to join {organisation.name}", "invitation",
+                organisation=organisation.name,
+                link=url_for("accounts.accept_invitation", token=token, _external=True))
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == credentials.hash_token(token)))
+    if invitation is None or invitation.accepted_at or invitation.expires_at < utcnow():
+        return None
+    return invitation
+
+
+def accept_invitation(token: str, name: str, password: str) -> User:
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        raise DomainError("This invitation has expired or has already been used. Ask for a new one")
+    role = invitation.organisation.kind_enum.staff_role
+    _check_password(password, role)
+    if _email_taken(invitation.email):
+        raise DomainError("Someone already has an account with this email address")
+    user = User(email=invitation.email, name=name.strip(), role=role, email_verified_at=utcnow(),
+                password_hash=credentials.hash_password(password), password_changed_at=utcnow())
+    db.session.add(user)
+    db.session.add(Membership(user=user, organisation=invitation.organisation, org_role=invitation.org_role))
+    invitation.accepted_at = utcnow()
+    db.session.flush()
+    audit.record("organisation.joined", "organisation", invitation.organisation.public_id, actor=user)
+    return user
+
+
+# --- Operators (CLI) ---
+
+def create_user(*, email: str, name: str, role: Role, password: str, organisation: Organisation | None = None,
+                org_role: OrgRole = OrgRole.OWNER, prison_code: str | None = None,
+                probation_region_slug: str | None = None) -> User:
+    from portal.reference.models import Prison, ProbationRegion
+
+    if role == Role.LEARNER:
+        raise DomainError("Learners are created by prison staff in the Virtual Campus", "role")
+    if _email_taken(email):
+        raise DomainError("A user with this email address already exists", "email")
+    if role in ORGANISATION_ROLES and organisation is None:
+        raise DomainError(f"A {role.label.lower()} user needs an organisation", "organisation")
+    _check_password(password, role)
+    user = User(email=normalise_email(email), name=name.strip(), role=role, email_verified_at=utcnow(),
+                password_hash=credentials.hash_password(password), password_changed_at=utcnow())
+    if prison_code:
+        user.prison = db.session.scalar(select(Prison).where(Prison.code == prison_code))
+    if probation_region_slug:
+        user.probation_region = db.session.scalar(
+            select(ProbationRegion).where(ProbationRegion.slug == probation_region_slug))
+    db.session.add(user)
+    if organisation is not None:
+        db.session.add(Membership(user=user, organisation=organisation, org_role=org_role))
+    db.session.flush()
+    audit.record("user.created", "user", user.public_id)
+    return user
+
+
+def find_organisation(name_or_id: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(
+        (Organisation.public_id == name_or_id) | (func.lower(Organisation.name) == name_or_id.strip().lower())))
+
+
+def disable_user(user: User, admin: User | None, reason: str) -> None:
+    user.disabled_at = utcnow()
+    user.session_version += 1
+    audit.record("user.disabled", "user", user.public_id, actor=admin, reason=reason)
+
+
+# --- API tokens ---
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    if not name.strip():
+        raise DomainError("Enter a name for the token, such as the system that will use it", "name")
+    token, token_hash = credentials.new_secret_token()
+    api_token = ApiToken(user=user, name=name.strip()[:100], token_hash=token_hash, prefix=token[:10])
+    db.session.add(api_token)
+    db.session.flush()
+    audit.record("api_token.created", "api_token", api_token.public_id, actor=user)
+    return api_token, token
+
+
+def revoke_api_token(api_token: ApiToken, actor: User) -> None:
+    api_token.revoked_at = utcnow()
+    audit.record("api_token.revoked", "api_token", api_token.public_id, actor=actor)
+
+
+def user_for_api_token(token: str) -> tuple[User, ApiToken] | None:
+    api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == credentials.hash_token(token)))
+    if api_token is None or api_token.revoked_at or not api_token.user.is_active:
+        return None
+    now = utcnow()
+    if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
+        api_token.last_used_at = now
+    return api_token.user, api_token

@@ -1,0 +1,38 @@
+"""The JSON API under /api/v1: personal access tokens, one error shape, an OpenAPI document.
+
+Requests authenticate only with `Authorization: Bearer <token>`; session cookies are ignored here, so the
+API needs no CSRF token and a browser cannot be tricked into calling it.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+
+from portal.accounts import operations as accounts
+from portal.errors import error_response
+from portal.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+@bp.before_request
+def authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    found = accounts.user_for_api_token(token.strip()) if scheme.lower() == "bearer" and token else None
+    if found is None:
+        response = error_response(401, "Send a valid personal access token as 'Authorization: Bearer <token>'")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+    user, api_token = found
+    db.session.commit()  # last_used_at
+    request.environ["portal.api_token_id"] = api_token.id
+    g.api_token = api_token
+    g._login_user = user  # Flask-Login's current_user, for this request only: no session cookie is set
+
+
+from portal.api import views  # noqa: F401

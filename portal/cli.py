@@ -1,0 +1,123 @@
+"""Operator commands: `flask --app app <group> <command>`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.accounts import operations as accounts
+from portal.accounts.roles import OrgRole, Role
+from portal.errors import DomainError
+from portal.extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+tokens_cli = AppGroup("tokens", help="Manage API personal access tokens.")
+outbox_cli = AppGroup("outbox", help="Deliver queued emails and search updates.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role if r != Role.LEARNER]))
+@click.option("--organisation", "organisation_name", help="Organisation name or id (organisation staff roles)")
+@click.option("--org-role", type=click.Choice([r.value for r in OrgRole]), default=OrgRole.OWNER.value)
+@click.option("--prison", "prison_code", help="Prison code, for prison staff (e.g. LEI)")
+@click.option("--probation-region", help="Probation region slug, for offender managers (e.g. london)")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user(email, name, role, organisation_name, org_role, prison_code, probation_region, password):
+    """Create a user (prompts for the password unless --password is given)."""
+    organisation = None
+    if organisation_name:
+        organisation = accounts.find_organisation(organisation_name)
+        if organisation is None:
+            _fail(f"no organisation called {organisation_name!r}")
+    try:
+        user = accounts.create_user(email=email, name=name, role=Role(role), password=password,
+                                    organisation=organisation, org_role=OrgRole(org_role),
+                                    prison_code=prison_code, probation_region_slug=probation_region)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(f"{exc.field or 'input'}: {exc.message}")
+    db.session.commit()
+    click.echo(f"Created {user.role_enum.label.lower()} {user.email} ({user.public_id})")
+
+
+@users_cli.command("disable")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why (kept in the audit log)")
+def disable_user(email, reason):
+    """Disable an account: it cannot sign in and every session it holds ends at once."""
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        _fail(f"no user with email {email}")
+    accounts.disable_user(user, None, reason)
+    db.session.commit()
+    click.echo(f"Disabled {user.email}; all of its sessions have ended")
+
+
+@users_cli.command("code")
+@click.argument("email")
+def demo_code(email):
+    """Print the current two-factor code of a demo account (demo accounts only)."""
+    from portal.demo import current_code
+
+    code = current_code(email)
+    if code is None:
+        _fail("codes are only shown for demo accounts that use two-factor authentication")
+    click.echo(code)
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="Command line", help="What the token is for")
+def create_token(email, name):
+    """Create a personal access token; the token is printed alone on the last line."""
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        _fail(f"no user with email {email}")
+    _, token = accounts.create_api_token(user, name)
+    db.session.commit()
+    click.echo(f"Token created for {user.email}. It is shown once; store it safely:", err=True)
+    click.echo(token)
+
+
+@outbox_cli.command("run")
+@click.option("--once", is_flag=True, help="Deliver what is due, then stop")
+@click.option("--interval", default=1.0, help="Seconds between polls when idle")
+def run_outbox(once, interval):
+    """Deliver outbox messages (emails, search updates) until stopped."""
+    from portal import outbox
+
+    if once:
+        click.echo(f"Delivered {outbox.relay_once(batch_size=10_000)} message(s)")
+        return
+    click.echo("Outbox relay running; Ctrl+C stops it")
+    try:
+        outbox.run_forever(interval)
+    except KeyboardInterrupt:
+        pass
+
+
+@click.command("seed")
+@click.option("--demo", is_flag=True, help="Load demonstration organisations and users")
+def seed(demo):
+    """Load demo data (idempotent)."""
+    from portal import demo as demo_data
+
+    if not demo:
+        _fail("say what to load: --demo")
+    demo_data.load(echo=click.echo)
+
+
+def init_app(app: Flask) -> None:
+    from portal.directory.cli import directory_cli, search_cli
+
+    for command in (users_cli, tokens_cli, outbox_cli, seed, directory_cli, search_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,85 @@
+"""The data dictionary: every column of every table, marked for the data it holds.
+
+- "none":      no personal data
+- "personal":  identifies or describes a person (staff or public): names, emails, addresses, dates of birth
+- "offence":   criminal-offence or special-category data about a person on probation or in prison
+- "secret":    credentials and keys (never shown, never logged)
+
+A test fails when a table or column is missing here, so a new column cannot arrive unmarked. Personal,
+offence and secret columns stay out of logs, search indexes, URLs and emails.
+"""
+from __future__ import annotations
+
+NONE, PERSONAL, OFFENCE, SECRET = "none", "personal", "offence", "secret"
+
+_TIMESTAMPS = {"created_at": NONE, "updated_at": NONE}
+
+DICTIONARY: dict[str, dict[str, str]] = {
+    "pathways": {c: NONE for c in ("id", "slug", "name", "description", "womens", "position")},
+    "regions": {c: NONE for c in ("id", "slug", "name")},
+    "contract_package_areas": {c: NONE for c in ("id", "slug", "name", "region_id")},
+    "probation_regions": {c: NONE for c in ("id", "slug", "name")},
+    "prisons": {c: NONE for c in ("id", "code", "name", "region_id")},
+    "organisations": {
+        **{c: NONE for c in ("id", "public_id", "name", "kind", "sector", "description", "website", "status",
+                             "decided_at", "decided_by_id", "decision_reason", "open_referral_id", "email")},
+        **_TIMESTAMPS,
+    },
+    "organisation_identifiers": {c: NONE for c in ("id", "organisation_id", "scheme", "identifier")},
+    "organisation_regions": {c: NONE for c in ("organisation_id", "region_id")},
+    "organisation_cpas": {c: NONE for c in ("organisation_id", "contract_package_area_id")},
+    "users": {
+        "id": NONE, "public_id": NONE, "email": PERSONAL, "name": PERSONAL, "role": NONE,
+        "password_hash": SECRET, "email_verified_at": NONE, "disabled_at": NONE, "session_version": NONE,
+        "totp_secret": SECRET, "totp_last_counter": NONE, "mfa_enabled_at": NONE, "last_signed_in_at": PERSONAL,
+        "password_changed_at": NONE, "probation_region_id": NONE, "prison_id": NONE, **_TIMESTAMPS,
+    },
+    "memberships": {**{c: NONE for c in ("id", "user_id", "organisation_id", "org_role")}, **_TIMESTAMPS},
+    "invitations": {
+        "id": NONE, "public_id": NONE, "organisation_id": NONE, "email": PERSONAL, "org_role": NONE,
+        "token_hash": SECRET, "invited_by_id": NONE, "expires_at": NONE, "accepted_at": NONE, **_TIMESTAMPS,
+    },
+    "api_tokens": {
+        "id": NONE, "public_id": NONE, "user_id": NONE, "name": NONE, "token_hash": SECRET, "prefix": NONE,
+        "last_used_at": NONE, "revoked_at": NONE, **_TIMESTAMPS,
+    },
+    "audit_events": {
+        "id": NONE, "at": NONE, "actor_id": NONE, "actor_role": NONE, "action": NONE, "object_type": NONE,
+        "object_id": NONE, "subject_ref": NONE, "reason": PERSONAL, "details": NONE, "request_id": NONE,
+        "api_token_id": NONE,
+    },
+    # Listings are public by design: what a provider publishes about its service (contacts are work contacts).
+    "directory_services": {
+        **{c: NONE for c in ("id", "uuid", "organisation_id", "state", "name", "minimum_age", "maximum_age",
+                             "capacity", "high_risk_approved", "document", "published_at", "last_modified",
+                             "last_checked_at", "last_checked_by_id", "reminders_sent", "freshness", "version")},
+        **_TIMESTAMPS,
+    },
+    "directory_locations": {c: NONE for c in (
+        "id", "service_id", "uuid", "service_at_location_uuid", "position", "name", "postal_code", "outcode",
+        "latitude", "longitude", "region_id", "contract_package_area_id")},
+    "directory_service_terms": {c: NONE for c in ("service_id", "taxonomy", "code")},
+    "directory_revisions": {
+        **{c: NONE for c in ("id", "uuid", "service_id", "number", "content", "state", "created_by_id",
+                             "submitted_at", "submitted_by_id", "decided_at", "decided_by_id", "decision_reason",
+                             "version")},
+        **_TIMESTAMPS,
+    },
+    "directory_problem_reports": {
+        "id": NONE, "uuid": NONE, "service_id": NONE, "message": PERSONAL, "reporter_email": PERSONAL,
+        "created_at": NONE, "resolved_at": NONE, "resolved_by_id": NONE,
+    },
+    # Counted without who asked: the query text alone.
+    "directory_search_gaps": {c: NONE for c in ("id", "query", "filters", "count", "first_seen", "last_seen")},
+    "directory_saved_lists": {**{c: NONE for c in ("id", "uuid", "user_id", "name")}, **_TIMESTAMPS},
+    "directory_saved_list_items": {c: NONE for c in ("id", "saved_list_id", "service_id")},
+    "outbox_messages": {
+        "id": NONE, "topic": NONE, "payload": PERSONAL, "created_at": NONE, "available_at": NONE,
+        "attempts": NONE, "processed_at": NONE, "failed_at": NONE, "last_error": NONE,
+    },
+}
+
+
+def columns_marked(*kinds: str) -> set[tuple[str, str]]:
+    return {(table, column) for table, columns in DICTIONARY.items()
+            for column, kind in columns.items() if kind in kinds}

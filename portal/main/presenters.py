@@ -1,0 +1,52 @@
+"""The dashboard view model: what each role sees first after signing in."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import url_for
+
+from portal import policy
+from portal.accounts.models import User
+from portal.accounts.roles import OrgStatus, Role
+
+
+@dataclass
+class Tile:
+    title: str
+    href: str
+    description: str
+
+
+@dataclass
+class Dashboard:
+    heading: str
+    notices: list[str] = field(default_factory=list)
+    tiles: list[Tile] = field(default_factory=list)
+
+
+def dashboard_for(user: User) -> Dashboard:
+    board = Dashboard(heading=f"{user.role_enum.label} dashboard")
+    organisation = user.organisation
+    if organisation is not None and organisation.status == OrgStatus.PENDING:
+        board.notices.append(f"{organisation.name} is waiting for approval by an administrator. "
+                             "It will not appear anywhere in the portal until it is approved.")
+    if organisation is not None:
+        board.tiles.append(Tile(organisation.name, url_for("accounts.organisation", public_id=organisation.public_id),
+                                "Your organisation's details and colleagues"))
+    board.tiles.append(Tile("Find services", url_for("directory.search"),
+                            "Search the directory of resettlement services by need, place and eligibility"))
+    if policy.can(user, "listing.list", organisation):
+        board.tiles.append(Tile("Your listings", url_for("directory.my_listings"),
+                                "Keep your organisation's services up to date and confirm they are still right"))
+    if policy.can(user, "directory.save"):
+        board.tiles.append(Tile("Your saved lists", url_for("directory.saved_lists"),
+                                "Services you have saved, and lists you can send by email"))
+    if user.role == Role.ADMIN:
+        board.tiles.append(Tile("Organisations waiting for approval", url_for("admin.organisations"),
+                                "Check and approve organisations that have registered"))
+        board.tiles.append(Tile("Listings to check", url_for("directory.review_queue"),
+                                "New listings and changes waiting for approval, shown as differences"))
+        board.tiles.append(Tile("Searches that found nothing", url_for("directory.search_gaps"),
+                                "The most frequent searches with no results: gaps in provision"))
+    board.tiles.append(Tile("Your account", url_for("accounts.account"), "Password, two-factor and API tokens"))
+    return board

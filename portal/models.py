@@ -1,0 +1,22 @@
+"""Imports every domain's models so the metadata (and Alembic) sees every table."""
+from portal.accounts.models import (  # noqa: F401
+    ApiToken,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationIdentifier,
+    User,
+)
+from portal.audit import AuditEvent  # noqa: F401
+from portal.directory.models import (  # noqa: F401
+    Location,
+    ProblemReport,
+    Revision,
+    SavedList,
+    SavedListItem,
+    SearchGap,
+    Service,
+    ServiceTerm,
+)
+from portal.outbox import OutboxMessage  # noqa: F401
+from portal.reference.models import ContractPackageArea, Pathway, Prison, ProbationRegion, Region  # noqa: F401

@@ -1,0 +1,100 @@
+"""Access rules: the one place that answers "may this user do this to this object?".
+
+Every view and API call asks `authorize(user, action, obj)`. Rules are plain functions in RULES, keyed by
+action; an action without a rule is refused. Where an object's existence is itself a secret (referrals,
+drafts), refusal is a 404 so other users cannot learn that it exists.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Select, select
+from werkzeug.exceptions import Forbidden, NotFound
+
+from portal.accounts.models import Organisation, User
+from portal.accounts.roles import OrgRole, OrgStatus, Role
+
+Rule = Callable[[User, Any], bool]
+
+
+def _is(user: User | None, *roles: Role) -> bool:
+    return bool(user and user.is_authenticated and user.role in roles)
+
+
+def _is_admin(user: User | None, obj: Any = None) -> bool:
+    return _is(user, Role.ADMIN)
+
+
+def _member_of(user: User | None, organisation: Organisation | None, *org_roles: OrgRole) -> bool:
+    if not (user and user.is_authenticated and organisation and user.membership):
+        return False
+    membership = user.membership
+    return membership.organisation_id == organisation.id and (not org_roles or membership.org_role in org_roles)
+
+
+def _listing_staff(user: User | None, organisation: Organisation | None, *org_roles: OrgRole) -> bool:
+    """Provider staff of an approved organisation (with one of `org_roles`, when given)."""
+    return (_is(user, Role.PROVIDER, Role.LEAD_PROVIDER) and organisation is not None
+            and organisation.status == OrgStatus.APPROVED and _member_of(user, organisation, *org_roles))
+
+
+LISTING_EDITORS = (OrgRole.OWNER, OrgRole.MANAGER, OrgRole.CASEWORKER)
+
+
+def _published(user: User | None, service: Any) -> bool:
+    from portal.directory.models import ListingState  # imported here: the directory's views import this module
+
+    return service.state == ListingState.PUBLISHED
+
+
+RULES: dict[str, Rule] = {
+    "admin.access": _is_admin,
+    "organisation.approve": _is_admin,
+    "organisation.view": lambda user, org: _is_admin(user) or _member_of(user, org) or org.status == OrgStatus.APPROVED,
+    "organisation.edit": lambda user, org: _is_admin(user) or _member_of(user, org, OrgRole.OWNER, OrgRole.MANAGER),
+    "organisation.invite": lambda user, org: _member_of(user, org, OrgRole.OWNER, OrgRole.MANAGER),
+    "organisation.members": lambda user, org: _is_admin(user) or _member_of(user, org),
+    "api_token.manage": lambda user, token: bool(user and user.is_authenticated and token.user_id == user.id),
+    # Finding services: any signed-in staff member (not a learner) keeps lists of services, each list its
+    # owner's alone; administrators see which searches find nothing.
+    "directory.save": lambda user, _=None: _is(user, *(role for role in Role if role != Role.LEARNER)),
+    "saved_list.manage": lambda user, saved_list: bool(
+        _is(user, *(role for role in Role if role != Role.LEARNER)) and saved_list.user_id == user.id),
+    "directory.search_gaps": _is_admin,
+    # Directory listings: `listing.list` and `listing.edit` take the organisation, the others the service.
+    "listing.list": lambda user, org: _listing_staff(user, org),
+    "listing.edit": lambda user, org: _listing_staff(user, org, *LISTING_EDITORS),
+    "listing.view": lambda user, service: _is_admin(user) or _listing_staff(user, service.organisation),
+    "listing.review": _is_admin,
+    "listing.report": _published,
+}
+
+
+# Actions an anonymous visitor may be granted (the rule still decides per object).
+PUBLIC_ACTIONS = frozenset({"organisation.view", "listing.report"})
+
+
+def can(user: User | None, action: str, obj: Any = None) -> bool:
+    rule = RULES.get(action)
+    if rule is None:
+        raise KeyError(f"no access rule for {action!r}")
+    signed_in = bool(user is not None and user.is_authenticated and user.is_active)
+    if not signed_in and action not in PUBLIC_ACTIONS:
+        return False
+    return bool(rule(user if signed_in else None, obj))
+
+
+def authorize(user: User | None, action: str, obj: Any = None, *, secret: bool = False) -> None:
+    """Raise 404 (when the object's existence is secret) or 403 unless the user may act."""
+    if not can(user, action, obj):
+        raise NotFound() if secret else Forbidden()
+
+
+# --- Scoped queries: what a user may list ---
+
+def visible_organisations(user: User | None) -> Select:
+    query = select(Organisation)
+    if _is_admin(user):
+        return query
+    return query.where(Organisation.status == OrgStatus.APPROVED)

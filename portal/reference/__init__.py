@@ -1,0 +1,1 @@
+"""Reference data: resettlement pathways, regions, contract package areas, probation regions, prisons."""

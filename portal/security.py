@@ -1,0 +1,89 @@
+"""Security applied to every request: who is signed in, idle time-outs, security headers."""
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.extensions import db, login_manager
+
+IDLE_EXEMPT_ENDPOINTS = {"static", "main.healthz", "main.readyz"}
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    public_id, _, version = session_id.partition(".")
+    user = db.session.scalar(select(User).where(User.public_id == public_id))
+    if user is None or not user.is_active or str(user.session_version) != version:
+        return None  # signed out elsewhere, password changed or disabled: this cookie no longer works
+    return user
+
+
+def _content_security_policy(nonce: str) -> str:
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Sign in to see this page"
+    login_manager.session_protection = "basic"
+
+    @app.before_request
+    def start_request():
+        request.environ["portal.request_id"] = request.headers.get("X-Request-Id", "")[:40] or uuid.uuid4().hex
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.before_request
+    def idle_timeout():
+        if request.endpoint in IDLE_EXEMPT_ENDPOINTS or request.blueprint == "api":
+            return None
+        if not current_user.is_authenticated:
+            return None
+        limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+        now = time.time()
+        last = session.get("last_active", now)
+        if now - last > limit:
+            logout_user()
+            session.clear()
+            flash(f"You were signed out because you had done nothing for {limit // 60} minutes")
+            return redirect(url_for("accounts.sign_in"))
+        if request.endpoint != "main.keep_alive" and not request.path.startswith("/static"):
+            session["last_active"] = now
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", _content_security_policy(g.get("csp_nonce", "none")))
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        if current_user.is_authenticated or request.blueprint == "api" or "Set-Cookie" in headers:
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.context_processor
+    def template_globals():
+        return {
+            "csp_nonce": g.get("csp_nonce", ""),
+            "idle_timeout_seconds": current_app.config["IDLE_TIMEOUT_MINUTES"] * 60,
+        }

@@ -1,0 +1,143 @@
+"""Shared fixtures: the app on a real database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
+a test client, factories and `login_as(role)`.
+
+Each test commits for real, exactly as the application does, and the tables it wrote are emptied after
+it (reference data stays). That keeps tests honest about transactions, lets browser tests share the
+database with a live server thread, and lets concurrency tests use two real connections.
+"""
+from __future__ import annotations
+
+import contextvars
+import os
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from flask import has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from portal import create_app
+from portal.accounts import credentials
+from portal.extensions import db as _db
+from portal.extensions import limiter
+from tests import factories
+
+REFERENCE_TABLES = {"pathways", "regions", "contract_package_areas", "probation_regions", "prisons",
+                    "alembic_version"}
+
+# Argon2 at full strength costs ~50 ms a hash; tests create hundreds of users, so they use a cheap setting.
+credentials._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own application context and database session, as it would in a server.
+
+    The test's own session commits first (so the request sees what the test set up) and its objects are
+    expired (so the test then sees what the request did). Without this, Flask reuses the test's app context
+    and `g` (and Flask-Login's cached user) would leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and _db.session.registry.has():
+            _db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def database_url(tmp_dir: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.sqlite3'}"
+
+
+def pytest_report_header(config):
+    url = os.environ.get("TEST_DATABASE_URL")
+    return f"database: {'PostgreSQL (' + url.rsplit('@', 1)[-1] + ')' if url else 'SQLite (temporary file)'}"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("instance")
+    url = database_url(tmp)
+    if url.startswith("postgresql"):
+        _reset_postgres(url)
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "INSTANCE_PATH": str(tmp),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "MAIL_SERVER": "",
+        "MAIL_DIRECTORY": str(tmp / "mail"),
+        "SEARCH_SQLITE_PATH": str(tmp / "search.sqlite3"),
+        "MEILI_URL": "",
+        "REDIS_URL": "",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "portal.test",
+        # Forms are posted without tokens in most tests; `csrf_on` turns protection back on for the tests of it.
+        "WTF_CSRF_ENABLED": False,
+    })
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).parent.parent / "migrations"))
+    return app
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        _empty_tables()
+        if "search_backend" in app.extensions:  # the index lives in its own file: empty it with the tables
+            app.extensions["search_backend"].rebuild("services", [])
+    for email in Path(app.config["MAIL_DIRECTORY"]).glob("*.eml"):
+        email.unlink()
+    limiter.reset()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with _db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables if inspect(connection).has_table(t.name))
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def make():
+    """Factories: make.user(role=...), make.organisation(...), ..."""
+    return factories
+
+
+@pytest.fixture
+def login_as(client, db):
+    """Sign the test client in as a new user of `role` (or as a given user); returns the user."""
+
+    def sign_in(role_or_user, **kwargs):
+        user = role_or_user if not isinstance(role_or_user, str) else factories.user(role=role_or_user, **kwargs)
+        factories.sign_in(client, user)
+        return user
+
+    return sign_in
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False

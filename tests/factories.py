@@ -1,0 +1,186 @@
+"""Factories for every model. Each returns a committed object with realistic, valid defaults."""
+from __future__ import annotations
+
+import itertools
+import time
+
+import pyotp
+from sqlalchemy import select
+
+from portal.accounts import credentials
+from portal.accounts.models import ApiToken, Membership, Organisation, User
+from portal.accounts.roles import MFA_REQUIRED, ORGANISATION_ROLES, OrgKind, OrgRole, OrgStatus, Role
+from portal.database import utcnow
+from portal.extensions import db
+from portal.reference.models import Prison, ProbationRegion, Region
+
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+ORG_KIND_FOR_ROLE = {Role.PROVIDER: OrgKind.PROVIDER, Role.LEAD_PROVIDER: OrgKind.LEAD_PROVIDER,
+                     Role.EMPLOYER: OrgKind.EMPLOYER}
+
+
+def organisation(*, name: str | None = None, kind: str = OrgKind.PROVIDER, sector: str = "voluntary-community",
+                 status: str = OrgStatus.APPROVED, regions: tuple[str, ...] = ("north-east",), commit=True,
+                 **kwargs) -> Organisation:
+    n = next(_seq)
+    org = Organisation(name=name or f"Test Organisation {n}", kind=kind, sector=sector, status=status, **kwargs)
+    org.regions = list(db.session.scalars(select(Region).where(Region.slug.in_(regions))))
+    db.session.add(org)
+    if commit:
+        db.session.commit()
+    return org
+
+
+def user(*, role: str = Role.PROVIDER, email: str | None = None, name: str | None = None,
+         organisation_: Organisation | None = None, org_role: str = OrgRole.OWNER, password: str = PASSWORD,
+         verified: bool = True, mfa: bool | None = None, prison_code: str = "LEI",
+         probation_region: str = "north-east", **kwargs) -> User:
+    n = next(_seq)
+    role = Role(role)
+    u = User(email=email or f"user{n}@example.org", name=name or f"Test User {n}", role=role,
+             password_hash=credentials.hash_password(password), password_changed_at=utcnow(),
+             email_verified_at=utcnow() if verified else None, **kwargs)
+    if role == Role.PRISON_STAFF:
+        u.prison = db.session.scalar(select(Prison).where(Prison.code == prison_code))
+    if role == Role.OFFENDER_MANAGER:
+        u.probation_region = db.session.scalar(select(ProbationRegion).where(ProbationRegion.slug == probation_region))
+    if mfa if mfa is not None else role in MFA_REQUIRED:
+        u.totp_secret = pyotp.random_base32()
+        u.mfa_enabled_at = utcnow()
+    db.session.add(u)
+    if role in ORGANISATION_ROLES:
+        org = organisation_ or organisation(kind=ORG_KIND_FOR_ROLE[role], commit=False)
+        db.session.add(Membership(user=u, organisation=org, org_role=org_role))
+    db.session.commit()
+    return u
+
+
+def api_token(owner: User, name: str = "Test token") -> str:
+    token, token_hash = credentials.new_secret_token()
+    db.session.add(ApiToken(user=owner, name=name, token_hash=token_hash, prefix=token[:10]))
+    db.session.commit()
+    return token
+
+
+def totp_code(u: User, offset_steps: int = 0) -> str:
+    totp = pyotp.TOTP(u.totp_secret)
+    return totp.at(time.time() + offset_steps * 30)
+
+
+def sign_in(client, u: User) -> None:
+    """Put the user's session straight into the test client's cookie (the sign-in flow has its own tests)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = u.get_id()
+        session["_fresh"] = True
+        session["last_active"] = time.time()
+
+
+# --- Directory: published listings, saved lists, the search index ---
+
+def published_service(*, name: str | None = None, description: str = "A service used in tests.",
+                      pathways: tuple[str, ...] = ("accommodation",), stages: tuple[str, ...] = ("community",),
+                      eligibility: tuple[str, ...] = (), delivery_modes: tuple[str, ...] = ("in-person",),
+                      access_routes: tuple[str, ...] = ("professional-referral",), capacity: str = "accepting",
+                      postcode: str = "LS1 4AP", latitude: float | None = None, longitude: float | None = None,
+                      minimum_age: int | None = 18, maximum_age: int | None = None,
+                      organisation_: Organisation | None = None, last_checked_days_ago: int = 0,
+                      index: bool = True, **fields):
+    """A published listing built from a realistic HSDS document (the demo generator's), with the parts tests
+    care about set explicitly: nothing random can match a test's search. Indexed unless index=False."""
+    from datetime import timedelta
+
+    from portal import outbox
+    from portal.directory import demo_data, hsds
+    from portal.directory.indexing import freshness
+    from portal.directory.models import Service
+    from portal.directory.operations import publish_document
+    from portal.directory.postcodes import locate
+
+    n = next(_seq)
+    document = next(demo_data.generate_services(1, seed=n))
+    org = organisation_ or organisation(commit=False)
+    db.session.flush()
+    document.update(name=name or f"Test Service {n}", description=description, **fields)
+    document["organization"]["name"] = org.name
+    document["service_areas"] = []
+    for key, value in (("minimum_age", minimum_age), ("maximum_age", maximum_age)):
+        document.pop(key, None)
+        if value is not None:
+            document[key] = value
+    terms = [("resettlement-pathway", pathways), ("resettlement-stage", stages), ("eligibility", eligibility),
+             ("delivery-mode", delivery_modes), ("access-route", access_routes), ("capacity-status", (capacity,))]
+    document["attributes"] = [hsds.attribute(document["id"], taxonomy, code)
+                              for taxonomy, codes in terms for code in codes]
+    place = document["service_at_locations"][0]
+    _, centre_lat, centre_lon = locate(postcode)
+    place["location"]["latitude"] = centre_lat if latitude is None else latitude
+    place["location"]["longitude"] = centre_lon if longitude is None else longitude
+    place["location"]["addresses"][0]["postal_code"] = postcode
+    document["service_at_locations"] = [place]
+    assert not hsds.problems(document), hsds.problems(document)
+    service = Service(organisation=org, uuid=document["id"])
+    db.session.add(service)
+    publish_document(service, document)
+    if last_checked_days_ago:
+        service.last_checked_at = service.published_at = utcnow() - timedelta(days=last_checked_days_ago)
+        service.freshness = freshness(service)
+    db.session.commit()
+    if index:
+        outbox.relay_once(batch_size=1000)
+    return service
+
+
+def saved_list(owner: User, *services, name: str | None = None):
+    from portal.directory.models import SavedList, SavedListItem
+
+    saved = SavedList(user_id=owner.id, name=name or f"Test list {next(_seq)}",
+                      items=[SavedListItem(service=s) for s in services])
+    db.session.add(saved)
+    db.session.commit()
+    return saved
+
+
+def empty_search_index() -> None:
+    """The search index is a file shared by the whole test session: start (and end) a test with it empty."""
+    from portal import search_index
+
+    search_index.backend().rebuild("services", [])
+
+
+# --- Directory listings ---
+
+LISTING_ANSWERS = {
+    "name": "Harbour House Supported Housing", "description": "Shared supported housing for people leaving prison.",
+    "website": "www.harbour-house.example.org", "email": "referrals@harbour-house.example.org",
+    "phone": "0113 496 0000", "application_process": "Probation practitioners refer through the portal.",
+    "pathways": ["accommodation"], "stages": ["community"], "gender": "anyone", "minimum_age": "18",
+    "maximum_age": "", "eligibility": [], "referral_needed": "yes", "access_routes": ["portal-referral"],
+    "capacity": "accepting", "delivery_modes": ["in-person"], "eligibility_description": "",
+    "address_1": "1 Harbour Street", "town": "Leeds", "postcode": "LS1 4AP", "service_area": "Leeds",
+    "opening_days": ["MO", "TU", "WE", "TH", "FR"], "opens_at": "09:00", "closes_at": "17:00",
+    "hours_description": "", "languages": "English", "cost": "free", "cost_description": "",
+}
+
+
+def listing(organisation_: Organisation | None = None, *, state: str = "published", **answers):
+    """A listing made from the listing form's answers: "published", "submitted" (a new listing waiting for
+    approval) or "draft" (never sent). Returns the Service."""
+    from portal.directory import listing_form, operations
+    from portal.directory.models import Revision, RevisionState, Service
+
+    org = organisation_ or organisation(kind=OrgKind.PROVIDER, commit=False)
+    db.session.add(org)
+    db.session.flush()  # the organisation's Open Referral id goes into the document
+    document = listing_form.build_document({**LISTING_ANSWERS, **answers}, org)
+    service = Service(organisation=org, uuid=document["id"])
+    revision_state = {"published": RevisionState.APPROVED, "submitted": RevisionState.SUBMITTED,
+                      "draft": RevisionState.DRAFT}[state]
+    db.session.add(Revision(service=service, number=1, content=document, state=revision_state,
+                            submitted_at=None if state == "draft" else utcnow()))
+    db.session.add(service)
+    if state == "published":
+        operations.publish_document(service, document)
+    db.session.commit()
+    return service

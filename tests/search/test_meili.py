@@ -1,0 +1,86 @@
+"""What only the Meilisearch backend has to get right: settings, keys, swaps and an absent server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import meilisearch
+import pytest
+
+from search import SearchError, SearchQuery, SearchUnavailable, get_backend
+from search.index_settings import load_settings
+from search.meili import MeiliBackend, meili_settings
+from search.meili_server import MeiliServer
+
+Docs = list[dict[str, Any]]
+
+
+@pytest.fixture
+def admin(meili_server: MeiliServer) -> meilisearch.Client:
+    return meilisearch.Client(meili_server.url, meili_server.master_key)
+
+
+def backend_for(server: MeiliServer, prefix: str, **keys: Any) -> MeiliBackend:
+    return MeiliBackend(server.url, **({"api_key": server.master_key} | keys), index_prefix=prefix)
+
+
+def test_get_backend_picks_meilisearch_when_configured(meili_server: MeiliServer) -> None:
+    backend = get_backend({"MEILI_URL": meili_server.url, "MEILI_KEY": meili_server.master_key})
+
+    assert isinstance(backend, MeiliBackend) and backend.health()
+
+
+def test_settings_are_applied(meili_server: MeiliServer, admin: meilisearch.Client) -> None:
+    backend_for(meili_server, "settings_").ensure_index("services")
+
+    applied = admin.index("settings_services").get_settings()
+    expected = meili_settings(load_settings("services"))
+    assert applied["rankingRules"] == expected["rankingRules"]
+    assert applied["searchableAttributes"] == expected["searchableAttributes"]
+    assert set(applied["filterableAttributes"]) == set(expected["filterableAttributes"])
+    assert applied["synonyms"]["rehab"] == expected["synonyms"]["rehab"]
+    assert applied["pagination"]["maxTotalHits"] == 1000
+
+
+def test_searches_use_the_search_key(meili_server: MeiliServer, meili_search_key: str, services: Docs) -> None:
+    writer = backend_for(meili_server, "keys_")
+    writer.ensure_index("services")
+    writer.upsert("services", services[:3])
+
+    search_only = backend_for(meili_server, "keys_", api_key="not-the-master-key", search_key=meili_search_key)
+    assert search_only.search("services", SearchQuery()).total == 3
+    with pytest.raises(SearchError):
+        search_only.upsert("services", services[3:4])
+    wrong_key = backend_for(meili_server, "keys_", search_key="not-a-key")
+    with pytest.raises(SearchError):
+        wrong_key.search("services", SearchQuery())
+
+
+def test_rebuild_swaps_and_leaves_no_staging_index(
+    meili_server: MeiliServer, admin: meilisearch.Client, services: Docs
+) -> None:
+    backend = backend_for(meili_server, "swap_")
+    backend.rebuild("services", services[:4])  # creates the index on first use
+    backend.rebuild("services", services[4:6])
+
+    uids = {index["uid"] for index in admin.get_raw_indexes({"limit": 1000})["results"]}
+    assert "swap_services" in uids and "swap_services_new" not in uids
+    assert backend.count("services") == 2
+
+
+def test_an_unreachable_server_is_unavailable() -> None:
+    backend = MeiliBackend("http://127.0.0.1:9", api_key="x")
+
+    assert not backend.health()
+    with pytest.raises(SearchUnavailable):
+        backend.search("services", SearchQuery(text="housing"))
+    with pytest.raises(SearchUnavailable):
+        backend.upsert("services", [{"id": "1"}])
+
+
+def test_first_write_creates_the_index_with_its_settings(meili_server: MeiliServer, services: Docs) -> None:
+    backend = backend_for(meili_server, "lazy_")  # no ensure_index
+    backend.upsert("services", services[:8])
+
+    in_london = [d for d in services[:8] if "london" in d["regions"]]
+    assert backend.search("services", SearchQuery(filters={"region": ["london"]})).total == len(in_london) > 0
