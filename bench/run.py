@@ -1,0 +1,46 @@
+"""`make bench`: the directory benchmark (import, reindex, search latency, HTTP under load).
+
+    .venv/bin/python bench/run.py                          # 10,000 and 100,000 services
+    .venv/bin/python bench/run.py --sizes 10000 --quick    # a quick look
+    .venv/bin/python bench/run.py --no-postgres --no-meili --no-http
+
+The search library's own benchmark (synthetic index documents, no database) is bench/search_bench.py.
+See bench/directory_bench.py for what is measured and how.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import directory_bench  # noqa: E402
+
+
+def options(argv: list[str] | None = None) -> directory_bench.Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", help="directory sizes (default 10000 100000; quick: 2000)")
+    parser.add_argument("--quick", action="store_true", help="fewer queries and requests, small default size")
+    parser.add_argument("--no-postgres", dest="postgres", action="store_false", help="SQLite only")
+    parser.add_argument("--no-meili", dest="meili", action="store_false", help="the embedded backend only")
+    parser.add_argument("--no-http", dest="http", action="store_false", help="skip the gunicorn load test")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads (default 8)")
+    parser.add_argument("--requests", type=int, help="requests per endpoint and backend (default 400; quick: 60)")
+    parser.add_argument("--http-seconds", type=float, default=120.0,
+                        help="time limit per endpoint and backend (default 120)")
+    args = parser.parse_args(argv)
+    if any(size < 1 for size in args.sizes or []):
+        parser.error("sizes must be positive")
+    return directory_bench.Options(
+        sizes=args.sizes or ([2_000] if args.quick else [10_000, 100_000]), quick=args.quick,
+        postgres=args.postgres, meili=args.meili, http=args.http, workers=args.workers,
+        concurrency=args.concurrency, requests=args.requests or (60 if args.quick else 400),
+        http_seconds=args.http_seconds,
+        queries_per_kind=25 if args.quick else directory_bench.search_bench.QUERIES_PER_KIND,
+    )
+
+
+if __name__ == "__main__":
+    directory_bench.main(options())

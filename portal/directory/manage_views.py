@@ -1,0 +1,198 @@
+"""Listings: provider staff write and look after their organisation's listings, administrators approve each
+change, and anyone can report a problem with a published listing. Thin: each view checks access, validates its
+form, calls one operation, commits and redirects."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal import policy
+from portal.accounts.models import Organisation
+from portal.directory import bp, listing_form, operations
+from portal.directory.forms import ListingForm, ProblemForm, ReviewForm, SubmitForm
+from portal.directory.models import Revision, RevisionState, Service
+from portal.errors import Conflict, DomainError
+from portal.extensions import db, limiter
+from portal.views import add_error, render_form
+
+# --- Provider staff ---
+
+
+@bp.route("/provider/listings")
+@login_required
+def my_listings():
+    organisation = current_user.organisation
+    policy.authorize(current_user, "listing.list", organisation)
+    return render_template("directory/manage/listings.html", organisation=organisation,
+                           services=operations.organisation_listings(organisation),
+                           can_edit=policy.can(current_user, "listing.edit", organisation),
+                           needs_checking=operations.needs_checking)
+
+
+@bp.route("/provider/listings/new", methods=["GET", "POST"])
+@login_required
+def new_listing():
+    policy.authorize(current_user, "listing.edit", current_user.organisation)
+    return _listing_form(current_user.organisation)
+
+
+@bp.route("/provider/listings/<service_uuid>")
+@login_required
+def manage(service_uuid: str):
+    service = _service_or_404(service_uuid)
+    policy.authorize(current_user, "listing.view", service, secret=True)
+    document = operations.working_document(service)
+    return render_template("directory/manage/listing.html", service=service, document=document,
+                           pending=service.pending_revision, details=operations.describe(document),
+                           reports=operations.open_problem_reports(service),
+                           needs_checking=operations.needs_checking(service),
+                           can_edit=policy.can(current_user, "listing.edit", service.organisation))
+
+
+@bp.route("/provider/listings/<service_uuid>/edit", methods=["GET", "POST"])
+@login_required
+def edit_listing(service_uuid: str):
+    service = _editable_service(service_uuid)
+    return _listing_form(service.organisation, service)
+
+
+@bp.route("/provider/listings/<service_uuid>/submit", methods=["POST"])
+@login_required
+def submit_listing(service_uuid: str):
+    service = _editable_service(service_uuid)
+    return _one_button(service, lambda version: operations.submit(service, current_user, expected_version=version),
+                       "Your listing has been sent for approval. An administrator will check it")
+
+
+@bp.route("/provider/listings/<service_uuid>/confirm", methods=["POST"])
+@login_required
+def confirm_listing(service_uuid: str):
+    service = _editable_service(service_uuid)
+    return _one_button(service, lambda version: operations.confirm_still_right(service, current_user),
+                       "Thank you for confirming this listing is still right")
+
+
+def _listing_form(organisation: Organisation, service: Service | None = None):
+    """Create or change a listing: the answers become a draft; the published version stays live."""
+    existing = operations.working_document(service) if service else None
+    if request.method == "GET" and existing:
+        form = ListingForm(data={**listing_form.answers_from(existing), "version": service.version})
+    else:
+        form = ListingForm()
+    if form.validate_on_submit():
+        document = listing_form.build_document(form.answers(), organisation, existing)
+        try:
+            service = operations.save_draft(organisation, current_user, document, service,
+                                            expected_version=_version(form) if service else None)
+        except Conflict:
+            raise  # someone else saved first: the 409 page, not a field error
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Your listing has been saved as a draft. Check it, then send it for approval", "success")
+            return redirect(url_for("directory.manage", service_uuid=service.uuid))
+    return render_form("directory/manage/edit.html", form, service=service,
+                       name=existing["name"] if existing else None)
+
+
+def _one_button(service: Service, act, done: str):
+    form = SubmitForm()
+    if form.validate_on_submit():
+        try:
+            act(_version(form))
+        except Conflict:
+            raise
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message)
+        else:
+            db.session.commit()
+            flash(done, "success")
+    return redirect(url_for("directory.manage", service_uuid=service.uuid))
+
+
+def _version(form) -> int | None:
+    return int(form.version.data) if (form.version.data or "").isdigit() else None
+
+
+def _service_or_404(service_uuid: str) -> Service:
+    service = db.session.scalar(select(Service).where(Service.uuid == service_uuid))
+    if service is None:
+        abort(404)
+    return service
+
+
+def _editable_service(service_uuid: str) -> Service:
+    service = _service_or_404(service_uuid)
+    policy.authorize(current_user, "listing.edit", service.organisation, secret=True)
+    return service
+
+
+# --- Administrators ---
+
+
+@bp.route("/admin/listings")
+@login_required
+def review_queue():
+    policy.authorize(current_user, "listing.review")
+    return render_template("directory/admin/queue.html", revisions=operations.pending_reviews())
+
+
+@bp.route("/admin/listings/<revision_uuid>", methods=["GET", "POST"])
+@login_required
+def review(revision_uuid: str):
+    policy.authorize(current_user, "listing.review")
+    revision = db.session.scalar(select(Revision).where(Revision.uuid == revision_uuid))
+    if revision is None:
+        abort(404)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        name = revision.content["name"]
+        try:
+            if form.decision.data == "approve":
+                operations.approve(revision, current_user)
+            else:
+                operations.return_for_changes(revision, current_user, form.reason.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"‘{name}’ has been {'published' if form.decision.data == 'approve' else 'returned to the provider'}",
+                  "success")
+            return redirect(url_for("directory.review_queue"))
+    service = revision.service
+    return render_form("directory/admin/review.html", form, revision=revision, service=service,
+                       changes=operations.changes(service.document, revision.content),
+                       waiting=revision.state == RevisionState.SUBMITTED)
+
+
+# --- Anyone ---
+
+
+@bp.route("/services/<service_uuid>/report-a-problem", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def report_problem(service_uuid: str):
+    service = _service_or_404(service_uuid)
+    policy.authorize(current_user, "listing.report", service, secret=True)
+    form = ProblemForm()
+    if form.validate_on_submit():
+        try:
+            operations.report_problem(service, form.message.data, form.email.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            return redirect(url_for("directory.problem_reported", service_uuid=service.uuid))
+    return render_form("directory/manage/report_problem.html", form, service=service)
+
+
+@bp.route("/services/<service_uuid>/report-a-problem/sent")
+def problem_reported(service_uuid: str):
+    service = _service_or_404(service_uuid)
+    policy.authorize(current_user, "listing.report", service, secret=True)
+    return render_template("directory/manage/problem_reported.html", service=service)
