@@ -5,30 +5,14 @@ MATRIX fails `test_every_rule_with_an_identifier_is_in_the_matrix`, so a new rou
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
+from pathlib import Path
 
 import pytest
 
 from portal.accounts.roles import OrgRole, OrgStatus, Role
 from tests import factories
-
-ANONYMOUS = "anonymous"
-OWNER = "owner"  # the user the object belongs to (or a member of its organisation)
-ROLES = [ANONYMOUS, OWNER, *[r.value for r in Role if r != Role.LEARNER]]
-SIGN_IN = "sign-in"  # redirected to the sign-in page
-
-
-@dataclass
-class Case:
-    method: str
-    build: Callable[[], tuple[dict, object]]  # -> (URL arguments, owner user)
-    expect: dict[str, int | str]
-    data: dict = field(default_factory=dict)
-    owned: bool = True
-
-    def expected(self, role: str):
-        return self.expect.get(role, self.expect["*"])
+from tests.matrix import ANONYMOUS, OWNER, ROLES, SIGN_IN, Case
 
 
 def _pending_org():
@@ -133,6 +117,11 @@ MATRIX.update({
     "directory.oruk.taxonomy": Case("GET", _oruk("taxonomy_id"), {"*": 200}, owned=False),
     "directory.oruk.taxonomy_term": Case("GET", _oruk("term_id"), {"*": 200}, owned=False),
 })
+
+for _module in sorted(Path(__file__).parent.glob("*/matrix_cases.py")):
+    _cases = importlib.import_module(f"tests.{_module.parent.name}.matrix_cases").CASES
+    assert not set(_cases) & set(MATRIX), f"{_module} repeats matrix entries"
+    MATRIX.update(_cases)
 
 NOT_OBJECT_ROUTES = {"static"}
 

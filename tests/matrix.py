@@ -1,0 +1,28 @@
+"""Shared pieces of the authorisation matrix (tests/test_authorisation_matrix.py).
+
+Each domain may keep its cases in `tests/<domain>/matrix_cases.py` as `CASES: dict[str, Case]`; the matrix
+test collects them, so domains do not all edit one file.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from portal.accounts.roles import Role
+
+ANONYMOUS = "anonymous"
+OWNER = "owner"  # the user the object belongs to (or a member of its organisation)
+ROLES = [ANONYMOUS, OWNER, *[r.value for r in Role if r != Role.LEARNER]]
+SIGN_IN = "sign-in"  # redirected to the sign-in page
+
+
+@dataclass
+class Case:
+    method: str
+    build: Callable[[], tuple[dict, object]]  # -> (URL arguments, owner user)
+    expect: dict[str, int | str]
+    data: dict = field(default_factory=dict)
+    owned: bool = True
+
+    def expected(self, role: str):
+        return self.expect.get(role, self.expect["*"])
