@@ -35,4 +35,10 @@ def authenticate():
     g._login_user = user  # Flask-Login's current_user, for this request only: no session cookie is set
 
 
-from portal.api import views  # noqa: F401
+from portal.api import views  # noqa: E402,F401
+
+# Each domain's JSON routes live in portal/<domain>/api.py, register on `bp` and add their paths and schemas to
+# portal.api.openapi; they are imported here, before the blueprint is registered.
+DOMAIN_APIS: tuple[str, ...] = ()
+for _module in DOMAIN_APIS:
+    __import__(_module)
