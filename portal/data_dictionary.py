@@ -77,6 +77,35 @@ DICTIONARY: dict[str, dict[str, str]] = {
         "id": NONE, "topic": NONE, "payload": PERSONAL, "created_at": NONE, "available_at": NONE,
         "attempts": NONE, "processed_at": NONE, "failed_at": NONE, "last_error": NONE,
     },
+    # Referrals: criminal-offence data about a person on probation or in prison
+    "referrals": {
+        **{c: NONE for c in (
+            "id", "public_id", "reference", "state", "service_id", "organisation_id", "created_by_id",
+            "probation_region_id", "consent_given", "consent_date", "consent_method", "sent_at", "sent_by_id",
+            "responded_at", "responded_by_id", "decline_reason", "assigned_to_id", "assigned_at", "assigned_by_id",
+            "first_appointment_at", "appointment_booked_at", "appointment_booked_by_id", "concluded_at",
+            "concluded_by_id", "end_reason", "reminded_at", "version")},
+        **{c: OFFENCE for c in ("desired_outcomes", "risk_level", "mappa", "risk_summary", "additional_information",
+                                "end_of_service_report")},
+        **_TIMESTAMPS,
+    },
+    "referral_people": {
+        "id": NONE, "referral_id": NONE, "first_name": PERSONAL, "last_name": PERSONAL, "date_of_birth": PERSONAL,
+        "crn": OFFENCE, "gender": PERSONAL, "in_custody": OFFENCE, "prison_id": OFFENCE,
+        "expected_release_date": OFFENCE, "postcode_district": PERSONAL, "phone": PERSONAL,
+        "interpreter_language": PERSONAL, "disability_needs": PERSONAL, "caring_responsibilities": PERSONAL,
+        "availability": PERSONAL, "arson_conviction": OFFENCE, "sexual_offence_conviction": OFFENCE,
+    },
+    "referral_needs": {"id": NONE, "referral_id": NONE, "pathway_id": OFFENCE, "rating": OFFENCE},
+    "referral_sessions": {
+        **{c: NONE for c in ("id", "referral_id", "number", "recorded_by_id", "recorded_at")},
+        "happened_at": OFFENCE, "attendance": OFFENCE, "notes": OFFENCE,
+    },
+    "referral_events": {
+        **{c: NONE for c in ("id", "referral_id", "at", "actor_id", "action", "from_state", "to_state",
+                             "reason_code")},
+        "comment": OFFENCE, "changes": OFFENCE,
+    },
 }
 
 

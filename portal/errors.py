@@ -23,6 +23,14 @@ class DomainError(Exception):
         self.field = field
 
 
+class InvalidInput(DomainError):
+    """Several answers are wrong at once: [(field, message)], each shown against its field."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__(errors[0][1], errors[0][0])
+        self.errors = errors
+
+
 class Conflict(DomainError):
     """Someone else changed the record first."""
 
@@ -77,7 +85,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
+        pairs = exc.errors if isinstance(exc, InvalidInput) else [(exc.field, exc.message)] if exc.field else []
+        errors = [{"field": field, "message": message} for field, message in pairs] or None
         return error_response(exc.status, exc.message, errors)
 
     @app.errorhandler(StaleDataError)

@@ -20,3 +20,10 @@ from portal.directory.models import (  # noqa: F401
 )
 from portal.outbox import OutboxMessage  # noqa: F401
 from portal.reference.models import ContractPackageArea, Pathway, Prison, ProbationRegion, Region  # noqa: F401
+from portal.referrals.models import (  # noqa: F401
+    Referral,
+    ReferralEvent,
+    ReferralNeed,
+    ReferralPerson,
+    ReferralSession,
+)

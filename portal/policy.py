@@ -48,6 +48,65 @@ def _published(user: User | None, service: Any) -> bool:
     return service.state == ListingState.PUBLISHED
 
 
+# --- Referrals: criminal-offence data, so the narrowest rules in the portal ---
+
+def _referrer(user: User | None, referral: Any) -> bool:
+    """The offender manager who made the referral, or one in their team (the same probation region)."""
+    return _is(user, Role.OFFENDER_MANAGER) and (
+        referral.created_by_id == user.id
+        or (user.probation_region_id is not None and referral.probation_region_id == user.probation_region_id))
+
+
+def _provider_staff(user: User | None, referral: Any) -> bool:
+    """Staff of the provider organisation, once the referral is sent. Caseworkers see the cases assigned to
+    them and the unassigned queue; owners and managers see all; finance staff see none."""
+    from portal.referrals.workflow import State
+
+    if referral.state == State.DRAFT or not _listing_staff(user, referral.organisation, *LISTING_EDITORS):
+        return False
+    if user.membership.org_role == OrgRole.CASEWORKER:
+        return referral.assigned_to_id in (None, user.id)
+    return True
+
+
+def referral_actors(user: User | None, referral: Any) -> set:
+    """Which parts (workflow.Actor) the user plays for this referral: the transition table says what each may do."""
+    from portal.referrals.workflow import Actor
+
+    actors = set()
+    if _referrer(user, referral):
+        actors.add(Actor.REFERRER)
+    if _provider_staff(user, referral):
+        actors.add(Actor.PROVIDER)
+        if user.membership.org_role in (OrgRole.OWNER, OrgRole.MANAGER):
+            actors |= {Actor.PROVIDER_MANAGER, Actor.DELIVERER}
+        elif referral.assigned_to_id == user.id:
+            actors.add(Actor.DELIVERER)
+    return actors
+
+
+def _may_take(step: str) -> Rule:
+    def rule(user: User | None, referral: Any) -> bool:
+        from portal.referrals.workflow import TRANSITIONS
+
+        return bool(TRANSITIONS[step].actors & referral_actors(user, referral))
+    return rule
+
+
+def _sees_risk(user: User | None, referral: Any) -> bool:
+    from portal.referrals.workflow import ACCEPTED_OR_LATER
+
+    return _referrer(user, referral) or (_provider_staff(user, referral) and referral.state in ACCEPTED_OR_LATER)
+
+
+def _referral_reports(user: User | None, organisation: Organisation | None) -> bool:
+    return _is_admin(user) or _listing_staff(user, organisation, OrgRole.OWNER, OrgRole.MANAGER)
+
+
+REFERRAL_STEPS = ("send", "accept", "decline", "assign", "book", "record_session", "complete", "withdraw",
+                  "end_early")
+
+
 RULES: dict[str, Rule] = {
     "admin.access": _is_admin,
     "organisation.approve": _is_admin,
@@ -68,6 +127,15 @@ RULES: dict[str, Rule] = {
     "listing.view": lambda user, service: _is_admin(user) or _listing_staff(user, service.organisation),
     "listing.review": _is_admin,
     "listing.report": _published,
+    # Referrals. Administrators do not browse referrals: they answer subject access and erasure requests.
+    "referral.create": lambda user, _=None: _is(user, Role.OFFENDER_MANAGER),
+    "referral.view": lambda user, referral: _referrer(user, referral) or _provider_staff(user, referral),
+    "referral.view_risk": _sees_risk,
+    "referral.edit_draft": lambda user, referral: referral.state == "draft" and _referrer(user, referral),
+    "referral.amend": lambda user, referral: _referrer(user, referral),
+    **{f"referral.{step}": _may_take(step) for step in REFERRAL_STEPS},
+    "referral.reports": _referral_reports,
+    "referral.subject_access": _is_admin,
 }
 
 
@@ -92,6 +160,28 @@ def authorize(user: User | None, action: str, obj: Any = None, *, secret: bool =
 
 
 # --- Scoped queries: what a user may list ---
+
+def visible_referrals(user: User | None) -> Select:
+    """The referrals a user may list: the same rules as `referral.view`, as a query."""
+    from sqlalchemy import false, or_
+
+    from portal.referrals.models import Referral
+    from portal.referrals.workflow import State
+
+    query = select(Referral)
+    if _is(user, Role.OFFENDER_MANAGER):
+        mine = Referral.created_by_id == user.id
+        if user.probation_region_id is not None:
+            mine = or_(mine, Referral.probation_region_id == user.probation_region_id)
+        return query.where(mine)
+    organisation = user.organisation if user and user.is_authenticated else None
+    if not _listing_staff(user, organisation, *LISTING_EDITORS):
+        return query.where(false())
+    query = query.where(Referral.organisation_id == organisation.id, Referral.state != State.DRAFT)
+    if user.membership.org_role == OrgRole.CASEWORKER:
+        query = query.where(or_(Referral.assigned_to_id.is_(None), Referral.assigned_to_id == user.id))
+    return query
+
 
 def visible_organisations(user: User | None) -> Select:
     query = select(Organisation)

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import render_template, request
 from flask_wtf import FlaskForm
 
-from portal.errors import DomainError
+from portal.errors import DomainError, InvalidInput
 
 
 def render_form(template: str, form: FlaskForm, **context):
@@ -17,11 +17,12 @@ def render_form(template: str, form: FlaskForm, **context):
 
 def add_error(form: FlaskForm, exc: DomainError) -> None:
     """Put a rule's refusal on the field it concerns (or on the form as a whole)."""
-    field = form._fields.get(exc.field) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
+    for name, message in exc.errors if isinstance(exc, InvalidInput) else [(exc.field, exc.message)]:
+        field = form._fields.get(name) if name else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
 
 
 def safe_next(default: str) -> str:

@@ -184,3 +184,106 @@ def listing(organisation_: Organisation | None = None, *, state: str = "publishe
         operations.publish_document(service, document)
     db.session.commit()
     return service
+
+
+# --- Referrals ---
+
+def referrable_service(*, organisation_: Organisation | None = None, sector: str = "voluntary-community",
+                       high_risk_approved: bool = False, **kwargs):
+    """A published service that takes referrals through the portal (unindexed unless index=True)."""
+    kwargs.setdefault("access_routes", ("portal-referral",))
+    kwargs.setdefault("index", False)
+    org = organisation_ or organisation(sector=sector, commit=False)
+    service = published_service(organisation_=org, **kwargs)
+    if high_risk_approved:
+        service.high_risk_approved = True
+        db.session.commit()
+    return service
+
+
+COMPLETE_ANSWERS = {
+    "first_name": "Jordan", "last_name": "Pemberton-Whitlock", "crn": "X123456", "gender": "male",
+    "in_custody": False, "postcode": "LS1 4AP", "phone": "07700 900982", "interpreter_language": "",
+    "disability_needs": "", "caring_responsibilities": "", "availability": "Weekday mornings",
+    "arson_conviction": False, "sexual_offence_conviction": False,
+    "needs": [{"pathway": "accommodation", "rating": "red"}],
+    "desired_outcomes": ["Has settled accommodation within 3 months"], "risk_level": "low", "mappa": False,
+    "risk_summary": "No concerns about working with staff.", "consent_given": True, "consent_method": "in-person",
+    "additional_information": "",
+}
+
+
+def referral(*, service=None, referrer: User | None = None, state: str = "sent", caseworker: User | None = None,
+             provider_user: User | None = None, **answers):
+    """A referral walked through the real operations to `state` (draft, sent, accepted, assigned, booked,
+    in_progress, completed, declined, withdrawn, ended). Returns it committed."""
+    from datetime import date, timedelta
+
+    from portal.referrals import operations
+    from portal.referrals.operations import StepInput
+
+    service = service or referrable_service()
+    referrer = referrer or user(role=Role.OFFENDER_MANAGER)
+    values = {**COMPLETE_ANSWERS, "date_of_birth": date(1990, 5, 17),
+              "consent_date": date.today() - timedelta(days=1), **answers}
+    with _request_context():
+        item = operations.start_draft(referrer, service)
+        operations.save_draft(referrer, item, values)
+        db.session.commit()
+        if state == "draft":
+            return item
+        operations.apply(referrer, item, "send")
+        db.session.commit()
+        if state == "sent":
+            return item
+        if state == "withdrawn":
+            operations.apply(referrer, item, "withdraw", StepInput(reason_code="needs-met"))
+            db.session.commit()
+            return item
+        manager = provider_user or _provider_manager(service.organisation)
+        if state == "declined":
+            operations.apply(manager, item, "decline", StepInput(reason_code="full"))
+            db.session.commit()
+            return item
+        operations.apply(manager, item, "accept")
+        db.session.commit()
+        if state == "accepted":
+            return item
+        if state == "ended":
+            operations.apply(manager, item, "end_early", StepInput(reason_code="disengaged"))
+            db.session.commit()
+            return item
+        worker = caseworker or user(role=Role.PROVIDER, organisation_=service.organisation,
+                                    org_role=OrgRole.CASEWORKER)
+        operations.apply(manager, item, "assign", StepInput(caseworker=worker))
+        db.session.commit()
+        if state == "assigned":
+            return item
+        operations.apply(worker, item, "book", StepInput(appointment_at=utcnow() + timedelta(days=2)))
+        db.session.commit()
+        if state == "booked":
+            return item
+        operations.apply(worker, item, "record_session", StepInput(session_at=utcnow() - timedelta(hours=1),
+                                                                   attendance="attended", notes="Went well"))
+        db.session.commit()
+        if state == "in_progress":
+            return item
+        operations.apply(worker, item, "complete", StepInput(
+            achievements=["achieved"] * len(item.desired_outcomes), report="Housed in a supported flat."))
+        db.session.commit()
+        assert state == "completed", f"unknown referral state {state!r}"
+        return item
+
+
+def _provider_manager(org: Organisation) -> User:
+    member = next((m for m in org.memberships if m.org_role in (OrgRole.OWNER, OrgRole.MANAGER)), None)
+    return member.user if member else user(role=Role.PROVIDER, organisation_=org, org_role=OrgRole.OWNER)
+
+
+def _request_context():
+    """Operations build emailed links with url_for: give them a request context when there is none."""
+    from contextlib import nullcontext
+
+    from flask import current_app, has_request_context
+
+    return nullcontext() if has_request_context() else current_app.test_request_context()

@@ -118,8 +118,8 @@ MATRIX.update({
     "directory.oruk.taxonomy_term": Case("GET", _oruk("term_id"), {"*": 200}, owned=False),
 })
 
-for _module in sorted(Path(__file__).parent.glob("*/matrix_cases.py")):
-    _cases = importlib.import_module(f"tests.{_module.parent.name}.matrix_cases").CASES
+for _module in sorted(Path(__file__).parent.glob("*/matrix_cases*.py")):
+    _cases = importlib.import_module(f"tests.{_module.parent.name}.{_module.stem}").CASES
     assert not set(_cases) & set(MATRIX), f"{_module} repeats matrix entries"
     MATRIX.update(_cases)
 
