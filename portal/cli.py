@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from portal.accounts import operations as accounts
 from portal.accounts.roles import OrgRole, Role
@@ -116,8 +116,50 @@ def seed(demo):
     demo_data.load(echo=click.echo)
 
 
+@click.command("backup")
+@click.argument("destination", required=False, type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(destination):
+    """Back up the database and uploaded files into one archive (default: instance/backups/)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from portal import backup
+
+    instance = Path(current_app.instance_path)
+    target = Path(destination) if destination else \
+        instance / "backups" / f"portal-{backup.utcnow():%Y%m%d-%H%M%S}.tar.gz"
+    db.session.remove()
+    backup.create_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], instance, target, progress=click.echo)
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(archive):
+    """Restore an archive made by `backup` into this portal's (empty) database, then check every table."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from portal import backup
+
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        different = backup.restore_backup(Path(archive), current_app.config["SQLALCHEMY_DATABASE_URI"],
+                                          Path(current_app.instance_path), progress=click.echo)
+    except backup.RestoreRefused as exc:
+        _fail(str(exc))
+    if different:
+        _fail(f"the restored data does not match the backup in: {', '.join(different)}")
+    click.echo("Restored: every table matches the backup's row counts and checksums.")
+
+
 def init_app(app: Flask) -> None:
     from portal.directory.cli import directory_cli, search_cli
 
-    for command in (users_cli, tokens_cli, outbox_cli, seed, directory_cli, search_cli):
+    for command in (users_cli, tokens_cli, outbox_cli, seed, directory_cli, search_cli, backup_command,
+                    restore_command):
         app.cli.add_command(command)
