@@ -50,6 +50,7 @@ browser:
 
 lint: venv
 	@$(BIN)/ruff check .
+	@$(BIN)/bandit -q -r portal search app.py --severity-level high
 
 bench: venv
 	@$(BIN)/python bench/run.py
