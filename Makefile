@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: run test venv browser lint bench clean
+.PHONY: run test venv browser lint bench faults clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ test: venv
 	@env -u TEST_DATABASE_URL $(BIN)/pytest --junitxml=.test-results/sqlite.xml; echo $$? > .test-results/sqlite.rc
 	@if [ -n "$$TEST_DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 	  echo "=== Test suite on PostgreSQL ==="; \
-	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest --junitxml=.test-results/postgresql.xml; echo $$? > .test-results/postgresql.rc; \
+	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -m "not faults" --junitxml=.test-results/postgresql.xml; echo $$? > .test-results/postgresql.rc; \
 	else echo "=== PostgreSQL: no server on 127.0.0.1:5432 and TEST_DATABASE_URL unset, so not run ==="; fi
 	@$(BIN)/python tests/summarise.py .test-results
 
@@ -51,6 +51,10 @@ browser:
 lint: venv
 	@$(BIN)/ruff check .
 	@$(BIN)/bandit -q -r portal search app.py --severity-level high
+
+## make faults: fault injection (the database stopping mid-run, ...) with private servers; also in make test
+faults: venv
+	@$(BIN)/pytest -m faults -v
 
 bench: venv
 	@$(BIN)/python bench/run.py

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -20,6 +21,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(ROOT / "static"), template_folder=None,
                 instance_path=config["INSTANCE_PATH"])
     app.config.from_mapping(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # the SQLite files, search index and uploads live here
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
