@@ -20,3 +20,13 @@ from portal.directory.models import (  # noqa: F401
 )
 from portal.outbox import OutboxMessage  # noqa: F401
 from portal.reference.models import ContractPackageArea, Pathway, Prison, ProbationRegion, Region  # noqa: F401
+from portal.supply_chain.models import (  # noqa: F401
+    Expression,
+    ExpressionDecision,
+    ExpressionDocument,
+    ExpressionTag,
+    ExpressionVersion,
+    PartnershipInvitation,
+    Shortlist,
+    ShortlistItem,
+)
