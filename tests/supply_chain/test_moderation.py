@@ -58,7 +58,8 @@ def test_an_administrator_starts_a_review_and_publishes_it(client, make, admin):
 @pytest.mark.parametrize("decision, state, subject, message", [
     ("return", VersionState.RETURNED, "Your expression of interest needs changes",
      "Enter what the organisation needs to change"),
-    ("reject", VersionState.REJECTED, "Your expression of interest has been rejected", "Enter why the entry is rejected"),
+    ("reject", VersionState.REJECTED, "Your expression of interest has been rejected",
+     "Enter why the entry is rejected"),
 ])
 def test_returning_or_rejecting_needs_a_comment_which_the_organisation_sees(client, make, login_as, decision, state,
                                                                            subject, message):
