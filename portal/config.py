@@ -57,6 +57,8 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        # Evidence files for expressions of interest; empty means <instance>/uploads/supply_chain (never static/).
+        "SUPPLY_CHAIN_UPLOAD_DIR": os.environ.get("SUPPLY_CHAIN_UPLOAD_DIR", ""),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
         "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),
         "SIGN_IN_RATE_LIMIT_ACCOUNT": os.environ.get("SIGN_IN_RATE_LIMIT_ACCOUNT", "5 per 15 minutes"),

@@ -73,6 +73,28 @@ DICTIONARY: dict[str, dict[str, str]] = {
     "directory_search_gaps": {c: NONE for c in ("id", "query", "filters", "count", "first_seen", "last_seen")},
     "directory_saved_lists": {**{c: NONE for c in ("id", "uuid", "user_id", "name")}, **_TIMESTAMPS},
     "directory_saved_list_items": {c: NONE for c in ("id", "saved_list_id", "service_id")},
+    # Supply chain (issue #5). Expressions of interest describe organisations, not people: contacts are work
+    # contacts an organisation chooses to publish to lead providers. Decision comments and invitation notes are
+    # written to organisations and may name staff, so they are marked personal.
+    "supply_expressions": {**{c: NONE for c in ("id", "public_id", "organisation_id", "approved_at", "expires_at",
+                                                "reminders_sent", "version")}, **_TIMESTAMPS},
+    "supply_expression_versions": {**{c: NONE for c in (
+        "id", "public_id", "expression_id", "number", "state", "answers", "name", "search_text", "created_by_id",
+        "submitted_at", "submitted_by_id")}, **_TIMESTAMPS},
+    "supply_expression_tags": {c: NONE for c in ("version_id", "facet", "code")},
+    "supply_expression_decisions": {**{c: NONE for c in (
+        "id", "version_id", "action", "from_state", "to_state", "actor_id", "actor_role", "at")},
+        "comment": PERSONAL},
+    "supply_expression_documents": {c: NONE for c in (
+        "id", "public_id", "expression_id", "kind", "title", "filename", "stored_name", "content_type", "size",
+        "sha256", "added_in", "removed_in", "uploaded_by_id", "uploaded_at")},
+    "supply_shortlists": {**{c: NONE for c in ("id", "public_id", "organisation_id", "created_by_id", "name")},
+                          **_TIMESTAMPS},
+    "supply_shortlist_items": {c: NONE for c in ("id", "shortlist_id", "expression_id", "added_at")},
+    "supply_invitations": {**{c: NONE for c in (
+        "id", "public_id", "lead_organisation_id", "organisation_id", "contract_name", "contract_package_area_id",
+        "services", "risk_share_percent", "risk_notes", "state", "invited_by_id", "invited_at", "responded_by_id",
+        "responded_at", "version")}, "response_note": PERSONAL, **_TIMESTAMPS},
     "outbox_messages": {
         "id": NONE, "topic": NONE, "payload": PERSONAL, "created_at": NONE, "available_at": NONE,
         "attempts": NONE, "processed_at": NONE, "failed_at": NONE, "last_error": NONE,

@@ -77,6 +77,9 @@ def load(echo: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
                              organisation=organisations["Second Chance Mentoring CIC"])
     db.session.commit()
     load_directory(echo)
+    from portal.supply_chain import demo as supply_chain_demo
+
+    supply_chain_demo.load(echo)
 
     echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for role, email, secret in sign_ins:

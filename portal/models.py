@@ -27,3 +27,13 @@ from portal.referrals.models import (  # noqa: F401
     ReferralPerson,
     ReferralSession,
 )
+from portal.supply_chain.models import (  # noqa: F401
+    Expression,
+    ExpressionDecision,
+    ExpressionDocument,
+    ExpressionTag,
+    ExpressionVersion,
+    PartnershipInvitation,
+    Shortlist,
+    ShortlistItem,
+)

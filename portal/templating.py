@@ -29,9 +29,15 @@ def navigation() -> list[dict]:
         items = [("main.dashboard", "Dashboard"), ("directory.search", "Find services")]
         if policy.can(current_user, "listing.list", current_user.organisation):
             items.append(("directory.my_listings", "Your listings"))
+        if policy.can(current_user, "eoi.own", current_user.organisation):
+            items.append(("supply_chain.my_expression", "Expression of interest"))
+        if policy.can(current_user, "supply_chain.manage"):
+            items.append(("supply_chain.partners", "Find partners"))
+            items.append(("supply_chain.supply_chain", "Your supply chain"))
         if current_user.role == Role.ADMIN:
             items.append(("admin.organisations", "Administration"))
             items.append(("directory.review_queue", "Listings to check"))
+            items.append(("supply_chain.review_queue", "Expressions of interest"))
         items.append(("accounts.account", "Your account"))
     return [{"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}
             for endpoint, text in items]

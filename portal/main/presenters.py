@@ -41,7 +41,27 @@ def dashboard_for(user: User) -> Dashboard:
     if policy.can(user, "directory.save"):
         board.tiles.append(Tile("Your saved lists", url_for("directory.saved_lists"),
                                 "Services you have saved, and lists you can send by email"))
+    if policy.can(user, "eoi.own", organisation):
+        board.tiles.append(Tile("Your expression of interest", url_for("supply_chain.my_expression"),
+                                "Tell lead providers what your organisation offers, once, for every supply chain"))
+        board.tiles.append(Tile("Supply chain invitations", url_for("supply_chain.my_invitations"),
+                                "Invitations from lead providers to join their supply chains"))
+    if policy.can(user, "supply_chain.manage"):
+        board.tiles.append(Tile("Find partners", url_for("supply_chain.partners"),
+                                "Search published expressions of interest by area, pathway and specialism"))
+        board.tiles.append(Tile("Your supply chain", url_for("supply_chain.supply_chain"),
+                                "Your partners in each area, what they deliver and the risk each sub-contract "
+                                "transfers"))
+    if policy.can(user, "partners.search"):
+        board.tiles.append(Tile("Shortlists", url_for("supply_chain.shortlists"),
+                                "Organisations you have shortlisted, to compare and export"))
     if user.role == Role.ADMIN:
+        board.tiles.append(Tile("Expressions of interest to review", url_for("supply_chain.review_queue"),
+                                "Expressions of interest waiting to be checked and published"))
+        board.tiles.append(Tile("Supply chain coverage", url_for("supply_chain.coverage"),
+                                "How many organisations cover each area and pathway: the gaps at a glance"))
+        board.tiles.append(Tile("Find partners", url_for("supply_chain.partners"),
+                                "Search every published expression of interest"))
         board.tiles.append(Tile("Organisations waiting for approval", url_for("admin.organisations"),
                                 "Check and approve organisations that have registered"))
         board.tiles.append(Tile("Listings to check", url_for("directory.review_queue"),
