@@ -41,6 +41,23 @@ def dashboard_for(user: User) -> Dashboard:
     if policy.can(user, "directory.save"):
         board.tiles.append(Tile("Your saved lists", url_for("directory.saved_lists"),
                                 "Services you have saved, and lists you can send by email"))
+    # Corporate Alliance (employers)
+    if policy.can(user, "alliance.view_own", organisation):
+        board.tiles.append(Tile("Corporate Alliance membership", url_for("employers.alliance_membership"),
+                                "Your level in the Alliance, your pledges, and moving up"))
+        board.tiles.append(Tile("Your opportunities", url_for("employers.my_opportunities"),
+                                "Guaranteed interviews, placements, training, mentoring and donations you offer"))
+        board.tiles.append(Tile("Your results", url_for("employers.dashboard"),
+                                "Nominations, interviews, hires and retention by month"))
+    if policy.can(user, "opportunity.find") and user.role != Role.EMPLOYER:
+        board.tiles.append(Tile("Find opportunities", url_for("employers.find"),
+                                "Guaranteed interviews, work placements, training and mentoring from employers"))
+    if policy.can(user, "nomination.list"):
+        board.tiles.append(Tile("Nominations", url_for("employers.nominations"),
+                                "People nominated for employers' opportunities, and where each has got to"))
+    if user.role == Role.ADMIN:
+        board.tiles.append(Tile("Corporate Alliance levels to verify", url_for("employers.membership_queue"),
+                                "Employers that have joined or moved up, waiting for verification"))
     if user.role == Role.ADMIN:
         board.tiles.append(Tile("Organisations waiting for approval", url_for("admin.organisations"),
                                 "Check and approve organisations that have registered"))
