@@ -56,7 +56,7 @@ def test_an_employer_posts_a_guaranteed_interview_and_hires_someone_a_practition
     employer.get_by_label("Description", exact=True).fill("Picking and packing in our Leeds depot.")
     employer.get_by_label("Sector", exact=True).select_option("logistics")
     employer.get_by_label("Postcodes of the places where it happens").fill("LS1 4AP")
-    employer.get_by_label("Minimum requirements (needed for guaranteed interviews)").fill("Complete the forklift course")
+    employer.get_by_label("Minimum requirements (needed for guaranteed interviews)").fill("Complete the course")
     employer.get_by_label("Linked training course (optional)").fill("Forklift counterbalance")
     employer.get_by_label("Who delivers the training (optional)").fill("Leeds College of Building")
     employer.get_by_label("Number of interviews or places (needed for guaranteed interviews)").fill("6")

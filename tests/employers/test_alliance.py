@@ -72,7 +72,8 @@ def test_an_administrator_verifies_the_level_and_the_employer_moves_up_later(cli
         "level": "1", "pledge_1_kind": "donate", "pledge_1_description": "More boots", "version": membership.version})
     assert response.status_code == 400  # level 1 is not a move up (and is not offered)
     response = client.post("/employer/alliance/level", data={
-        "level": "2", "pledge_1_kind": "place", "pledge_1_description": "Paid placements", "version": membership.version})
+        "level": "2", "pledge_1_kind": "place", "pledge_1_description": "Paid placements",
+        "version": membership.version})
     assert response.status_code == 302
     db.session.refresh(membership)
     assert (membership.level, membership.verified_level) == (2, 1)  # the badge stays at 1 until verified

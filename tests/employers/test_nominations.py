@@ -59,7 +59,8 @@ def test_nominating_refuses_bad_input_by_field_and_saves_nothing(client, login_a
     assert db.session.scalar(select(func.count()).select_from(Nomination)) == 0
     client.post(url, data=NOMINATE)
     response = client.post(url, data=NOMINATE)
-    assert field_error(response, "person_reference") == "This person already has an open nomination for this opportunity"
+    assert field_error(response, "person_reference") == ("This person already has an open nomination for this "
+                                                         "opportunity")
     assert db.session.scalar(select(func.count()).select_from(Nomination)) == 1
 
 
