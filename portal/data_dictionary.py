@@ -95,6 +95,40 @@ DICTIONARY: dict[str, dict[str, str]] = {
         "id", "public_id", "lead_organisation_id", "organisation_id", "contract_name", "contract_package_area_id",
         "services", "risk_share_percent", "risk_notes", "state", "invited_by_id", "invited_at", "responded_by_id",
         "responded_at", "version")}, "response_note": PERSONAL, **_TIMESTAMPS},
+
+    # Corporate Alliance (employers). Memberships, pledges and opportunities are what employers publish.
+    "employer_memberships": {
+        **{c: NONE for c in ("id", "public_id", "organisation_id", "level", "verified_level", "joined_at",
+                             "joined_by_id", "requested_at", "requested_by_id", "verified_at", "verified_by_id",
+                             "declined_at", "declined_by_id", "decision_reason", "version")},
+        **_TIMESTAMPS,
+    },
+    "employer_pledges": {c: NONE for c in ("id", "membership_id", "level", "kind", "description", "area",
+                                            "quantity", "created_at", "created_by_id")},
+    "employer_opportunities": {
+        **{c: NONE for c in ("id", "public_id", "organisation_id", "kind", "title", "description", "industry",
+                             "minimum_requirements", "training_course", "training_provider", "paid", "rotl",
+                             "places", "closing_date", "conviction_position", "status", "closed_at",
+                             "closed_by_id", "created_by_id", "version")},
+        **_TIMESTAMPS,
+    },
+    "employer_opportunity_locations": {c: NONE for c in (
+        "id", "opportunity_id", "position", "postcode", "outcode", "town", "latitude", "longitude", "region_id",
+        "contract_package_area_id")},
+    "employer_opportunity_prisons": {c: NONE for c in ("opportunity_id", "prison_id")},
+    "employer_opportunity_cpas": {c: NONE for c in ("opportunity_id", "contract_package_area_id")},
+    # A nomination is about a person in prison or on probation: their practitioner's reference for them (a CRN or
+    # prison number) is offence data and never shown to the employer; what they agreed to share is personal.
+    # Every view of these columns is audited (nomination.viewed / nomination.listed).
+    "employer_nominations": {
+        "id": NONE, "public_id": NONE, "reference": NONE, "opportunity_id": NONE, "nominated_by_id": NONE,
+        "person_reference": OFFENCE, "first_name": PERSONAL, "skills": PERSONAL, "training": PERSONAL,
+        "availability": PERSONAL, "interview_details": PERSONAL, "consent_method": NONE,
+        "consent_recorded_at": NONE, "consent_recorded_by_id": NONE, "state": NONE, "close_reason": NONE,
+        "close_note": PERSONAL, "reminded_state": NONE, "reminded_at": NONE, "version": NONE, **_TIMESTAMPS,
+    },
+    "employer_nomination_steps": {c: NONE for c in ("id", "nomination_id", "step", "on_date", "recorded_at",
+                                                     "recorded_by_id")},
     "outbox_messages": {
         "id": NONE, "topic": NONE, "payload": PERSONAL, "created_at": NONE, "available_at": NONE,
         "attempts": NONE, "processed_at": NONE, "failed_at": NONE, "last_error": NONE,

@@ -80,6 +80,7 @@ def load(echo: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
     from portal.supply_chain import demo as supply_chain_demo
 
     supply_chain_demo.load(echo)
+    load_alliance("Brightside Construction Ltd", echo)
 
     echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for role, email, secret in sign_ins:
@@ -110,6 +111,39 @@ def load_directory(echo: Callable[[str], None] = print) -> None:
         echo(f"Indexing {published:,} services for search...")
         operations.rebuild_search_index(progress=lambda n: echo(f"  {n:,} of {published:,} indexed"))
         echo(f"  {backend().count('services'):,} services searchable")
+
+
+def load_alliance(employer_name: str, echo: Callable[[str], None] = print) -> None:
+    """Corporate Alliance: the demo employer at a verified level 3 with two opportunities (once)."""
+    from datetime import timedelta
+
+    from portal.employers import operations as alliance
+    from portal.employers.models import AllianceMembership, Opportunity, Pledge
+
+    employer = db.session.scalar(select(Organisation).where(Organisation.name == employer_name))
+    if alliance.membership_for(employer) is not None:
+        return
+    membership = AllianceMembership(organisation=employer, level=3, verified_level=3, verified_at=utcnow())
+    membership.pledges = [
+        Pledge(level=1, kind="staff-time", description="Interview practice at HMP Durham", area="North East",
+               quantity=4),
+        Pledge(level=3, kind="recruit", description="Guaranteed interviews for site operatives", area="Newcastle",
+               quantity=12)]
+    db.session.add(membership)
+    for kind, title, postcode, industry in (
+            ("guaranteed-interview", "Site operative", "NE1 4ST", "construction"),
+            ("work-placement", "Paid joinery placement (ROTL)", "DH1 3NJ", "construction")):
+        opportunity = Opportunity(
+            organisation=employer, kind=kind, title=title, industry=industry, places=6,
+            description="Work on our sites across the North East, with a mentor from day one.",
+            minimum_requirements="A CSCS card, or complete the linked course" if kind == "guaranteed-interview" else "",
+            paid=True if kind == "work-placement" else None, rotl=kind == "work-placement",
+            closing_date=utcnow().date() + timedelta(days=90),
+            conviction_position="We consider every application on its merits.")
+        opportunity.locations = alliance._locations([postcode])
+        db.session.add(opportunity)
+    db.session.commit()
+    echo("Corporate Alliance: Brightside Construction Ltd at level 3 with 2 opportunities")
 
 
 def current_code(email: str) -> str | None:

@@ -18,6 +18,14 @@ from portal.directory.models import (  # noqa: F401
     Service,
     ServiceTerm,
 )
+from portal.employers.models import (  # noqa: F401
+    AllianceMembership,
+    Nomination,
+    NominationStep,
+    Opportunity,
+    OpportunityLocation,
+    Pledge,
+)
 from portal.outbox import OutboxMessage  # noqa: F401
 from portal.reference.models import ContractPackageArea, Pathway, Prison, ProbationRegion, Region  # noqa: F401
 from portal.referrals.models import (  # noqa: F401

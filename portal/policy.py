@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, false, or_, select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from portal.accounts.models import Organisation, User
@@ -40,6 +40,57 @@ def _listing_staff(user: User | None, organisation: Organisation | None, *org_ro
 
 
 LISTING_EDITORS = (OrgRole.OWNER, OrgRole.MANAGER, OrgRole.CASEWORKER)
+
+
+# --- Corporate Alliance (employers) ---
+
+OPPORTUNITY_EDITORS = (OrgRole.OWNER, OrgRole.MANAGER, OrgRole.CASEWORKER)
+OPPORTUNITY_FINDERS = (Role.ADMIN, Role.OFFENDER_MANAGER, Role.PRISON_STAFF, Role.EMPLOYER, Role.PROVIDER,
+                       Role.LEAD_PROVIDER)
+
+
+def _employer_staff(user: User | None, organisation: Organisation | None, *org_roles: OrgRole) -> bool:
+    """Staff of an approved employer organisation (with one of `org_roles`, when given)."""
+    return (_is(user, Role.EMPLOYER) and organisation is not None and organisation.status == OrgStatus.APPROVED
+            and _member_of(user, organisation, *org_roles))
+
+
+def _practitioner(user: User | None) -> bool:
+    """Offender managers and prison staff nominate people for opportunities."""
+    return _is(user, Role.OFFENDER_MANAGER, Role.PRISON_STAFF)
+
+
+def _findable(opportunity: Any) -> bool:
+    from portal.employers.operations import is_findable  # the employers' views import this module
+
+    return is_findable(opportunity)
+
+
+def _nominatable(opportunity: Any) -> bool:
+    from portal.employers.vocabulary import NOMINATABLE
+
+    return opportunity.kind in NOMINATABLE
+
+
+def same_team(user: User | None, colleague: User | None) -> bool:
+    """A practitioner's team: offender managers of the same probation region, or staff of the same prison."""
+    if not (_practitioner(user) and colleague is not None and colleague.role == user.role):
+        return False
+    if user.id == colleague.id:
+        return True
+    if user.role == Role.OFFENDER_MANAGER:
+        return user.probation_region_id is not None and colleague.probation_region_id == user.probation_region_id
+    return user.prison_id is not None and colleague.prison_id == user.prison_id
+
+
+def nomination_party(user: User | None, nomination: Any) -> str | None:
+    """Whose side of a nomination the user is on: "employer" (staff of the opportunity's employer),
+    "practitioner" (the nominating practitioner or their team), or None (may not see it)."""
+    if _employer_staff(user, nomination.opportunity.organisation):
+        return "employer"
+    if same_team(user, nomination.nominated_by):
+        return "practitioner"
+    return None
 
 
 def _published(user: User | None, service: Any) -> bool:
@@ -182,6 +233,24 @@ RULES: dict[str, Rule] = {
     "invitation.withdraw": lambda user, invitation: _lead_provider_staff(user, invitation.lead_organisation,
                                                                          *LISTING_EDITORS),
     "supply_chain.coverage": _is_admin,
+
+    # --- Corporate Alliance (employers) ---
+    # Employer staff (of an approved employer organisation) join the Alliance, post and look after their
+    # organisation's opportunities and follow the nominations made for them; administrators verify levels.
+    "alliance.join": lambda user, org: _employer_staff(user, org, OrgRole.OWNER, OrgRole.MANAGER),
+    "alliance.view_own": lambda user, org: _employer_staff(user, org),
+    "alliance.verify": _is_admin,
+    "opportunity.post": lambda user, org: _employer_staff(user, org, *OPPORTUNITY_EDITORS),
+    "opportunity.manage": lambda user, opportunity: _employer_staff(user, opportunity.organisation,
+                                                                    *OPPORTUNITY_EDITORS),
+    "opportunity.find": lambda user, _=None: _is(user, *OPPORTUNITY_FINDERS),
+    "opportunity.view": lambda user, opportunity: _is_admin(user) or _employer_staff(
+        user, opportunity.organisation) or (_is(user, *OPPORTUNITY_FINDERS) and _findable(opportunity)),
+    "nomination.create": lambda user, opportunity: _practitioner(user) and _findable(opportunity)
+    and _nominatable(opportunity),
+    "nomination.list": lambda user, _=None: _practitioner(user) or _is(user, Role.EMPLOYER),
+    "nomination.view": lambda user, nomination: nomination_party(user, nomination) is not None,
+    "employer.dashboard": lambda user, org: _employer_staff(user, org),
 }
 
 
@@ -256,3 +325,37 @@ def visible_shortlists(user: User | None) -> Select:
     if user.organisation is not None:
         return query.where(Shortlist.organisation_id == user.organisation.id)
     return query.where(Shortlist.organisation_id.is_(None), Shortlist.created_by_id == user.id)
+
+def team_members(user: User | None) -> Select:
+    """The practitioners in the user's team (the user included): offender managers of the same probation
+    region, or staff of the same prison. Nobody else is anybody's team."""
+    if not _practitioner(user):
+        return select(User).where(false())
+    query = select(User).where(User.role == user.role)
+    key = User.probation_region_id if user.role == Role.OFFENDER_MANAGER else User.prison_id
+    value = user.probation_region_id if user.role == Role.OFFENDER_MANAGER else user.prison_id
+    return query.where(or_(User.id == user.id, and_(key.is_not(None), key == value)) if value is not None
+                       else User.id == user.id)
+
+
+def visible_nominations(user: User | None) -> Select:
+    """Nominations the user may see: employer staff, those for their organisation's opportunities; a
+    practitioner, those they or their team made; everyone else, none (administrators included)."""
+    from portal.employers.models import Nomination, Opportunity
+
+    query = select(Nomination)
+    if _is(user, Role.EMPLOYER) and user.organisation is not None and user.organisation.status == OrgStatus.APPROVED:
+        return query.join(Opportunity, Nomination.opportunity_id == Opportunity.id).where(
+            Opportunity.organisation_id == user.organisation.id)
+    if _practitioner(user):
+        return query.where(Nomination.nominated_by_id.in_(team_members(user).with_only_columns(User.id)))
+    return query.where(false())
+
+
+def managed_opportunities(user: User | None) -> Select:
+    """The opportunities of the user's employer organisation (any state), for its staff."""
+    from portal.employers.models import Opportunity
+
+    if not _employer_staff(user, user.organisation if user else None):
+        return select(Opportunity).where(false())
+    return select(Opportunity).where(Opportunity.organisation_id == user.organisation.id)

@@ -24,7 +24,7 @@ def govuk_date(value: date | datetime | None) -> str:
 
 def navigation() -> list[dict]:
     """Service navigation items for the signed-in user's role."""
-    items = [("main.home", "Home"), ("directory.search", "Find services")]
+    items = [("main.home", "Home"), ("directory.search", "Find services"), ("employers.alliance", "Corporate Alliance")]
     if current_user.is_authenticated:
         items = [("main.dashboard", "Dashboard"), ("directory.search", "Find services")]
         if policy.can(current_user, "listing.list", current_user.organisation):
@@ -34,6 +34,12 @@ def navigation() -> list[dict]:
         if policy.can(current_user, "supply_chain.manage"):
             items.append(("supply_chain.partners", "Find partners"))
             items.append(("supply_chain.supply_chain", "Your supply chain"))
+        if policy.can(current_user, "opportunity.find") and current_user.role != Role.EMPLOYER:
+            items.append(("employers.find", "Find opportunities"))
+        if policy.can(current_user, "alliance.view_own", current_user.organisation):
+            items.append(("employers.my_opportunities", "Your opportunities"))
+        if policy.can(current_user, "nomination.list"):
+            items.append(("employers.nominations", "Nominations"))
         if current_user.role == Role.ADMIN:
             items.append(("admin.organisations", "Administration"))
             items.append(("directory.review_queue", "Listings to check"))

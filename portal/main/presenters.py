@@ -55,6 +55,23 @@ def dashboard_for(user: User) -> Dashboard:
     if policy.can(user, "partners.search"):
         board.tiles.append(Tile("Shortlists", url_for("supply_chain.shortlists"),
                                 "Organisations you have shortlisted, to compare and export"))
+    # Corporate Alliance (employers)
+    if policy.can(user, "alliance.view_own", organisation):
+        board.tiles.append(Tile("Corporate Alliance membership", url_for("employers.alliance_membership"),
+                                "Your level in the Alliance, your pledges, and moving up"))
+        board.tiles.append(Tile("Your opportunities", url_for("employers.my_opportunities"),
+                                "Guaranteed interviews, placements, training, mentoring and donations you offer"))
+        board.tiles.append(Tile("Your results", url_for("employers.dashboard"),
+                                "Nominations, interviews, hires and retention by month"))
+    if policy.can(user, "opportunity.find") and user.role != Role.EMPLOYER:
+        board.tiles.append(Tile("Find opportunities", url_for("employers.find"),
+                                "Guaranteed interviews, work placements, training and mentoring from employers"))
+    if policy.can(user, "nomination.list"):
+        board.tiles.append(Tile("Nominations", url_for("employers.nominations"),
+                                "People nominated for employers' opportunities, and where each has got to"))
+    if user.role == Role.ADMIN:
+        board.tiles.append(Tile("Corporate Alliance levels to verify", url_for("employers.membership_queue"),
+                                "Employers that have joined or moved up, waiting for verification"))
     if user.role == Role.ADMIN:
         board.tiles.append(Tile("Expressions of interest to review", url_for("supply_chain.review_queue"),
                                 "Expressions of interest waiting to be checked and published"))
