@@ -64,6 +64,8 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "SIGN_IN_RATE_LIMIT_ACCOUNT": os.environ.get("SIGN_IN_RATE_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "SIGN_IN_RATE_LIMIT_ADDRESS": os.environ.get("SIGN_IN_RATE_LIMIT_ADDRESS", "20 per 15 minutes"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # Keeps this portal's counters apart from other apps (or test runs) sharing one Redis
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "rpp"),
         "OUTBOX_INLINE": _bool("OUTBOX_INLINE", False),
         "WTF_CSRF_TIME_LIMIT": None,
         "TESTING": False,

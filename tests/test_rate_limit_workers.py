@@ -46,9 +46,10 @@ def _wait_until_every_worker_answers(base: str, deadline_s: float = 120) -> None
 def test_failed_sign_ins_are_counted_across_workers(tmp_path):
     import redis
 
-    redis.Redis(*REDIS, db=15).flushdb()
+    prefix = f"rpp-test-{os.getpid()}-{time.time_ns()}"  # other runs may share this Redis at the same time
     env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "rate-limit-test",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}", "REDIS_URL": "redis://127.0.0.1:6379/15",
+           "RATELIMIT_KEY_PREFIX": prefix,
            "FLASK_APP": "app"}
     env.pop("TEST_DATABASE_URL", None)
     flask = [str(BIN / "flask")]
@@ -72,8 +73,10 @@ def test_failed_sign_ins_are_counted_across_workers(tmp_path):
             statuses.append(response.status_code)
         assert statuses[:5] == [400] * 5, statuses
         assert statuses[5:] == [429] * 3, statuses
-        assert any(key.startswith(b"LIMITS") for key in redis.Redis(*REDIS, db=15).keys())
+        assert redis.Redis(*REDIS, db=15).keys(f"*{prefix}*")
     finally:
         server.terminate()
         server.wait(10)
-        redis.Redis(*REDIS, db=15).flushdb()
+        store = redis.Redis(*REDIS, db=15)
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)
