@@ -194,7 +194,7 @@ class LocationForm(SectionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         prisons = db.session.scalars(select(Prison).order_by(Prison.name))
-        self.prison.choices = [("", "Select a prison"), *((p.code, p.name) for p in prisons)]
+        self.prison.choices = choices([("", "Select a prison"), *((p.code, p.name) for p in prisons)])
 
     def answers(self) -> dict:
         in_custody = {"custody": True, "community": False}.get(self.in_custody.data)
@@ -286,7 +286,7 @@ def needs_form(**kwargs) -> NeedsForm:
               for p in pathways}
     form_class = type("PathwayNeedsForm", (NeedsForm,), {**fields, "pathways": pathways})
     form = form_class(**kwargs)
-    form.needs.choices = [(p.slug, p.name) for p in pathways]
+    form.needs.choices = choices((p.slug, p.name) for p in pathways)
     return form
 
 
@@ -365,7 +365,7 @@ class AssignForm(StepForm):
     def __init__(self, people, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.people = {u.public_id: u for u in people}
-        self.caseworker.choices = [("", "Select a caseworker"), *((u.public_id, u.name) for u in people)]
+        self.caseworker.choices = choices([("", "Select a caseworker"), *((u.public_id, u.name) for u in people)])
 
 
 def parse_time(value: str | None) -> time | None:
