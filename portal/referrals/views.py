@@ -220,7 +220,8 @@ def change_service(public_id: str):
     if form.validate_on_submit():
         service = operations.service_for_referral(request.form.get("service", ""))
         if service is None:
-            abort(404)
+            flash("Choose a service from the suggestions or the directory")
+            return redirect(url_for("referrals.draft", public_id=referral.public_id))
         try:
             operations.change_service(current_user, referral, service, expected_version=_version(form))
         except Conflict:
