@@ -77,6 +77,7 @@ def load(echo: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
                              organisation=organisations["Second Chance Mentoring CIC"])
     db.session.commit()
     load_directory(echo)
+    load_referrals(echo)
 
     echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for role, email, secret in sign_ins:
@@ -107,6 +108,94 @@ def load_directory(echo: Callable[[str], None] = print) -> None:
         echo(f"Indexing {published:,} services for search...")
         operations.rebuild_search_index(progress=lambda n: echo(f"  {n:,} of {published:,} indexed"))
         echo(f"  {backend().count('services'):,} services searchable")
+
+
+DEMO_SERVICE = "Northern Pathways Housing Support"
+DEMO_PEOPLE = [  # first name, last name, CRN, state, needs, outcome
+    ("Jordan", "Pemberton", "X100001", "draft", "accommodation", "Has a tenancy within 3 months"),
+    ("Amira", "Haddad", "X100002", "sent", "accommodation", "Has settled accommodation on release"),
+    ("Connor", "Walsh", "X100003", "sent-overdue", "finance-benefit-debt", "Has a bank account and benefits in place"),
+    ("Dev", "Mistry", "X100004", "accepted", "accommodation", "Moves from approved premises to a home"),
+    ("Ellie", "Shaw", "X100005", "assigned", "accommodation", "Keeps a tenancy for 6 months"),
+    ("Femi", "Adeyemi", "X100006", "in_progress", "education-training-employment", "Starts a construction course"),
+    ("Grace", "Kowalski", "X100007", "completed", "accommodation", "Has settled accommodation"),
+    ("Harvey", "Bell", "X100008", "declined", "accommodation", "Has supported housing"),
+]
+
+
+def load_referrals(echo: Callable[[str], None] = print) -> None:
+    """A referrable service of the demo provider, a caseworker, and referrals in different states between the
+    demo offender manager and that provider, each walked through the real operations (once)."""
+    from datetime import date, timedelta
+
+    from flask import current_app
+
+    from portal.directory import listing_form
+    from portal.directory import operations as directory
+    from portal.directory.models import Revision, RevisionState, Service
+    from portal.referrals import operations
+    from portal.referrals.models import Referral
+    from portal.referrals.operations import StepInput
+
+    officer = accounts.find_user_by_email(f"offender.manager@{DEMO_DOMAIN}")
+    manager = accounts.find_user_by_email(f"provider@{DEMO_DOMAIN}")
+    if officer is None or manager is None or db.session.scalar(
+            select(func.count()).select_from(Referral).where(Referral.created_by_id == officer.id)):
+        return
+    organisation = manager.organisation
+    caseworker_email = f"caseworker@{DEMO_DOMAIN}"
+    caseworker = accounts.find_user_by_email(caseworker_email) or accounts.create_user(
+        email=caseworker_email, name="Casey Carter", role=Role.PROVIDER, password=DEMO_PASSWORD,
+        organisation=organisation, org_role=OrgRole.CASEWORKER)
+    service = db.session.scalar(select(Service).where(Service.name == DEMO_SERVICE))
+    if service is None:
+        answers = {
+            "name": DEMO_SERVICE, "description": "Supported housing and tenancy support in Durham and Newcastle for "
+            "people leaving prison or on probation.", "website": "www.northern-pathways.example.org", "email": "",
+            "phone": "0191 496 0000", "application_process": "Probation practitioners refer through the portal.",
+            "pathways": ["accommodation", "finance-benefit-debt", "education-training-employment"],
+            "stages": ["through-the-gate", "community"], "gender": "anyone", "minimum_age": "18",
+            "maximum_age": "", "eligibility": [], "referral_needed": "yes", "access_routes": ["portal-referral"],
+            "capacity": "accepting", "delivery_modes": ["in-person"], "eligibility_description": "",
+            "address_1": "1 Market Street", "town": "Newcastle upon Tyne", "postcode": "NE1 6JQ",
+            "service_area": "Durham and Tyneside", "opening_days": ["MO", "TU", "WE", "TH", "FR"],
+            "opens_at": "09:00", "closes_at": "17:00", "hours_description": "", "languages": "English",
+            "cost": "free", "cost_description": ""}
+        document = listing_form.build_document(answers, organisation)
+        service = Service(organisation=organisation, uuid=document["id"])
+        db.session.add(Revision(service=service, number=1, content=document, state=RevisionState.APPROVED,
+                                submitted_at=utcnow()))
+        db.session.add(service)
+        directory.publish_document(service, document)
+        db.session.flush()
+    echo("Adding demo referrals...")
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        for first, last, crn, state, pathway, outcome in DEMO_PEOPLE:
+            referral = operations.start_draft(officer, service)
+            operations.save_draft(officer, referral, {
+                "first_name": first, "last_name": last, "crn": crn, "date_of_birth": date(1988, 3, 14),
+                "gender": "not-stated", "in_custody": False, "postcode": "NE1 4ST", "phone": "07700 900123",
+                "availability": "Weekday mornings", "arson_conviction": False, "sexual_offence_conviction": False,
+                "needs": [{"pathway": pathway, "rating": "red"}], "desired_outcomes": [outcome],
+                "risk_level": "low", "mappa": False, "risk_summary": "No known risk to staff.",
+                "consent_given": True, "consent_date": date.today() - timedelta(days=2),
+                "consent_method": "in-person"})
+            steps = {"draft": [], "sent": ["send"], "sent-overdue": ["send"], "accepted": ["send", "accept"],
+                     "declined": ["send", "decline"], "assigned": ["send", "accept", "assign"],
+                     "in_progress": ["send", "accept", "assign", "book", "record_session"],
+                     "completed": ["send", "accept", "assign", "book", "record_session", "complete"]}[state]
+            for step in steps:
+                actor = {"send": officer, "accept": manager, "decline": manager, "assign": manager}.get(step, caseworker)
+                operations.apply(actor, referral, step, StepInput(
+                    reason_code="full" if step == "decline" else None, caseworker=caseworker,
+                    appointment_at=utcnow() - timedelta(days=3), session_at=utcnow() - timedelta(days=1),
+                    attendance="attended", notes="Talked through housing options.",
+                    achievements=["achieved"], report="Moved into a supported flat and set up rent payments."))
+            if state == "sent-overdue":
+                referral.sent_at = utcnow() - timedelta(days=9)
+        db.session.commit()
+    echo(f"  {len(DEMO_PEOPLE)} referrals between {officer.email} and {organisation.name} "
+         f"(caseworker: {caseworker_email})")
 
 
 def current_code(email: str) -> str | None:
