@@ -185,7 +185,8 @@ def load_referrals(echo: Callable[[str], None] = print) -> None:
                      "in_progress": ["send", "accept", "assign", "book", "record_session"],
                      "completed": ["send", "accept", "assign", "book", "record_session", "complete"]}[state]
             for step in steps:
-                actor = {"send": officer, "accept": manager, "decline": manager, "assign": manager}.get(step, caseworker)
+                actor = {"send": officer, "accept": manager, "decline": manager,
+                         "assign": manager}.get(step, caseworker)
                 operations.apply(actor, referral, step, StepInput(
                     reason_code="full" if step == "decline" else None, caseworker=caseworker,
                     appointment_at=utcnow() - timedelta(days=3), session_at=utcnow() - timedelta(days=1),

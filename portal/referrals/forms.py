@@ -19,7 +19,7 @@ from wtforms.validators import Optional
 from portal.extensions import db
 from portal.forms import Required, choices
 from portal.reference.models import Pathway, Prison
-from portal.referrals.operations import MAX_OUTCOMES, TEXT_LIMITS
+from portal.referrals.operations import MAX_OUTCOMES
 from portal.referrals.workflow import (
     ACHIEVEMENT,
     ATTENDANCE,

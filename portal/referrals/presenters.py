@@ -37,7 +37,6 @@ from portal.referrals.workflow import (
 )
 from portal.templating import govuk_date
 
-
 # --- The draft's sections: one page each, in task-list order ---
 
 @dataclass(frozen=True)
@@ -160,7 +159,8 @@ def task_list(referral: Referral) -> list[dict]:
     for section in SECTIONS.values():
         started = any(values[name] not in (None, "", [], False) for name in section.fields)
         if section.optional:
-            status = {"text": "Completed"} if started else {"text": "Optional", "classes": "govuk-task-list__status--cannot-start-yet"}
+            status = {"text": "Completed"} if started else {
+                "text": "Optional", "classes": "govuk-task-list__status--cannot-start-yet"}
         elif not started:
             status = {"tag": {"text": "Not yet started", "classes": "govuk-tag--blue"}}
         elif missing & set(section.fields):
@@ -328,7 +328,8 @@ def referral_page(referral: Referral, user: User) -> ReferralPage:
     if referral.first_appointment_at:
         facts.append(Row("First appointment", govuk_date(referral.first_appointment_at)))
     if referral.concluded_at:
-        facts.append(Row("Ended" if referral.state != State.COMPLETED else "Completed", govuk_date(referral.concluded_at)))
+        facts.append(Row("Completed" if referral.state == State.COMPLETED else "Ended",
+                         govuk_date(referral.concluded_at)))
     reason = referral.decline_reason or referral.end_reason
     if reason:
         all_reasons = {**DECLINE_REASONS, **WITHDRAWAL_REASONS, **EARLY_END_REASONS}

@@ -30,8 +30,8 @@ def date_parts(name: str, value: date) -> dict:
 
 def summary(response) -> dict[str, str]:
     rows = page(response).select(".govuk-summary-list__row")
-    return {row.select_one("dt").get_text(strip=True): row.select_one(".govuk-summary-list__value").get_text(" ", strip=True)
-            for row in rows}
+    return {row.select_one("dt").get_text(strip=True):
+            row.select_one(".govuk-summary-list__value").get_text(" ", strip=True) for row in rows}
 
 
 def task_status(response) -> dict[str, str]:

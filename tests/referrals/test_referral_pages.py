@@ -224,7 +224,8 @@ def test_booking_records_a_session_and_completing_through_the_pages(client, logi
                              "achievement_1": "partly", "report": "Housed in a flat.\nLooking for work."})
     assert done.status_code == 302 and fresh(referral).state == State.COMPLETED
     shown = client.get(f"/referrals/{referral.public_id}")
-    outcomes = [[c.get_text(strip=True) for c in row.select("td")] for row in page(shown).select("#outcomes ~ table")[0].select("tbody tr")]
+    table = page(shown).select("#outcomes ~ table")[0]
+    outcomes = [[c.get_text(strip=True) for c in row.select("td")] for row in table.select("tbody tr")]
     assert outcomes == [["Housed", "Achieved"], ["In work", "Partly achieved"]]
     assert "Looking for work." in page(shown).get_text()
     assert buttons(shown) == []
