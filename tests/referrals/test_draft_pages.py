@@ -404,3 +404,25 @@ def test_a_draft_can_be_deleted(client, draft):
     assert response.status_code == 302
     db.session.expunge_all()
     assert db.session.get(Referral, draft_id) is None
+
+
+def test_change_service_checks_who_and_whether_the_service_can_take_it(app, officer):
+    from werkzeug.exceptions import NotFound
+
+    from portal.errors import DomainError
+
+    referral = factories.referral(referrer=officer, state="draft")
+    other = factories.referrable_service(name="Other House")
+    with app.test_request_context():
+        with pytest.raises(NotFound):
+            operations.change_service(factories.user(role=Role.OFFENDER_MANAGER, probation_region="london"),
+                                      referral, other)
+        with pytest.raises(DomainError, match="already"):
+            operations.change_service(officer, referral, referral.service)
+        with pytest.raises(DomainError, match="not take referrals through the portal"):
+            operations.change_service(officer, referral, factories.referrable_service(access_routes=("self-referral",)))
+        operations.change_service(officer, referral, other)
+        db.session.commit()
+    assert fresh(referral).service.name == "Other House"
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "referral.service_changed")) == 1
