@@ -110,7 +110,6 @@ def load_directory(echo: Callable[[str], None] = print) -> None:
         echo(f"  {backend().count('services'):,} services searchable")
 
 
-DEMO_SERVICE = "Northern Pathways Housing Support"
 DEMO_PEOPLE = [  # first name, last name, CRN, state, needs, outcome
     ("Jordan", "Pemberton", "X100001", "draft", "accommodation", "Has a tenancy within 3 months"),
     ("Amira", "Haddad", "X100002", "sent", "accommodation", "Has settled accommodation on release"),
@@ -124,50 +123,43 @@ DEMO_PEOPLE = [  # first name, last name, CRN, state, needs, outcome
 
 
 def load_referrals(echo: Callable[[str], None] = print) -> None:
-    """A referrable service of the demo provider, a caseworker, and referrals in different states between the
-    demo offender manager and that provider, each walked through the real operations (once)."""
+    """Referrals in different states between the demo offender manager and the provider of a demo directory
+    service that takes portal referrals (with a demo manager and caseworker), each walked through the real
+    operations. Once: nothing happens if the demo offender manager already has referrals."""
     from datetime import date, timedelta
 
     from flask import current_app
 
-    from portal.directory import listing_form
-    from portal.directory import operations as directory
-    from portal.directory.models import Revision, RevisionState, Service
+    from portal.directory.models import ListingState, Service, ServiceTerm
     from portal.referrals import operations
     from portal.referrals.models import Referral
     from portal.referrals.operations import StepInput
 
     officer = accounts.find_user_by_email(f"offender.manager@{DEMO_DOMAIN}")
-    manager = accounts.find_user_by_email(f"provider@{DEMO_DOMAIN}")
-    if officer is None or manager is None or db.session.scalar(
+    if officer is None or db.session.scalar(
             select(func.count()).select_from(Referral).where(Referral.created_by_id == officer.id)):
         return
-    organisation = manager.organisation
-    caseworker_email = f"caseworker@{DEMO_DOMAIN}"
-    caseworker = accounts.find_user_by_email(caseworker_email) or accounts.create_user(
-        email=caseworker_email, name="Casey Carter", role=Role.PROVIDER, password=DEMO_PASSWORD,
-        organisation=organisation, org_role=OrgRole.CASEWORKER)
-    service = db.session.scalar(select(Service).where(Service.name == DEMO_SERVICE))
+    takes_referrals = select(ServiceTerm.service_id).where(ServiceTerm.taxonomy == "access-route",
+                                                           ServiceTerm.code == "portal-referral")
+    housing = select(ServiceTerm.service_id).where(ServiceTerm.taxonomy == "resettlement-pathway",
+                                                   ServiceTerm.code == "accommodation")
+    candidates = db.session.scalars(select(Service).where(
+        Service.state == ListingState.PUBLISHED, Service.id.in_(takes_referrals), Service.id.in_(housing))
+        .order_by(Service.name).limit(200))
+    single_sex = {"women-only", "men-only"}
+    service = next((c for c in candidates if operations.referral_barrier(c) is None and c.minimum_age in (None, 18)
+                    and not single_sex & set(c.term_codes("eligibility"))), None)
     if service is None:
-        answers = {
-            "name": DEMO_SERVICE, "description": "Supported housing and tenancy support in Durham and Newcastle for "
-            "people leaving prison or on probation.", "website": "www.northern-pathways.example.org", "email": "",
-            "phone": "0191 496 0000", "application_process": "Probation practitioners refer through the portal.",
-            "pathways": ["accommodation", "finance-benefit-debt", "education-training-employment"],
-            "stages": ["through-the-gate", "community"], "gender": "anyone", "minimum_age": "18",
-            "maximum_age": "", "eligibility": [], "referral_needed": "yes", "access_routes": ["portal-referral"],
-            "capacity": "accepting", "delivery_modes": ["in-person"], "eligibility_description": "",
-            "address_1": "1 Market Street", "town": "Newcastle upon Tyne", "postcode": "NE1 6JQ",
-            "service_area": "Durham and Tyneside", "opening_days": ["MO", "TU", "WE", "TH", "FR"],
-            "opens_at": "09:00", "closes_at": "17:00", "hours_description": "", "languages": "English",
-            "cost": "free", "cost_description": ""}
-        document = listing_form.build_document(answers, organisation)
-        service = Service(organisation=organisation, uuid=document["id"])
-        db.session.add(Revision(service=service, number=1, content=document, state=RevisionState.APPROVED,
-                                submitted_at=utcnow()))
-        db.session.add(service)
-        directory.publish_document(service, document)
-        db.session.flush()
+        return
+    organisation = service.organisation
+    staff = {}
+    for local, name, org_role in (("referrals.manager", "Morgan Mensah", OrgRole.MANAGER),
+                                  ("caseworker", "Casey Carter", OrgRole.CASEWORKER)):
+        email = f"{local}@{DEMO_DOMAIN}"
+        staff[local] = accounts.find_user_by_email(email) or accounts.create_user(
+            email=email, name=name, role=Role.PROVIDER, password=DEMO_PASSWORD, organisation=organisation,
+            org_role=org_role)
+    manager, caseworker = staff["referrals.manager"], staff["caseworker"]
     echo("Adding demo referrals...")
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         for first, last, crn, state, pathway, outcome in DEMO_PEOPLE:
@@ -195,8 +187,8 @@ def load_referrals(echo: Callable[[str], None] = print) -> None:
             if state == "sent-overdue":
                 referral.sent_at = utcnow() - timedelta(days=9)
         db.session.commit()
-    echo(f"  {len(DEMO_PEOPLE)} referrals between {officer.email} and {organisation.name} "
-         f"(caseworker: {caseworker_email})")
+    echo(f"  {len(DEMO_PEOPLE)} referrals between {officer.email} and {organisation.name} about "
+         f"‘{service.name}’ (provider sign-ins: {manager.email}, {caseworker.email})")
 
 
 def current_code(email: str) -> str | None:
