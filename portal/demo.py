@@ -81,6 +81,7 @@ def load(echo: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
 
     supply_chain_demo.load(echo)
     load_alliance("Brightside Construction Ltd", echo)
+    load_referrals(echo)
 
     echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for role, email, secret in sign_ins:
@@ -144,6 +145,86 @@ def load_alliance(employer_name: str, echo: Callable[[str], None] = print) -> No
         db.session.add(opportunity)
     db.session.commit()
     echo("Corporate Alliance: Brightside Construction Ltd at level 3 with 2 opportunities")
+
+DEMO_PEOPLE = [  # first name, last name, CRN, state, needs, outcome
+    ("Jordan", "Pemberton", "X100001", "draft", "accommodation", "Has a tenancy within 3 months"),
+    ("Amira", "Haddad", "X100002", "sent", "accommodation", "Has settled accommodation on release"),
+    ("Connor", "Walsh", "X100003", "sent-overdue", "finance-benefit-debt", "Has a bank account and benefits in place"),
+    ("Dev", "Mistry", "X100004", "accepted", "accommodation", "Moves from approved premises to a home"),
+    ("Ellie", "Shaw", "X100005", "assigned", "accommodation", "Keeps a tenancy for 6 months"),
+    ("Femi", "Adeyemi", "X100006", "in_progress", "education-training-employment", "Starts a construction course"),
+    ("Grace", "Kowalski", "X100007", "completed", "accommodation", "Has settled accommodation"),
+    ("Harvey", "Bell", "X100008", "declined", "accommodation", "Has supported housing"),
+]
+
+
+def load_referrals(echo: Callable[[str], None] = print) -> None:
+    """Referrals in different states between the demo offender manager and the provider of a demo directory
+    service that takes portal referrals (with a demo manager and caseworker), each walked through the real
+    operations. Once: nothing happens if the demo offender manager already has referrals."""
+    from datetime import date, timedelta
+
+    from flask import current_app
+
+    from portal.directory.models import ListingState, Service, ServiceTerm
+    from portal.referrals import operations
+    from portal.referrals.models import Referral
+    from portal.referrals.operations import StepInput
+
+    officer = accounts.find_user_by_email(f"offender.manager@{DEMO_DOMAIN}")
+    if officer is None or db.session.scalar(
+            select(func.count()).select_from(Referral).where(Referral.created_by_id == officer.id)):
+        return
+    takes_referrals = select(ServiceTerm.service_id).where(ServiceTerm.taxonomy == "access-route",
+                                                           ServiceTerm.code == "portal-referral")
+    housing = select(ServiceTerm.service_id).where(ServiceTerm.taxonomy == "resettlement-pathway",
+                                                   ServiceTerm.code == "accommodation")
+    candidates = db.session.scalars(select(Service).where(
+        Service.state == ListingState.PUBLISHED, Service.id.in_(takes_referrals), Service.id.in_(housing))
+        .order_by(Service.name).limit(200))
+    single_sex = {"women-only", "men-only"}
+    service = next((c for c in candidates if operations.referral_barrier(c) is None and c.minimum_age in (None, 18)
+                    and not single_sex & set(c.term_codes("eligibility"))), None)
+    if service is None:
+        return
+    organisation = service.organisation
+    staff = {}
+    for local, name, org_role in (("referrals.manager", "Morgan Mensah", OrgRole.MANAGER),
+                                  ("caseworker", "Casey Carter", OrgRole.CASEWORKER)):
+        email = f"{local}@{DEMO_DOMAIN}"
+        staff[local] = accounts.find_user_by_email(email) or accounts.create_user(
+            email=email, name=name, role=Role.PROVIDER, password=DEMO_PASSWORD, organisation=organisation,
+            org_role=org_role)
+    manager, caseworker = staff["referrals.manager"], staff["caseworker"]
+    echo("Adding demo referrals...")
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        for first, last, crn, state, pathway, outcome in DEMO_PEOPLE:
+            referral = operations.start_draft(officer, service)
+            operations.save_draft(officer, referral, {
+                "first_name": first, "last_name": last, "crn": crn, "date_of_birth": date(1988, 3, 14),
+                "gender": "not-stated", "in_custody": False, "postcode": "NE1 4ST", "phone": "07700 900123",
+                "availability": "Weekday mornings", "arson_conviction": False, "sexual_offence_conviction": False,
+                "needs": [{"pathway": pathway, "rating": "red"}], "desired_outcomes": [outcome],
+                "risk_level": "low", "mappa": False, "risk_summary": "No known risk to staff.",
+                "consent_given": True, "consent_date": date.today() - timedelta(days=2),
+                "consent_method": "in-person"})
+            steps = {"draft": [], "sent": ["send"], "sent-overdue": ["send"], "accepted": ["send", "accept"],
+                     "declined": ["send", "decline"], "assigned": ["send", "accept", "assign"],
+                     "in_progress": ["send", "accept", "assign", "book", "record_session"],
+                     "completed": ["send", "accept", "assign", "book", "record_session", "complete"]}[state]
+            for step in steps:
+                actor = {"send": officer, "accept": manager, "decline": manager,
+                         "assign": manager}.get(step, caseworker)
+                operations.apply(actor, referral, step, StepInput(
+                    reason_code="full" if step == "decline" else None, caseworker=caseworker,
+                    appointment_at=utcnow() - timedelta(days=3), session_at=utcnow() - timedelta(days=1),
+                    attendance="attended", notes="Talked through housing options.",
+                    achievements=["achieved"], report="Moved into a supported flat and set up rent payments."))
+            if state == "sent-overdue":
+                referral.sent_at = utcnow() - timedelta(days=9)
+        db.session.commit()
+    echo(f"  {len(DEMO_PEOPLE)} referrals between {officer.email} and {organisation.name} about "
+         f"‘{service.name}’ (provider sign-ins: {manager.email}, {caseworker.email})")
 
 
 def current_code(email: str) -> str | None:

@@ -196,6 +196,9 @@ RULES: dict[str, Rule] = {
     "listing.report": _published,
     # Referrals. Administrators do not browse referrals: they answer subject access and erasure requests.
     "referral.create": lambda user, _=None: _is(user, Role.OFFENDER_MANAGER),
+    # The referral dashboards: offender managers, and provider staff who deliver services
+    "referral.list": lambda user, _=None: _is(user, Role.OFFENDER_MANAGER) or (
+        user is not None and _listing_staff(user, user.organisation, *LISTING_EDITORS)),
     "referral.view": lambda user, referral: _referrer(user, referral) or _provider_staff(user, referral),
     "referral.view_risk": _sees_risk,
     "referral.edit_draft": lambda user, referral: referral.state == "draft" and _referrer(user, referral),

@@ -27,6 +27,8 @@ def navigation() -> list[dict]:
     items = [("main.home", "Home"), ("directory.search", "Find services"), ("employers.alliance", "Corporate Alliance")]
     if current_user.is_authenticated:
         items = [("main.dashboard", "Dashboard"), ("directory.search", "Find services")]
+        if policy.can(current_user, "referral.list"):
+            items.append(("referrals.dashboard", "Referrals"))
         if policy.can(current_user, "listing.list", current_user.organisation):
             items.append(("directory.my_listings", "Your listings"))
         if policy.can(current_user, "eoi.own", current_user.organisation):
@@ -49,6 +51,12 @@ def navigation() -> list[dict]:
             for endpoint, text in items]
 
 
+def may(action: str, obj=None) -> bool:
+    """Whether the signed-in user may do `action` (to `obj`): lets a template offer only what the policy allows."""
+    return policy.can(current_user, action, obj)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(govuk_date, "govuk_date")
     app.add_template_global(navigation, "navigation")
+    app.add_template_global(may, "may")

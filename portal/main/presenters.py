@@ -35,6 +35,10 @@ def dashboard_for(user: User) -> Dashboard:
                                 "Your organisation's details and colleagues"))
     board.tiles.append(Tile("Find services", url_for("directory.search"),
                             "Search the directory of resettlement services by need, place and eligibility"))
+    if policy.can(user, "referral.list"):
+        board.tiles.append(Tile("Referrals", url_for("referrals.dashboard"),
+                                "Referrals you have made and their progress" if policy.can(user, "referral.create")
+                                else "New referrals to respond to, your cases and the unassigned queue"))
     if policy.can(user, "listing.list", organisation):
         board.tiles.append(Tile("Your listings", url_for("directory.my_listings"),
                                 "Keep your organisation's services up to date and confirm they are still right"))

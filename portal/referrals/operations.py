@@ -337,7 +337,7 @@ def missing_answers(referral: Referral) -> list[tuple[str, str]]:
         ("consent_method", referral.consent_method, "Select how the person gave consent"),
     ]
     if person.in_custody:
-        checks += [("prison", person.prison_id, "Select the prison the person is in"),
+        checks += [("prison", person.prison is not None, "Select the prison the person is in"),
                    ("expected_release_date", person.expected_release_date, "Enter the expected release date")]
     return [(name, message) for name, present, message in checks if not present]
 
@@ -375,6 +375,21 @@ def eligibility_warnings(referral: Referral) -> list[str]:
         warnings.append("The person has a sexual offence conviction and the service does not say it accepts people "
                         "with sexual offence convictions. Check with the service first.")
     return warnings
+
+
+def change_service(user: User, referral: Referral, service: Service, expected_version: int | None = None) -> None:
+    """Point a draft at another service (a suggestion, say): only if that service can take the referral now."""
+    policy.authorize(user, "referral.edit_draft", referral, secret=True)
+    _check_version(referral, expected_version)
+    if service.id == referral.service_id:
+        raise DomainError(f"The referral is already to {service.name}")
+    if barrier := referral_barrier(service):
+        raise DomainError(barrier)
+    previous = referral.service.uuid
+    referral.service, referral.organisation = service, service.organisation
+    referral.updated_at = utcnow()
+    audit.record("referral.service_changed", "referral", referral.public_id, actor=user,
+                 subject_ref=referral.reference, details={"from": previous, "to": service.uuid})
 
 
 def delete_draft(user: User, referral: Referral) -> None:

@@ -1,0 +1,31 @@
+"""`flask --app app referrals ...`: reminders about referrals with no response, and purging old drafts."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.extensions import db
+from portal.referrals import operations
+
+referrals_cli = AppGroup("referrals", help="Look after referrals: reminders and purging old drafts.")
+
+
+@referrals_cli.command("remind")
+def remind_command():
+    """Remind providers once about referrals with no response after 5 working days (run daily)."""
+    click.echo("Looking for referrals with no response after 5 working days...", err=True)
+    # Emails link to the referral: build those links on the portal's public address (BASE_URL)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        count = operations.remind_overdue(progress=lambda n: click.echo(f"  {n:,} reminded", err=True))
+        db.session.commit()
+    click.echo(f"Reminders sent: {count:,}")
+
+
+@referrals_cli.command("purge-drafts")
+def purge_drafts_command():
+    """Delete draft referrals not sent within 90 days of their last change (run daily)."""
+    click.echo("Looking for drafts unchanged for 90 days...", err=True)
+    count = operations.purge_drafts()
+    db.session.commit()
+    click.echo(f"Drafts deleted: {count:,}")
