@@ -29,9 +29,12 @@ def navigation() -> list[dict]:
         items = [("main.dashboard", "Dashboard"), ("directory.search", "Find services")]
         if policy.can(current_user, "listing.list", current_user.organisation):
             items.append(("directory.my_listings", "Your listings"))
+        if current_user.organisation and policy.can(current_user, "referral.reports", current_user.organisation):
+            items.append(("referrals.report", "Referral report"))
         if current_user.role == Role.ADMIN:
             items.append(("admin.organisations", "Administration"))
             items.append(("directory.review_queue", "Listings to check"))
+            items.append(("referrals.admin_tools", "Referral records"))
         items.append(("accounts.account", "Your account"))
     return [{"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}
             for endpoint, text in items]
