@@ -1,11 +1,13 @@
-"""`make bench`: the directory benchmark (import, reindex, search latency, HTTP under load).
+"""`make bench`: the directory benchmark (import, reindex, search latency, HTTP under load) and the referrals
+benchmark (creation and step throughput, dashboards with 100,000 referrals).
 
     .venv/bin/python bench/run.py                          # 10,000 and 100,000 services
     .venv/bin/python bench/run.py --sizes 10000 --quick    # a quick look
     .venv/bin/python bench/run.py --no-postgres --no-meili --no-http
+    .venv/bin/python bench/run.py --only referrals --referrals 100000
 
 The search library's own benchmark (synthetic index documents, no database) is bench/search_bench.py.
-See bench/directory_bench.py for what is measured and how.
+See bench/directory_bench.py and bench/referrals_bench.py for what is measured and how.
 """
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import directory_bench  # noqa: E402
+import referrals_bench  # noqa: E402
 
 
-def options(argv: list[str] | None = None) -> directory_bench.Options:
+def options(argv: list[str] | None = None) -> tuple[directory_bench.Options, referrals_bench.Options, set[str]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", help="directory sizes (default 10000 100000; quick: 2000)")
     parser.add_argument("--quick", action="store_true", help="fewer queries and requests, small default size")
@@ -30,17 +33,28 @@ def options(argv: list[str] | None = None) -> directory_bench.Options:
     parser.add_argument("--requests", type=int, help="requests per endpoint and backend (default 400; quick: 60)")
     parser.add_argument("--http-seconds", type=float, default=120.0,
                         help="time limit per endpoint and backend (default 120)")
+    parser.add_argument("--only", choices=["directory", "referrals"], help="run one benchmark (default: both)")
+    parser.add_argument("--referrals", type=int, help="referrals in the dashboard benchmark (default 100000; "
+                                                      "quick: 5000)")
     args = parser.parse_args(argv)
     if any(size < 1 for size in args.sizes or []):
         parser.error("sizes must be positive")
-    return directory_bench.Options(
+    directory = directory_bench.Options(
         sizes=args.sizes or ([2_000] if args.quick else [10_000, 100_000]), quick=args.quick,
         postgres=args.postgres, meili=args.meili, http=args.http, workers=args.workers,
         concurrency=args.concurrency, requests=args.requests or (60 if args.quick else 400),
         http_seconds=args.http_seconds,
         queries_per_kind=25 if args.quick else directory_bench.search_bench.QUERIES_PER_KIND,
     )
+    referrals = referrals_bench.Options(size=args.referrals or (5_000 if args.quick else 100_000),
+                                        created=40 if args.quick else 300, repeats=10 if args.quick else 40,
+                                        quick=args.quick)
+    return directory, referrals, {args.only} if args.only else {"directory", "referrals"}
 
 
 if __name__ == "__main__":
-    directory_bench.main(options())
+    directory, referrals, which = options()
+    if "directory" in which:
+        directory_bench.main(directory)
+    if "referrals" in which:
+        referrals_bench.main(referrals)

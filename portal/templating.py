@@ -42,10 +42,13 @@ def navigation() -> list[dict]:
             items.append(("employers.my_opportunities", "Your opportunities"))
         if policy.can(current_user, "nomination.list"):
             items.append(("employers.nominations", "Nominations"))
+        if current_user.organisation and policy.can(current_user, "referral.reports", current_user.organisation):
+            items.append(("referrals.report", "Referral report"))
         if current_user.role == Role.ADMIN:
             items.append(("admin.organisations", "Administration"))
             items.append(("directory.review_queue", "Listings to check"))
             items.append(("supply_chain.review_queue", "Expressions of interest"))
+            items.append(("referrals.admin_tools", "Referral records"))
         items.append(("accounts.account", "Your account"))
     return [{"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}
             for endpoint, text in items]

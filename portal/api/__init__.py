@@ -39,6 +39,6 @@ from portal.api import views  # noqa: E402,F401
 
 # Each domain's JSON routes live in portal/<domain>/api.py, register on `bp` and add their paths and schemas to
 # portal.api.openapi; they are imported here, before the blueprint is registered.
-DOMAIN_APIS: tuple[str, ...] = ("portal.supply_chain.api", "portal.employers.api")
+DOMAIN_APIS: tuple[str, ...] = ("portal.referrals.api", "portal.supply_chain.api", "portal.employers.api")
 for _module in DOMAIN_APIS:
     __import__(_module)

@@ -12,7 +12,7 @@ from flask import url_for
 from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import selectinload
 
-from portal import audit, search_index
+from portal import audit, policy, search_index
 from portal.accounts.models import Organisation, OrganisationIdentifier, User
 from portal.accounts.roles import OrgKind, OrgStatus, Role
 from portal.database import utcnow
@@ -220,6 +220,19 @@ def return_for_changes(revision: Revision, admin: User, reason: str) -> None:
     audit.record("listing.returned", "service", revision.service.uuid, actor=admin, reason=reason.strip())
     _tell_owners(revision.service, "Your listing needs changes", "listing_decided", approved=False,
                  reason=reason.strip())
+
+
+def set_high_risk_approval(service: Service, admin: User, approved: bool) -> bool:
+    """Approve a service (or withdraw approval) to take referrals of people at high risk of serious harm or
+    managed under MAPPA. Returns whether anything changed; audited when it did."""
+    policy.authorize(admin, "listing.review")
+    if service.high_risk_approved == approved:
+        return False
+    service.high_risk_approved = approved
+    audit.record("service.high_risk_approved" if approved else "service.high_risk_approval_withdrawn", "service",
+                 service.uuid, actor=admin)
+    search_index.queue("services", [service.uuid])
+    return True
 
 
 def _tell_owners(service: Service, subject: str, template: str, **context) -> None:

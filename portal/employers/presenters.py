@@ -10,8 +10,9 @@ from datetime import date
 
 from flask import url_for
 
+from portal import charts
 from portal.accounts.models import User
-from portal.employers import charts, operations
+from portal.employers import operations
 from portal.employers import vocabulary as v
 from portal.employers.models import AllianceMembership, Nomination, Opportunity
 from portal.templating import govuk_date
@@ -173,7 +174,7 @@ def nomination_rows(nominations: list[Nomination]) -> list[NominationRow]:
 
 @dataclass
 class MeasureChart:
-    chart: charts.BarChart
+    chart: charts.ColumnChart
     rows: list[tuple[str, int]]
     total: int
 
@@ -184,6 +185,6 @@ def dashboard_charts(outcomes: dict[str, list[tuple[date, int]]]) -> list[Measur
         series = outcomes[step]
         labels = [f"{month:%b}" for month, _ in series]
         values = [count for _, count in series]
-        chart = charts.bar_chart(f"chart-{step}", f"{title} by month", labels, values)
+        chart = charts.column_chart(f"chart-{step}", f"{title} by month", labels, values)
         found.append(MeasureChart(chart, [(f"{month:%B %Y}", count) for month, count in series], sum(values)))
     return found

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("referrals", __name__)
 
-from portal.referrals import views  # noqa: E402,F401
+from portal.referrals import admin_views, report_views, views  # noqa: E402,F401

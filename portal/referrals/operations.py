@@ -792,7 +792,7 @@ def subject_access_export(admin: User, crn: str) -> dict:
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "referral",
                                                          AuditEvent.object_id.in_(ids)).order_by(AuditEvent.id))
     export = {
-        "crn": crn.upper(),
+        "crn": "".join((crn or "").split()).upper(),
         "produced_at": utcnow().isoformat(),
         "referrals": [_export_referral(r) for r in referrals],
         "access_log": [{"at": e.at.isoformat(), "action": e.action, "referral": e.object_id,

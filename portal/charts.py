@@ -1,8 +1,8 @@
-"""Accessible bar charts drawn on the server as inline SVG (no script, nothing from another host).
+"""Accessible column charts (bars over time) drawn on the server as inline SVG (no script, nothing from another host).
 
 A chart is only a picture of a table: pages show the same figures in a table beside it, the SVG carries a
 title and a description for screen readers, and the bars are labelled with their values. The template macro
-`macros/charts.html` draws a `BarChart`; every text in it is escaped by Jinja.
+`column_chart` in `macros/charts.html` draws a `ColumnChart`; every text in it is escaped by Jinja.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class BarChart:
+class ColumnChart:
     id: str
     title: str
     description: str
@@ -49,7 +49,7 @@ def _scale(highest: int) -> tuple[int, int]:
     return max(1, -(-highest // step)) * step, step
 
 
-def bar_chart(id: str, title: str, labels: list[str], values: list[int], unit: str = "") -> BarChart:
+def column_chart(id: str, title: str, labels: list[str], values: list[int], unit: str = "") -> ColumnChart:
     """A vertical bar chart of `values` (whole numbers, not negative) labelled by `labels`."""
     top, tick_step = _scale(max(values, default=0))
     plot_height = HEIGHT - TOP - BOTTOM
@@ -62,4 +62,4 @@ def bar_chart(id: str, title: str, labels: list[str], values: list[int], unit: s
     ticks = [(value, TOP + plot_height - plot_height * value / top) for value in range(0, top + 1, tick_step)]
     described = ", ".join(f"{label}: {value}" for label, value in zip(labels, values, strict=True))
     description = f"Bar chart of {title.lower()}{' (' + unit + ')' if unit else ''}. {described}."
-    return BarChart(id=id, title=title, description=description, bars=bars, ticks=ticks)
+    return ColumnChart(id=id, title=title, description=description, bars=bars, ticks=ticks)
