@@ -118,6 +118,7 @@ def seed(demo):
 
 def init_app(app: Flask) -> None:
     from portal.directory.cli import directory_cli, search_cli
+    from portal.funding.cli import funding_cli
 
-    for command in (users_cli, tokens_cli, outbox_cli, seed, directory_cli, search_cli):
+    for command in (users_cli, tokens_cli, outbox_cli, seed, directory_cli, search_cli, funding_cli):
         app.cli.add_command(command)

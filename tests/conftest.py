@@ -85,7 +85,7 @@ def app(tmp_path_factory):
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
-        upgrade(directory=str(Path(__file__).parent.parent / "migrations"))
+        upgrade(directory=str(Path(__file__).parent.parent / "migrations"), revision="heads")
     return app
 
 
