@@ -29,6 +29,8 @@ def navigation() -> list[dict]:
         items = [("main.dashboard", "Dashboard"), ("directory.search", "Find services")]
         if policy.can(current_user, "listing.list", current_user.organisation):
             items.append(("directory.my_listings", "Your listings"))
+        if policy.can(current_user, "funding.manage", current_user.organisation):
+            items.append(("funding.dashboard", "Funding"))
         if current_user.role == Role.ADMIN:
             items.append(("admin.organisations", "Administration"))
             items.append(("directory.review_queue", "Listings to check"))

@@ -87,7 +87,8 @@ class Number:
         try:
             value = Decimal(text) if self.decimal else int(text)
         except (InvalidOperation, ValueError):
-            raise StopValidation(f"Enter {self.what} as a {'number, like 7.5' if self.decimal else 'whole number'}")
+            kind = "number, like 7.5" if self.decimal else "whole number"
+            raise StopValidation(f"Enter {self.what} as a {kind}") from None
         if self.decimal and not value.is_finite():
             raise StopValidation(f"Enter {self.what} as a number")
         if value < 0:

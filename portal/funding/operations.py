@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import stripe
@@ -108,7 +108,7 @@ def create_agreement(user: User, organisation: Organisation, answers: AgreementA
                           conditions=answers.conditions.strip(), documents_url=answers.documents_url.strip())
     if answers.kind == AgreementKind.CONTRACT:
         if answers.contract_role not in ContractRole.LABELS:
-            errors.append(("contract_role", "Select your organisation's role in this contract"))
+            errors.append(("contract_role", "Select your organisation's role in the contract"))
         agreement.contract_role = answers.contract_role
         agreement.fee_for_service_pence = answers.fee_for_service_pence
         agreement.fee_schedule = answers.fee_schedule.strip()
@@ -246,16 +246,16 @@ def remind(on: date | None = None, progress: Callable[[int, int], None] | None =
                     Organisation.status == OrgStatus.APPROVED)
              .order_by(Requirement.id))
     candidates = [r for r in db.session.scalars(query)
-                  if (r.due_date < on and r.reminded_overdue_at is None) or (r.due_date >= on and r.reminded_at is None)]
+                  if (r.reminded_overdue_at is None if r.due_date < on else r.reminded_at is None)]
     sent = 0
     for done, requirement in enumerate(candidates, start=1):
         overdue = requirement.due_date < on
         agreement = requirement.agreement
         link = url_for("funding.agreement", public_id=agreement.public_id, _external=True)
         for person in finance_recipients(agreement.organisation):
-            queue_email(person.email, "A funding requirement is overdue" if overdue else "A funding requirement is due soon",
-                        "funding_reminder", requirement=requirement, agreement=agreement, overdue=overdue, link=link,
-                        label=RequirementKind.LABELS[requirement.kind])
+            subject = "A funding requirement is overdue" if overdue else "A funding requirement is due soon"
+            queue_email(person.email, subject, "funding_reminder", requirement=requirement, agreement=agreement,
+                        overdue=overdue, link=link, label=RequirementKind.LABELS[requirement.kind])
             sent += 1
         if overdue:
             requirement.reminded_overdue_at = utcnow()
@@ -520,7 +520,7 @@ def handle_event(event: stripe.Event) -> str:
     if db.session.scalar(select(StripeEvent.id).where(StripeEvent.event_id == event.id)) is not None:
         return "already handled"
     obj = event.data.object
-    payment_intent_id = _payment_intent_of(obj)
+    payment_intent_id = _payment_intent_of(obj.to_dict() if hasattr(obj, "to_dict") else dict(obj))
     donation = donation_by_payment_intent(payment_intent_id) if payment_intent_id else None
     db.session.add(StripeEvent(event_id=event.id, type=event.type, donation_id=donation.id if donation else None))
     if donation is None:
@@ -545,8 +545,8 @@ def sync_donation(donation: Donation) -> None:
         if refunded and refunded != donation.refunded_pence:
             donation.refunded_at = utcnow()
         donation.refunded_pence = refunded
-        donation.state = (DonationState.PAID if refunded == 0 else
-                          DonationState.REFUNDED if refunded >= donation.amount_pence else DonationState.PARTLY_REFUNDED)
+        donation.state = (DonationState.PAID if refunded == 0 else DonationState.REFUNDED
+                          if refunded >= donation.amount_pence else DonationState.PARTLY_REFUNDED)
         donation.failure_message = ""
     elif intent.status == "requires_payment_method" and intent.last_payment_error and donation.paid_at is None:
         donation.state = DonationState.FAILED

@@ -14,6 +14,7 @@ from portal import policy
 from portal.accounts.models import Organisation
 from portal.errors import Conflict, DomainError
 from portal.extensions import csrf, db, limiter
+from portal.forms import choices
 from portal.funding import bp, operations, payments, presenters
 from portal.funding.forms import (
     AgreementForm,
@@ -38,6 +39,12 @@ log = logging.getLogger(__name__)
 @bp.app_template_filter("pence")
 def _pence(value: int | None) -> str:
     return "" if value is None else pence(value)
+
+
+@bp.app_template_global("donations_open")
+def _donations_open(organisation: Organisation) -> bool:
+    """Whether an organisation's page shows a Donate button."""
+    return policy.can(current_user, "donation.give", organisation)
 
 
 def _by_public_id(model, public_id: str):
@@ -71,10 +78,10 @@ def dashboard():
 def new_agreement():
     organisation = _organisation()
     form = AgreementForm(data={"kind": request.args.get("kind")} if request.method == "GET" else None)
-    form.contract_package_area.choices = [("", "None")] + [
-        (c.slug, c.name) for c in db.session.scalars(select(ContractPackageArea).order_by(ContractPackageArea.name))]
-    form.lead_agreement.choices = [("", "Not a sub-contract")] + [
-        (a.public_id, f"{a.title} ({a.organisation.name})") for a in operations.lead_contracts(organisation)]
+    form.contract_package_area.choices = choices([("", "None")] + [
+        (c.slug, c.name) for c in db.session.scalars(select(ContractPackageArea).order_by(ContractPackageArea.name))])
+    form.lead_agreement.choices = choices([("", "Not a sub-contract")] + [
+        (a.public_id, f"{a.title} ({a.organisation.name})") for a in operations.lead_contracts(organisation)])
     if form.validate_on_submit():
         answers = operations.AgreementAnswers(
             kind=form.kind.data, title=form.title.data, counterparty_name=form.counterparty_name.data,
@@ -137,8 +144,8 @@ def requirement(public_id: str):
     item = _by_public_id(Requirement, public_id)
     policy.authorize(current_user, "agreement.edit", item.agreement, secret=True)
     form = StatusForm(data={"version": item.version} if request.method == "GET" else None)
-    form.status.choices = [(s, operations.STATUS_LABELS[s]) for s in ("met", "partly_met", "not_met")
-                           if s in operations.TRANSITIONS[item.status]]
+    form.status.choices = choices([(s, operations.STATUS_LABELS[s]) for s in ("met", "partly_met", "not_met")
+                                   if s in operations.TRANSITIONS[item.status]])
     if form.validate_on_submit():
         try:
             operations.set_status(current_user, item, form.status.data, form.note.data or "",
@@ -202,7 +209,8 @@ def new_measure(public_id: str):
         try:
             operations.add_measure(current_user, item, kind=form.kind.data, name=form.name.data,
                                    baseline=form.baseline.number, threshold_percent=form.threshold.number,
-                                   price_pence=form.price.pence, cap_pence=form.cap.pence, method=form.method.data or "")
+                                   price_pence=form.price.pence, cap_pence=form.cap.pence,
+                                   method=form.method.data or "")
         except DomainError as exc:
             db.session.rollback()
             add_error(form, exc)
@@ -315,8 +323,8 @@ def donations():
 def refund(public_id: str):
     donation = _by_public_id(Donation, public_id)
     policy.authorize(current_user, "donation.refund", donation, secret=True)
-    form = RefundForm(data={"version": donation.version, "amount": f"{(donation.amount_pence - donation.refunded_pence) / 100:.2f}"}
-                      if request.method == "GET" else None)
+    left = pence(donation.amount_pence - donation.refunded_pence).lstrip("£")
+    form = RefundForm(data={"version": donation.version, "amount": left} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             operations.refund(current_user, donation, form.amount.pence, expected_version=_version(form.version.data))
