@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from portal.config import ROOT, from_environment
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
-DOMAIN_BLUEPRINTS = ("main", "accounts", "admin", "api", "directory", "referrals", "supply_chain", "employers")
+DOMAIN_BLUEPRINTS = ("main", "accounts", "admin", "api", "directory", "referrals", "supply_chain", "employers",
+                     "funding")
 
 
 def create_app(overrides: Mapping | None = None) -> Flask:

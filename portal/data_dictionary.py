@@ -162,6 +162,51 @@ DICTIONARY: dict[str, dict[str, str]] = {
                              "reason_code")},
         "comment": OFFENCE, "changes": OFFENCE,
     },
+    # Funding: an organisation's grants, contracts and ledger (no personal data), and donations. The Gift Aid
+    # name and home address are personal data: never logged, emailed or sent to Stripe.
+    "funding_agreements": {
+        **{c: NONE for c in (
+            "id", "public_id", "organisation_id", "kind", "title", "reference", "description", "counterparty_name",
+            "counterparty_identifier", "programme", "amount_pence", "currency", "award_date", "start_date",
+            "end_date", "conditions", "documents_url", "contract_role", "contract_package_area_id",
+            "fee_for_service_pence", "fee_schedule", "outcome_payments_pence", "lead_agreement_id",
+            "lead_organisation_id", "shared_with_lead_at", "shared_with_lead_by_id", "created_by_id", "version")},
+        **_TIMESTAMPS,
+    },
+    "funding_requirements": {
+        **{c: NONE for c in ("id", "public_id", "agreement_id", "kind", "title", "due_date", "amount_pence",
+                             "status", "status_note", "status_changed_at", "status_changed_by_id", "reminded_at",
+                             "reminded_overdue_at", "version")},
+        **_TIMESTAMPS,
+    },
+    "funding_ledger_entries": {
+        **{c: NONE for c in ("id", "organisation_id", "agreement_id", "donation_id", "direction", "planned",
+                             "amount_pence", "on", "description", "external_ref", "created_by_id")},
+        **_TIMESTAMPS,
+    },
+    "funding_outcome_measures": {
+        **{c: NONE for c in ("id", "public_id", "agreement_id", "kind", "name", "baseline", "threshold_percent",
+                             "price_pence", "cap_pence", "method")},
+        **_TIMESTAMPS,
+    },
+    # Aggregate cohort figures only, never individuals.
+    "funding_cohort_results": {
+        **{c: NONE for c in ("id", "public_id", "measure_id", "cohort", "cohort_size", "outcomes", "comparison_size",
+                             "comparison_outcomes", "validator_name", "validated_on", "validator_cohort_size",
+                             "validator_outcomes", "payment_pence", "calculation", "recorded_by_id")},
+        **_TIMESTAMPS,
+    },
+    "funding_donation_settings": {
+        **{c: NONE for c in ("id", "organisation_id", "enabled", "changed_at", "changed_by_id")}, **_TIMESTAMPS,
+    },
+    "funding_donations": {
+        **{c: NONE for c in ("id", "public_id", "organisation_id", "amount_pence", "currency", "state",
+                             "payment_intent_id", "gift_aid", "gift_aid_declared_at", "paid_at", "refunded_pence",
+                             "refunded_at", "failure_message", "refund_requests", "version")},
+        **{c: PERSONAL for c in ("gift_aid_name", "gift_aid_address", "gift_aid_postcode")},
+        **_TIMESTAMPS,
+    },
+    "funding_stripe_events": {c: NONE for c in ("id", "event_id", "type", "donation_id", "received_at")},
 }
 
 

@@ -76,6 +76,7 @@ def load(echo: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
         accounts.create_user(email=pending_email, name="Pat Pending", role=Role.PROVIDER, password=DEMO_PASSWORD,
                              organisation=organisations["Second Chance Mentoring CIC"])
     db.session.commit()
+    load_funding(organisations["Northern Pathways Trust"], organisations["Unity Rehabilitation Partnership"], echo)
     load_directory(echo)
     from portal.supply_chain import demo as supply_chain_demo
 
@@ -91,6 +92,50 @@ def load(echo: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
                     f"`flask --app app users code {email}`)"
         echo(line)
     return sign_ins
+
+
+def load_funding(provider: Organisation, lead: Organisation, echo: Callable[[str], None] = print) -> None:
+    """A grant with reports due, a lead contract and a shared sub-contract with a payment-by-results measure."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from portal.funding.models import Agreement, LedgerEntry, OutcomeMeasure, Requirement
+
+    if db.session.scalar(select(Agreement.id).where(Agreement.organisation_id == provider.id)) is not None:
+        return
+    echo("Adding demo grants and contracts...")
+    today = utcnow().date()
+    grant = Agreement(organisation=provider, kind="grant", title="Through the Gate mentoring",
+                      counterparty_name="The Northern Trust", programme="Fresh Starts", amount_pence=4_850_000,
+                      award_date=today - timedelta(days=120), start_date=today - timedelta(days=90),
+                      end_date=today + timedelta(days=275), conditions="Quarterly monitoring reports.")
+    grant.requirements = [
+        Requirement(kind="report", title="Quarter 1 monitoring report", due_date=today - timedelta(days=3)),
+        Requirement(kind="report", title="Quarter 2 monitoring report", due_date=today + timedelta(days=18)),
+        Requirement(kind="payment", title="Second instalment", due_date=today + timedelta(days=25),
+                    amount_pence=1_212_500)]
+    lead_contract = Agreement(organisation=lead, kind="contract", contract_role="lead_provider",
+                              title="North East resettlement services", counterparty_name="Ministry of Justice",
+                              counterparty_identifier="GB-GOV-MOJ", amount_pence=120_000_000,
+                              award_date=today - timedelta(days=200), start_date=today - timedelta(days=180),
+                              end_date=today + timedelta(days=900))
+    sub = Agreement(organisation=provider, kind="contract", contract_role="sub_contractor",
+                    title="Accommodation support sub-contract", counterparty_name=lead.name,
+                    amount_pence=18_000_000, fee_for_service_pence=14_400_000, outcome_payments_pence=3_600_000,
+                    fee_schedule="Monthly in arrears", award_date=today - timedelta(days=150),
+                    start_date=today - timedelta(days=120), end_date=today + timedelta(days=600),
+                    lead_agreement=lead_contract, lead_organisation=lead, shared_with_lead_at=utcnow())
+    sub.measures = [OutcomeMeasure(kind="frequency", name="Reconviction events", baseline=Decimal("1.7"),
+                                   threshold_percent=Decimal("7.5"), price_pence=200_000,
+                                   method="Against a matched comparison group (as in the Peterborough bond)")]
+    db.session.add_all([grant, lead_contract, sub])
+    db.session.flush()
+    for direction, planned, amount in (("income", True, 4_850_000), ("income", False, 1_212_500),
+                                       ("spend", True, 4_500_000), ("spend", False, 980_000)):
+        db.session.add(LedgerEntry(organisation_id=provider.id, agreement_id=grant.id, direction=direction,
+                                   planned=planned, amount_pence=amount, on=today - timedelta(days=30),
+                                   description="Quarter 1"))
+    db.session.commit()
 
 
 def load_directory(echo: Callable[[str], None] = print) -> None:

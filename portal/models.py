@@ -26,6 +26,16 @@ from portal.employers.models import (  # noqa: F401
     OpportunityLocation,
     Pledge,
 )
+from portal.funding.models import (  # noqa: F401
+    Agreement,
+    CohortResult,
+    Donation,
+    DonationSettings,
+    LedgerEntry,
+    OutcomeMeasure,
+    Requirement,
+    StripeEvent,
+)
 from portal.outbox import OutboxMessage  # noqa: F401
 from portal.reference.models import ContractPackageArea, Pathway, Prison, ProbationRegion, Region  # noqa: F401
 from portal.referrals.models import (  # noqa: F401

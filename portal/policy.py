@@ -154,6 +154,36 @@ def _referral_reports(user: User | None, organisation: Organisation | None) -> b
     return _is_admin(user) or _listing_staff(user, organisation, OrgRole.OWNER, OrgRole.MANAGER)
 
 
+# --- Funding: an organisation's finances are for its owners, managers and finance staff alone ---
+
+FINANCE_ROLES = (OrgRole.OWNER, OrgRole.MANAGER, OrgRole.FINANCE)
+
+
+def _finance_staff(user: User | None, organisation: Organisation | None) -> bool:
+    """Owners, managers and finance staff of an approved provider or lead provider (caseworkers never)."""
+    return (_is(user, Role.PROVIDER, Role.LEAD_PROVIDER) and organisation is not None
+            and organisation.status == OrgStatus.APPROVED and _member_of(user, organisation, *FINANCE_ROLES))
+
+
+def _sees_agreement(user: User | None, agreement: Any) -> bool:
+    """The organisation's finance staff, and for a sub-contract its sub-contractor has shared, the lead
+    provider organisation's finance staff."""
+    return _finance_staff(user, agreement.organisation) or (
+        agreement.is_sub_contract and agreement.shared_with_lead_at is not None
+        and _finance_staff(user, agreement.lead_organisation))
+
+
+def _takes_donations(user: User | None, organisation: Organisation | None) -> bool:
+    from portal.funding.operations import donations_open  # imported here: funding's views import this module
+
+    return organisation is not None and organisation.status == OrgStatus.APPROVED and donations_open(organisation)
+
+
+def _donor_or_finance(user: User | None, claim: Any) -> bool:
+    """A receipt: the donor's browser (which holds the donation's id in its session), or the finance staff."""
+    return claim.donation.public_id in claim.held or _finance_staff(user, claim.donation.organisation)
+
+
 REFERRAL_STEPS = ("send", "accept", "decline", "assign", "book", "record_session", "complete", "withdraw",
                   "end_early")
 
@@ -254,11 +284,20 @@ RULES: dict[str, Rule] = {
     "nomination.list": lambda user, _=None: _practitioner(user) or _is(user, Role.EMPLOYER),
     "nomination.view": lambda user, nomination: nomination_party(user, nomination) is not None,
     "employer.dashboard": lambda user, org: _employer_staff(user, org),
+
+    # Funding. `funding.manage` and `funding.supply_chain` take the organisation.
+    "funding.manage": _finance_staff,
+    "funding.supply_chain": lambda user, org: _finance_staff(user, org) and org.kind == "lead_provider",
+    "agreement.view": _sees_agreement,
+    "agreement.edit": lambda user, agreement: _finance_staff(user, agreement.organisation),
+    "donation.give": _takes_donations,
+    "donation.receipt": _donor_or_finance,
+    "donation.refund": lambda user, donation: _finance_staff(user, donation.organisation),
 }
 
 
 # Actions an anonymous visitor may be granted (the rule still decides per object).
-PUBLIC_ACTIONS = frozenset({"organisation.view", "listing.report"})
+PUBLIC_ACTIONS = frozenset({"organisation.view", "listing.report", "donation.give", "donation.receipt"})
 
 
 def can(user: User | None, action: str, obj: Any = None) -> bool:
@@ -362,3 +401,17 @@ def managed_opportunities(user: User | None) -> Select:
     if not _employer_staff(user, user.organisation if user else None):
         return select(Opportunity).where(false())
     return select(Opportunity).where(Opportunity.organisation_id == user.organisation.id)
+
+def visible_agreements(user: User | None) -> Select:
+    """Agreements a user may list: their organisation's (finance staff), and sub-contracts shared with it."""
+    from sqlalchemy import and_, false, or_
+
+    from portal.funding.models import Agreement, ContractRole
+
+    organisation = user.organisation if user and user.is_authenticated else None
+    if not _finance_staff(user, organisation):
+        return select(Agreement).where(false())
+    return select(Agreement).where(or_(
+        Agreement.organisation_id == organisation.id,
+        and_(Agreement.lead_organisation_id == organisation.id, Agreement.contract_role == ContractRole.SUB_CONTRACTOR,
+             Agreement.shared_with_lead_at.is_not(None))))

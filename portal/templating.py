@@ -44,6 +44,8 @@ def navigation() -> list[dict]:
             items.append(("employers.nominations", "Nominations"))
         if current_user.organisation and policy.can(current_user, "referral.reports", current_user.organisation):
             items.append(("referrals.report", "Referral report"))
+        if policy.can(current_user, "funding.manage", current_user.organisation):
+            items.append(("funding.dashboard", "Funding"))
         if current_user.role == Role.ADMIN:
             items.append(("admin.organisations", "Administration"))
             items.append(("directory.review_queue", "Listings to check"))

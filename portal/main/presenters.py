@@ -42,6 +42,9 @@ def dashboard_for(user: User) -> Dashboard:
     if policy.can(user, "listing.list", organisation):
         board.tiles.append(Tile("Your listings", url_for("directory.my_listings"),
                                 "Keep your organisation's services up to date and confirm they are still right"))
+    if policy.can(user, "funding.manage", organisation):
+        board.tiles.append(Tile("Funding", url_for("funding.dashboard"),
+                                "Grants, contracts, reports and payments due, results payments and donations"))
     if policy.can(user, "directory.save"):
         board.tiles.append(Tile("Your saved lists", url_for("directory.saved_lists"),
                                 "Services you have saved, and lists you can send by email"))

@@ -1,0 +1,440 @@
+"""Funding pages. Thin: check access, validate the form, call one operation, commit, redirect (or 400 with the
+errors). Organisation pages use the signed-in user's organisation; object pages take a random public id."""
+from __future__ import annotations
+
+import json
+import logging
+
+import stripe
+from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal import policy
+from portal.accounts.models import Organisation
+from portal.errors import Conflict, DomainError
+from portal.extensions import csrf, db, limiter
+from portal.forms import choices
+from portal.funding import bp, operations, payments, presenters
+from portal.funding.forms import (
+    AgreementForm,
+    CohortForm,
+    DonateForm,
+    DonationSettingsForm,
+    EntryForm,
+    MeasureForm,
+    RefundForm,
+    RequirementForm,
+    ShareForm,
+    StatusForm,
+)
+from portal.funding.models import Agreement, Donation, OutcomeMeasure, Requirement
+from portal.funding.pbr import pence
+from portal.reference.models import ContractPackageArea
+from portal.views import add_error, render_form
+
+log = logging.getLogger(__name__)
+
+
+@bp.app_template_filter("pence")
+def _pence(value: int | None) -> str:
+    return "" if value is None else pence(value)
+
+
+@bp.app_template_global("donations_open")
+def _donations_open(organisation: Organisation) -> bool:
+    """Whether an organisation's page shows a Donate button."""
+    return policy.can(current_user, "donation.give", organisation)
+
+
+def _by_public_id(model, public_id: str):
+    found = db.session.scalar(select(model).where(model.public_id == public_id))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _organisation():
+    organisation = current_user.organisation
+    policy.authorize(current_user, "funding.manage", organisation)
+    return organisation
+
+
+def _version(value) -> int | None:
+    return int(value) if (value or "").isdigit() else None
+
+
+# --- The organisation's funding ---
+
+@bp.route("/funding")
+@login_required
+def dashboard():
+    organisation = _organisation()
+    return render_template("funding/dashboard.html", page=presenters.dashboard(current_user, organisation))
+
+
+@bp.route("/funding/agreements/new", methods=["GET", "POST"])
+@login_required
+def new_agreement():
+    organisation = _organisation()
+    form = AgreementForm(data={"kind": request.args.get("kind")} if request.method == "GET" else None)
+    form.contract_package_area.choices = choices([("", "None")] + [
+        (c.slug, c.name) for c in db.session.scalars(select(ContractPackageArea).order_by(ContractPackageArea.name))])
+    form.lead_agreement.choices = choices([("", "Not a sub-contract")] + [
+        (a.public_id, f"{a.title} ({a.organisation.name})") for a in operations.lead_contracts(organisation)])
+    if form.validate_on_submit():
+        answers = operations.AgreementAnswers(
+            kind=form.kind.data, title=form.title.data, counterparty_name=form.counterparty_name.data,
+            amount_pence=form.amount.pence, award_date=form.award_date.date, start_date=form.start_date.date,
+            end_date=form.end_date.date, reference=form.reference.data or "", description=form.description.data or "",
+            counterparty_identifier=form.counterparty_identifier.data or "", programme=form.programme.data or "",
+            conditions=form.conditions.data or "", documents_url=form.documents_url.data or "",
+            contract_role=form.contract_role.data or None, contract_package_area=form.contract_package_area.data or "",
+            fee_for_service_pence=form.fee_for_service.pence or 0, fee_schedule=form.fee_schedule.data or "",
+            outcome_payments_pence=form.outcome_payments.pence or 0, lead_agreement=form.lead_agreement.data or "")
+        try:
+            agreement = operations.create_agreement(current_user, organisation, answers)
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"‘{agreement.title}’ has been recorded", "success")
+            return redirect(url_for("funding.agreement", public_id=agreement.public_id))
+    return render_form("funding/agreement_form.html", form)
+
+
+@bp.route("/funding/agreements/<public_id>")
+@login_required
+def agreement(public_id: str):
+    item = _by_public_id(Agreement, public_id)
+    policy.authorize(current_user, "agreement.view", item, secret=True)
+    return render_template("funding/agreement.html", page=presenters.agreement_page(current_user, item),
+                           share_form=ShareForm())
+
+
+def _editable(public_id: str) -> Agreement:
+    item = _by_public_id(Agreement, public_id)
+    policy.authorize(current_user, "agreement.edit", item, secret=True)
+    return item
+
+
+@bp.route("/funding/agreements/<public_id>/requirements/new", methods=["GET", "POST"])
+@login_required
+def new_requirement(public_id: str):
+    item = _editable(public_id)
+    form = RequirementForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_requirement(current_user, item, kind=form.kind.data, title=form.title.data,
+                                       due_date=form.due_date.date, amount_pence=form.amount.pence)
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"‘{form.title.data.strip()}’ has been added", "success")
+            return redirect(url_for("funding.agreement", public_id=item.public_id))
+    return render_form("funding/requirement_form.html", form, agreement=item)
+
+
+@bp.route("/funding/requirements/<public_id>", methods=["GET", "POST"])
+@login_required
+def requirement(public_id: str):
+    item = _by_public_id(Requirement, public_id)
+    policy.authorize(current_user, "agreement.edit", item.agreement, secret=True)
+    form = StatusForm(data={"version": item.version} if request.method == "GET" else None)
+    form.status.choices = choices([(s, operations.STATUS_LABELS[s]) for s in ("met", "partly_met", "not_met")
+                                   if s in operations.TRANSITIONS[item.status]])
+    if form.validate_on_submit():
+        try:
+            operations.set_status(current_user, item, form.status.data, form.note.data or "",
+                                  expected_version=_version(form.version.data))
+        except Conflict:
+            raise
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"‘{item.title}’ is now marked {operations.STATUS_LABELS[item.status].lower()}", "success")
+            return redirect(url_for("funding.agreement", public_id=item.agreement.public_id))
+    return render_form("funding/requirement.html", form, requirement=item, labels=operations.STATUS_LABELS)
+
+
+@bp.route("/funding/agreements/<public_id>/entries/new", methods=["GET", "POST"])
+@login_required
+def new_entry(public_id: str):
+    item = _editable(public_id)
+    form = EntryForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_entry(current_user, item, direction=form.direction.data,
+                                 planned=form.planned.data == "planned", amount_pence=form.amount.pence,
+                                 on=form.on.date, description=form.description.data)
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash("The amount has been added", "success")
+            return redirect(url_for("funding.agreement", public_id=item.public_id))
+    return render_form("funding/entry_form.html", form, agreement=item)
+
+
+@bp.route("/funding/agreements/<public_id>/share", methods=["POST"])
+@login_required
+def share(public_id: str):
+    item = _editable(public_id)
+    form = ShareForm()
+    if form.validate_on_submit():
+        try:
+            operations.share_with_lead(current_user, item, form.share.data == "yes")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message)
+        else:
+            db.session.commit()
+            flash(f"{item.lead_organisation.name} can now see this sub-contract" if item.shared_with_lead_at else
+                  f"{item.lead_organisation.name} can no longer see this sub-contract", "success")
+    return redirect(url_for("funding.agreement", public_id=item.public_id))
+
+
+@bp.route("/funding/agreements/<public_id>/measures/new", methods=["GET", "POST"])
+@login_required
+def new_measure(public_id: str):
+    item = _editable(public_id)
+    form = MeasureForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_measure(current_user, item, kind=form.kind.data, name=form.name.data,
+                                   baseline=form.baseline.number, threshold_percent=form.threshold.number,
+                                   price_pence=form.price.pence, cap_pence=form.cap.pence,
+                                   method=form.method.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"‘{form.name.data.strip()}’ has been added", "success")
+            return redirect(url_for("funding.agreement", public_id=item.public_id))
+    return render_form("funding/measure_form.html", form, agreement=item)
+
+
+@bp.route("/funding/measures/<public_id>/results/new", methods=["GET", "POST"])
+@login_required
+def new_result(public_id: str):
+    measure = _by_public_id(OutcomeMeasure, public_id)
+    policy.authorize(current_user, "agreement.edit", measure.agreement, secret=True)
+    form = CohortForm()
+    if form.validate_on_submit():
+        answers = operations.CohortAnswers(
+            cohort=form.cohort.data, cohort_size=form.cohort_size.number, outcomes=form.outcomes.number,
+            comparison_size=form.comparison_size.number, comparison_outcomes=form.comparison_outcomes.number,
+            validator_name=form.validator_name.data or "", validated_on=form.validated_on.date,
+            validator_cohort_size=form.validator_cohort_size.number,
+            validator_outcomes=form.validator_outcomes.number)
+        try:
+            result = operations.record_result(current_user, measure, answers)
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Payment due for ‘{result.cohort}’: {pence(result.payment_pence)}", "success")
+            return redirect(url_for("funding.agreement", public_id=measure.agreement.public_id) + "#results")
+    return render_form("funding/result_form.html", form, measure=measure)
+
+
+@bp.route("/funding/supply-chain")
+@login_required
+def supply_chain():
+    organisation = current_user.organisation
+    policy.authorize(current_user, "funding.supply_chain", organisation)
+    return render_template("funding/supply_chain.html", organisation=organisation,
+                           agreements=operations.shared_sub_contracts(current_user, organisation))
+
+
+# --- Open data ---
+
+EXPORTS = {
+    "360giving.json": ("360Giving grants (JSON)", operations.export_grants),
+    "360giving.csv": ("360Giving grants (CSV)", operations.export_grants),
+    "ocds.json": ("Contracts (OCDS release package)", operations.export_contracts),
+}
+
+
+@bp.route("/funding/exports")
+@login_required
+def exports():
+    _organisation()
+    return render_template("funding/exports.html", exports=EXPORTS)
+
+
+@bp.route("/funding/exports/<name>")
+@login_required
+def export(name: str):
+    organisation = _organisation()
+    if name not in EXPORTS:
+        abort(404)
+    try:
+        package = EXPORTS[name][1](current_user, organisation)
+    except operations.ExportRejected as rejected:
+        return render_template("funding/exports.html", exports=EXPORTS, failed=name,
+                               problems=rejected.problems, message=rejected.message), 400
+    except DomainError as exc:
+        return render_template("funding/exports.html", exports=EXPORTS, failed=name, problems=[],
+                               message=exc.message), 400
+    filename = f"{organisation.public_id}-{name}"
+    if name.endswith(".csv"):
+        from portal.funding.opendata import grants_csv
+        body, mimetype = grants_csv(package), "text/csv"
+    else:
+        body, mimetype = json.dumps(package, indent=2, ensure_ascii=False), "application/json"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- Donations: the organisation's side ---
+
+@bp.route("/funding/donations", methods=["GET", "POST"])
+@login_required
+def donations():
+    organisation = _organisation()
+    enabled = operations.donations_enabled(organisation)
+    form = DonationSettingsForm(data={"enabled": "yes" if enabled else "no"} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            operations.set_donations(current_user, organisation, form.enabled.data == "yes")
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Donations are switched on: your organisation's page has a Donate button"
+                  if form.enabled.data == "yes" else "Donations are switched off", "success")
+            return redirect(url_for("funding.donations"))
+    return render_form("funding/donations.html", form, organisation=organisation,
+                       donations=operations.donations_of(organisation), configured=payments.configured(),
+                       total=operations.donations_total(organisation))
+
+
+@bp.route("/funding/donations/<public_id>/refund", methods=["GET", "POST"])
+@login_required
+def refund(public_id: str):
+    donation = _by_public_id(Donation, public_id)
+    policy.authorize(current_user, "donation.refund", donation, secret=True)
+    left = pence(donation.amount_pence - donation.refunded_pence).lstrip("£")
+    form = RefundForm(data={"version": donation.version, "amount": left} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            operations.refund(current_user, donation, form.amount.pence, expected_version=_version(form.version.data))
+        except Conflict:
+            raise
+        except operations.PaymentServiceUnavailable:
+            raise
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"{pence(form.amount.pence)} has been refunded", "success")
+            return redirect(url_for("funding.donations"))
+    return render_form("funding/refund.html", form, donation=donation)
+
+
+# --- Donations: the donor's side ---
+
+class _ReceiptClaim:
+    def __init__(self, donation: Donation):
+        self.donation = donation
+        self.held = session.get("donations", [])
+
+
+@bp.route("/organisations/<public_id>/donate", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def donate(public_id: str):
+    organisation = _by_public_id(Organisation, public_id)
+    policy.authorize(current_user, "organisation.view", organisation, secret=True)
+    if not operations.donations_open(organisation):
+        message = ("Donations are switched off: the portal has no payment service configured"
+                   if not payments.configured() else f"{organisation.name} is not taking donations online")
+        return render_template("funding/donations_off.html", organisation=organisation, message=message), 404
+    form = DonateForm()
+    if form.validate_on_submit():
+        gift_aid = (operations.GiftAid(form.name.data, form.address.data, form.postcode.data)
+                    if form.gift_aid.data else None)
+        try:
+            donation = operations.start_donation(organisation, form.amount.pence, gift_aid)
+        except operations.PaymentServiceUnavailable as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            return render_form("funding/donate.html", form, organisation=organisation)[0], 503
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            session["donations"] = operations.record_receipt_claim(session.get("donations", []), donation)
+            return redirect(url_for("funding.pay", public_id=donation.public_id))
+    return render_form("funding/donate.html", form, organisation=organisation)
+
+
+def _donors_donation(public_id: str) -> Donation:
+    donation = _by_public_id(Donation, public_id)
+    policy.authorize(current_user, "donation.receipt", _ReceiptClaim(donation), secret=True)
+    return donation
+
+
+@bp.route("/donations/<public_id>/pay")
+def pay(public_id: str):
+    donation = _donors_donation(public_id)
+    if donation.state not in ("pending", "failed"):
+        return redirect(url_for("funding.receipt", public_id=donation.public_id))
+    if not payments.configured():
+        abort(404)
+    from flask import current_app
+
+    response = Response(render_template(
+        "funding/pay.html", donation=donation, client_secret=operations.client_secret(donation),
+        publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
+        return_url=url_for("funding.receipt", public_id=donation.public_id, _external=True)))
+    # The one page that may load Stripe's script and frames: every other page keeps the portal's own policy.
+    response.headers["Content-Security-Policy"] = payments.content_security_policy(g.csp_nonce)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/donations/<public_id>/receipt")
+def receipt(public_id: str):
+    donation = _donors_donation(public_id)
+    response = Response(render_template("funding/receipt.html", donation=donation))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/api/stripe/webhook", methods=["POST"])
+@csrf.exempt
+def stripe_webhook():
+    """Stripe's signed events. No CSRF token (Stripe cannot send one): the signature on the raw body is the
+    check, and nothing else is trusted; the donation is re-read from Stripe."""
+    if not payments.configured():
+        abort(404)
+    try:
+        event = payments.construct_event(request.get_data(), request.headers.get("Stripe-Signature", ""))
+    except (ValueError, stripe.SignatureVerificationError):
+        log.warning("Stripe webhook refused: bad signature or body")
+        abort(400)
+    try:
+        outcome = operations.handle_event(event)
+        db.session.commit()
+    except stripe.StripeError:
+        db.session.rollback()
+        log.warning("Stripe webhook %s could not be applied: Stripe did not answer", event.id)
+        return {"received": False}, 503  # Stripe retries later
+    except Exception:
+        db.session.rollback()
+        if operations.event_already_handled(event.id):  # a concurrent delivery of the same event won
+            return {"received": True}, 200
+        raise
+    log.info("Stripe event %s (%s): %s", event.id, event.type, outcome)
+    return {"received": True}, 200
