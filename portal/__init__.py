@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from portal.config import ROOT, from_environment
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
-DOMAIN_BLUEPRINTS = ("main", "accounts", "admin", "api", "directory", "referrals")
+DOMAIN_BLUEPRINTS = ("main", "accounts", "admin", "api", "directory", "referrals", "campus")
 
 
 def create_app(overrides: Mapping | None = None) -> Flask:

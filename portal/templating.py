@@ -29,12 +29,25 @@ def navigation() -> list[dict]:
         items = [("main.dashboard", "Dashboard"), ("directory.search", "Find services")]
         if policy.can(current_user, "listing.list", current_user.organisation):
             items.append(("directory.my_listings", "Your listings"))
+        items += campus_navigation()
         if current_user.role == Role.ADMIN:
             items.append(("admin.organisations", "Administration"))
             items.append(("directory.review_queue", "Listings to check"))
         items.append(("accounts.account", "Your account"))
     return [{"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}
             for endpoint, text in items]
+
+
+def campus_navigation() -> list[tuple[str, str]]:
+    """Virtual Campus entries for staff (learners have their own layout and navigation)."""
+    items = []
+    if policy.can(current_user, "campus.manage_learners"):
+        items.append(("campus.staff_home", "Virtual Campus"))
+    if policy.can(current_user, "campus.inbox"):
+        items.append(("campus.inbox", "Campus messages"))
+    if policy.can(current_user, "campus.content.write"):
+        items.append(("campus.manage_content", "Campus content"))
+    return items
 
 
 def init_app(app: Flask) -> None:
