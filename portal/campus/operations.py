@@ -372,10 +372,10 @@ def check_message_text(body: str, field: str = "body") -> str:
         raise DomainError("Enter your message", field)
     if len(body) > MESSAGE_MAX:
         raise DomainError(f"Message must be {MESSAGE_MAX} characters or fewer", field)
-    if _URL.search(body):
-        raise DomainError("Remove the web address from your message. Messages cannot contain links", field)
     if _EMAIL.search(body):
         raise DomainError("Remove the email address from your message", field)
+    if _URL.search(body):
+        raise DomainError("Remove the web address from your message. Messages cannot contain links", field)
     if sum(ch.isdigit() for ch in match.group(0)) >= 9 if (match := _PHONE.search(body)) else False:
         raise DomainError("Remove the phone number from your message", field)
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in body):

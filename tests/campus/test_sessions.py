@@ -10,7 +10,6 @@ from sqlalchemy import select
 from portal.audit import AuditEvent
 from portal.campus.models import KioskSession
 from portal.database import utcnow
-from portal.extensions import db
 from tests.campus import helpers
 from tests.html import error_summary, field_error, h1, page
 
@@ -172,7 +171,6 @@ def test_a_released_or_transferred_learner_loses_access(app, client, db):
     operations.release_learner(new_staff, learner)
     db.session.commit()
     assert other.get("/campus/").status_code == 302
-    _, code = None, None
     try:
         operations.open_session(new_staff, learner)
     except Exception as exc:  # noqa: BLE001
