@@ -47,7 +47,7 @@ def approve_first_waiting(staff: Page) -> None:
 def test_a_learner_works_in_a_session_and_writes_to_an_organisation_through_checked_messages(new_page, make):
     factories.empty_search_index()
     staff_user = helpers.prison_staff("LEI")
-    learner = helpers.learner(staff_user, name="Sam Carter", release_area="LS1", prison_number="A1234BC")
+    helpers.learner(staff_user, name="Sam Carter", release_area="LS1", prison_number="A1234BC")
     item = helpers.content(title="Writing a CV that works")
     provider_org = factories.organisation(kind=OrgKind.PROVIDER, name="Second Chances Employment")
     provider_user = factories.user(role=Role.PROVIDER, organisation_=provider_org, name="Amina Okafor")
@@ -98,7 +98,8 @@ def test_a_learner_works_in_a_session_and_writes_to_an_organisation_through_chec
     follow_link(kiosk, "Second Chances Job Club")
     follow_link(kiosk, "I am interested: write to them")
     expect(kiosk.get_by_label("What is your message about?")).to_have_value("Interested in Second Chances Job Club")
-    kiosk.get_by_label("Your message", exact=True).fill("I am released in the spring and would like to join your job club.")
+    kiosk.get_by_label("Your message", exact=True).fill(
+        "I am released in the spring and would like to join your job club.")
     kiosk.get_by_label("Send my CV with this message").check()
     press_button(kiosk, "Send for checking")
     expect(kiosk.get_by_text("Waiting to be checked")).to_be_visible()
