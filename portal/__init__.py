@@ -14,7 +14,7 @@ from portal.config import ROOT, from_environment
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 DOMAIN_BLUEPRINTS = ("main", "accounts", "admin", "api", "directory", "referrals", "supply_chain", "employers",
-                     "funding")
+                     "funding", "campus")
 
 
 def create_app(overrides: Mapping | None = None) -> Flask:

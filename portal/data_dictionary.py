@@ -213,3 +213,47 @@ DICTIONARY: dict[str, dict[str, str]] = {
 def columns_marked(*kinds: str) -> set[tuple[str, str]]:
     return {(table, column) for table, columns in DICTIONARY.items()
             for column, kind in columns.items() if kind in kinds}
+
+# --- Virtual Campus. Being in prison, a prison number and a release date are criminal-offence data. ---
+DICTIONARY.update({
+    "campus_learners": {
+        "id": NONE, "public_id": NONE, "user_id": NONE, "prison_id": OFFENCE, "prison_number": OFFENCE,
+        "release_date": OFFENCE, "release_area": OFFENCE, "status": OFFENCE, "status_changed_at": OFFENCE,
+        "status_changed_by_id": NONE, "messaging_suspended_at": OFFENCE, "messaging_suspended_by_id": NONE,
+        "messaging_suspended_reason": OFFENCE, "offender_manager_id": OFFENCE, "version": NONE, **_TIMESTAMPS,
+    },
+    "campus_sessions": {
+        "id": NONE, "public_id": NONE, "learner_id": NONE, "prison_id": OFFENCE, "opened_by_id": NONE,
+        "opened_at": PERSONAL, "expires_at": PERSONAL, "limit_minutes": NONE, "code_hash": SECRET,
+        "code_used_at": PERSONAL, "failed_attempts": NONE, "last_active_at": PERSONAL, "ended_at": PERSONAL,
+        "ended_by_id": NONE, "end_reason": NONE, **_TIMESTAMPS,
+    },
+    "campus_content": {c: NONE for c in (
+        "id", "public_id", "topic", "title", "summary", "accredited_by", "state", "organisation_id", "created_by_id",
+        "published_at", "published_by_id", "version", "created_at", "updated_at")},
+    "campus_lessons": {c: NONE for c in ("id", "public_id", "content_id", "position", "title", "body",
+                                         "created_at", "updated_at")},
+    "campus_quiz_questions": {c: NONE for c in ("id", "lesson_id", "position", "question", "options", "correct",
+                                                "created_at", "updated_at")},
+    "campus_progress": {"id": NONE, "learner_id": NONE, "lesson_id": NONE, "completed_at": PERSONAL,
+                        "score": PERSONAL, "out_of": NONE, **_TIMESTAMPS},
+    "campus_images": {c: NONE for c in ("id", "public_id", "uploaded_by_id", "organisation_id", "media_type", "size",
+                                        "alt_text", "created_at", "updated_at")},
+    "campus_cvs": {
+        "id": NONE, "learner_id": NONE, "personal_statement": PERSONAL, "skills": PERSONAL, "references": PERSONAL,
+        "disclosure": OFFENCE, "shared_with_offender_manager_at": PERSONAL, "shared_snapshot": OFFENCE,
+        "version": NONE, **_TIMESTAMPS,
+    },
+    "campus_cv_entries": {"id": NONE, "public_id": NONE, "cv_id": NONE, "kind": NONE, "title": PERSONAL,
+                          "place": OFFENCE, "dates": PERSONAL, "description": PERSONAL, **_TIMESTAMPS},
+    "campus_messages": {
+        "id": NONE, "public_id": NONE, "learner_id": NONE, "organisation_id": NONE, "direction": NONE,
+        "subject": PERSONAL, "body": OFFENCE, "cv_snapshot": OFFENCE, "in_reply_to_id": NONE, "sent_at": NONE,
+        "sent_by_id": NONE, "state": NONE, "decided_at": NONE, "decided_by_id": NONE, "stop_reason": OFFENCE,
+        "read_at": NONE, "version": NONE, **_TIMESTAMPS,
+    },
+    "campus_contact_blocks": {
+        "id": NONE, "learner_id": NONE, "organisation_id": NONE, "blocked_at": NONE, "blocked_by_id": NONE,
+        "reason": OFFENCE, "lifted_at": NONE, "lifted_by_id": NONE, "active": NONE, **_TIMESTAMPS,
+    },
+})

@@ -83,6 +83,7 @@ def load(echo: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
     supply_chain_demo.load(echo)
     load_alliance("Brightside Construction Ltd", echo)
     load_referrals(echo)
+    load_campus(echo)
 
     echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for role, email, secret in sign_ins:
@@ -136,6 +137,27 @@ def load_funding(provider: Organisation, lead: Organisation, echo: Callable[[str
                                    planned=planned, amount_pence=amount, on=today - timedelta(days=30),
                                    description="Quarter 1"))
     db.session.commit()
+
+def load_campus(echo: Callable[[str], None] = print) -> None:
+    """A learner at the demo prison and a published guide with a short quiz (once)."""
+    from portal.campus import operations as campus
+    from portal.campus.models import ContentItem, Learner, Lesson, QuizQuestion
+
+    staff = accounts.find_user_by_email(f"prison.staff@{DEMO_DOMAIN}")
+    if staff is None or db.session.scalar(select(Learner.id).limit(1)) is not None:
+        return
+    campus.create_learner(staff, campus.LearnerDetails(name="Jordan Demo", prison_number="A1234BC",
+                                                       release_date=None, release_area="LS1"))
+    item = ContentItem(topic="cv", title="Writing a CV that works", summary="What to put first, and why.",
+                       created_by_id=staff.id, state="published", published_at=utcnow())
+    item.lessons = [Lesson(position=1, title="Your personal statement",
+                           body="## Start with you\n\nSay in a few sentences what you are good at and the work "
+                                "you want.\n\n- Keep it short\n- Use your own words",
+                           questions=[QuizQuestion(position=1, question="What goes at the top of a CV?",
+                                                   options=["A personal statement", "Your hobbies"], correct=0)])]
+    db.session.add(item)
+    db.session.commit()
+    echo("Virtual Campus: learner A1234BC at the demo prison; prison staff open a session for them at /campus/staff")
 
 
 def load_directory(echo: Callable[[str], None] = print) -> None:

@@ -8,6 +8,19 @@ from portal.accounts.models import (  # noqa: F401
     User,
 )
 from portal.audit import AuditEvent  # noqa: F401
+from portal.campus.models import (  # noqa: F401
+    ContactBlock,
+    ContentImage,
+    ContentItem,
+    Cv,
+    CvEntry,
+    KioskSession,
+    Learner,
+    Lesson,
+    Message,
+    Progress,
+    QuizQuestion,
+)
 from portal.directory.models import (  # noqa: F401
     Location,
     ProblemReport,

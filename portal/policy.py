@@ -415,3 +415,104 @@ def visible_agreements(user: User | None) -> Select:
         Agreement.organisation_id == organisation.id,
         and_(Agreement.lead_organisation_id == organisation.id, Agreement.contract_role == ContractRole.SUB_CONTRACTOR,
              Agreement.shared_with_lead_at.is_not(None))))
+
+# --- Virtual Campus: learners are seen by staff at their own prison only; organisations see only the messages
+# delivered to them (and their own replies); a learner sees only their own record, and only while signed in
+# through a live kiosk session (checked on every request by portal.campus.gate). ---
+
+def _prison_staff(user: User | None, _=None) -> bool:
+    return _is(user, Role.PRISON_STAFF) and user.prison_id is not None
+
+
+def _staff_of_learner(user: User | None, learner: Any) -> bool:
+    return _prison_staff(user) and learner.prison_id == user.prison_id
+
+
+def _campus_org_staff(user: User | None, organisation: Organisation | None) -> bool:
+    """Staff of an approved provider or employer organisation (not its finance staff)."""
+    return (_is(user, Role.PROVIDER, Role.LEAD_PROVIDER, Role.EMPLOYER) and organisation is not None
+            and organisation.status == OrgStatus.APPROVED and _member_of(user, organisation, *LISTING_EDITORS))
+
+
+def _org_sees_message(user: User | None, message: Any) -> bool:
+    from portal.campus.models import Direction, MessageState
+
+    if not _campus_org_staff(user, message.organisation):
+        return False
+    return message.direction == Direction.TO_LEARNER or message.state == MessageState.APPROVED
+
+
+def _learner_sees_message(user: User | None, message: Any) -> bool:
+    from portal.campus.models import Direction, MessageState
+
+    return (_is(user, Role.LEARNER) and message.learner.user_id == user.id
+            and (message.direction == Direction.TO_ORGANISATION or message.state == MessageState.APPROVED))
+
+
+def _content_author(user: User | None, _=None) -> bool:
+    return _is_admin(user) or _listing_staff(user, user.organisation if user else None, *LISTING_EDITORS)
+
+
+RULES.update({
+    "campus.manage_learners": _prison_staff,
+    "campus.learner.manage": _staff_of_learner,
+    "campus.session.end": lambda user, kiosk: _prison_staff(user) and kiosk.prison_id == user.prison_id,
+    "campus.message.check": lambda user, message: _staff_of_learner(user, message.learner),
+    "campus.message.view": lambda user, message: (_learner_sees_message(user, message)
+                                                  or _org_sees_message(user, message)
+                                                  or _staff_of_learner(user, message.learner)),
+    "campus.message.read_org": _org_sees_message,
+    "campus.message.reply": lambda user, message: (
+        _org_sees_message(user, message) and message.direction == "to_organisation"),
+    "campus.inbox": lambda user, _=None: _campus_org_staff(user, user.organisation if user else None),
+    "campus.content.write": _content_author,
+    "campus.content.edit": lambda user, item: _is_admin(user) or (
+        item.organisation_id is not None and _listing_staff(user, item.organisation, *LISTING_EDITORS)),
+    "campus.cv.view_shared": lambda user, cv: (_is(user, Role.OFFENDER_MANAGER)
+                                               and cv.learner.offender_manager_id == user.id),
+    "campus.shared_cvs": lambda user, _=None: _is(user, Role.OFFENDER_MANAGER),
+    "campus.image.view": lambda user, _=None: _is(user, *Role),
+})
+
+
+def visible_learners(user: User | None) -> Select:
+    from sqlalchemy import false
+
+    from portal.campus.models import Learner
+
+    query = select(Learner)
+    return query.where(Learner.prison_id == user.prison_id) if _prison_staff(user) else query.where(false())
+
+
+def checkable_messages(user: User | None) -> Select:
+    from sqlalchemy import false
+
+    from portal.campus.models import Learner, Message
+
+    query = select(Message).join(Message.learner)
+    return query.where(Learner.prison_id == user.prison_id) if _prison_staff(user) else query.where(false())
+
+
+def learner_visible_messages(user: User | None) -> Select:
+    from sqlalchemy import false, or_
+
+    from portal.campus.models import Direction, Learner, Message, MessageState
+
+    query = select(Message).join(Message.learner)
+    if not _is(user, Role.LEARNER):
+        return query.where(false())
+    return query.where(Learner.user_id == user.id, or_(Message.direction == Direction.TO_ORGANISATION,
+                                                       Message.state == MessageState.APPROVED))
+
+
+def organisation_visible_messages(user: User | None) -> Select:
+    from sqlalchemy import false, or_
+
+    from portal.campus.models import Direction, Message, MessageState
+
+    query = select(Message)
+    organisation = user.organisation if user and user.is_authenticated else None
+    if not _campus_org_staff(user, organisation):
+        return query.where(false())
+    return query.where(Message.organisation_id == organisation.id,
+                       or_(Message.direction == Direction.TO_LEARNER, Message.state == MessageState.APPROVED))

@@ -46,6 +46,7 @@ def navigation() -> list[dict]:
             items.append(("referrals.report", "Referral report"))
         if policy.can(current_user, "funding.manage", current_user.organisation):
             items.append(("funding.dashboard", "Funding"))
+        items += campus_navigation()
         if current_user.role == Role.ADMIN:
             items.append(("admin.organisations", "Administration"))
             items.append(("directory.review_queue", "Listings to check"))
@@ -59,6 +60,17 @@ def navigation() -> list[dict]:
 def may(action: str, obj=None) -> bool:
     """Whether the signed-in user may do `action` (to `obj`): lets a template offer only what the policy allows."""
     return policy.can(current_user, action, obj)
+
+def campus_navigation() -> list[tuple[str, str]]:
+    """Virtual Campus entries for staff (learners have their own layout and navigation)."""
+    items = []
+    if policy.can(current_user, "campus.manage_learners"):
+        items.append(("campus.staff_home", "Virtual Campus"))
+    if policy.can(current_user, "campus.inbox"):
+        items.append(("campus.inbox", "Campus messages"))
+    if policy.can(current_user, "campus.content.write"):
+        items.append(("campus.manage_content", "Campus content"))
+    return items
 
 
 def init_app(app: Flask) -> None:

@@ -92,5 +92,17 @@ def dashboard_for(user: User) -> Dashboard:
                                 "New listings and changes waiting for approval, shown as differences"))
         board.tiles.append(Tile("Searches that found nothing", url_for("directory.search_gaps"),
                                 "The most frequent searches with no results: gaps in provision"))
+    if policy.can(user, "campus.manage_learners"):
+        board.tiles.append(Tile("Virtual Campus", url_for("campus.staff_home"),
+                                "Learners, kiosk sessions and messages to check at your prison"))
+    if policy.can(user, "campus.inbox"):
+        board.tiles.append(Tile("Campus messages", url_for("campus.inbox"),
+                                "Checked messages from learners in prison, and your replies"))
+    if policy.can(user, "campus.content.write"):
+        board.tiles.append(Tile("Campus content", url_for("campus.manage_content"),
+                                "Write guides and course modules for learners in prison"))
+    if policy.can(user, "campus.shared_cvs"):
+        board.tiles.append(Tile("CVs shared with you", url_for("campus.shared_cvs"),
+                                "CVs that people in prison have shared with you from the Virtual Campus"))
     board.tiles.append(Tile("Your account", url_for("accounts.account"), "Password, two-factor and API tokens"))
     return board

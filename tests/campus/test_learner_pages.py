@@ -1,0 +1,257 @@
+"""Learner pages: every one of them links only inside the campus and loads nothing from another host; content
+is Markdown made safe and reaches learners only once published; progress; the CV builder; the market place."""
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from portal.accounts.roles import OrgKind, Role
+from portal.campus.models import ContentImage, CvEntry, Message, Progress
+from tests import factories
+from tests.campus import helpers
+from tests.html import error_summary, field_error, h1, page
+
+ADDRESS = re.compile(r"(https?:)?//|www\.|mailto:|tel:|[\w.+-]+@[\w-]+\.\w", re.IGNORECASE)
+ALLOWED_PREFIXES = ("/campus/", "/static/", "#")
+
+
+def _external_problems(html: str, url: str) -> list[str]:
+    soup = page(type("R", (), {"get_data": lambda self, as_text=True: html})())
+    problems = []
+    for tag in soup.find_all(True):
+        for attribute in ("href", "src", "action", "srcset", "poster", "data", "formaction", "content"):
+            value = tag.get(attribute)
+            if value is None or (tag.name == "meta" and attribute == "content"):
+                continue
+            if ADDRESS.search(value) or urlsplit(value).netloc:
+                problems.append(f"{url}: <{tag.name} {attribute}={value}>")
+            elif attribute in ("href", "src", "action") and value and not value.startswith(ALLOWED_PREFIXES) \
+                    and not (tag.name == "form" and value == ""):
+                problems.append(f"{url}: <{tag.name} {attribute}={value}> leads outside the campus")
+    for element in soup.find_all(string=True):
+        if element.parent.name not in ("script", "style") and ADDRESS.search(element):
+            problems.append(f"{url}: text {element.strip()[:80]!r}")
+    return problems
+
+
+def _crawl(client, start: str) -> dict[str, str]:
+    """Every page reachable from `start` by following links (GET only, never signing out)."""
+    seen, queue, pages = set(), [start], {}
+    while queue:
+        url = queue.pop()
+        if url in seen or url.startswith("/static/") or url.endswith((".pdf", "/pdf")) or "sign-out" in url:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        if not response.content_type.startswith("text/html"):
+            continue
+        html = response.get_data(as_text=True)
+        pages[url] = html
+        for link in page(response).find_all("a", href=True):
+            href = link["href"].split("#")[0]
+            if href.startswith("/campus/"):
+                queue.append(href)
+    return pages
+
+
+def test_every_learner_page_links_only_inside_the_campus_and_loads_nothing_from_elsewhere(client, db):
+    org = helpers.organisation(name="Bright Kitchens", kind=OrgKind.EMPLOYER)
+    factories.published_service(name="Leeds Housing Help", postcode="LS1 4AP",
+                                description="Housing advice. Call 0113 496 0000 or visit www.leedshousing.example.org "
+                                            "or email help@leedshousing.example.org.")
+    helpers.content(body="Read [our guide](https://outside.example.org) and ![photo](https://outside.example.org/x.png)"
+                         " and the [campus CV page](/campus/cv).")
+    learner = helpers.learner(release_area="LS1")
+    helpers.message(learner, org, state="approved")
+    helpers.sign_in_at_kiosk(client, learner)
+    pages = _crawl(client, "/campus/")
+    assert {"/campus/", "/campus/learning", "/campus/cv", "/campus/market", "/campus/messages"} <= set(pages)
+    assert any(url.startswith("/campus/market/services/") for url in pages), "the market place found no service"
+    assert any(url.startswith("/campus/learning/lessons/") for url in pages)
+    problems = [problem for url, html in pages.items() for problem in _external_problems(html, url)]
+    assert not problems, "\n".join(problems)
+
+
+def test_content_markdown_is_sanitised_and_links_stay_inside_the_campus(client, db):
+    item = helpers.content(body="## Money\n\n<script>alert(1)</script>Click [here](javascript:alert(1)) or "
+                                "[there](https://bank.example.org).\n\n<img src=x onerror=alert(1)>")
+    helpers.sign_in_at_kiosk(client, helpers.learner())
+    lesson = page(client.get(f"/campus/learning/lessons/{item.lessons[0].public_id}")).select_one(".app-lesson")
+    html = str(lesson)
+    assert "<script" not in html and "javascript:" not in html and "onerror" not in html and "<img" not in html
+    assert "bank.example.org" not in html and "here" in lesson.get_text() and "there" in lesson.get_text()
+    assert lesson.find("h2").get_text() == "Money"
+
+
+def test_nothing_reaches_learners_until_published(client, db):
+    draft = helpers.content(published=False, title="Secret draft")
+    helpers.sign_in_at_kiosk(client, helpers.learner())
+    assert "Secret draft" not in client.get("/campus/learning").get_data(as_text=True)
+    assert client.get(f"/campus/learning/{draft.public_id}").status_code == 404
+    assert client.get(f"/campus/learning/lessons/{draft.lessons[0].public_id}").status_code == 404
+
+
+def test_a_learner_does_a_quiz_and_staff_see_their_progress(app, client, db):
+    item = helpers.content()
+    learner = helpers.learner()
+    helpers.sign_in_at_kiosk(client, learner)
+    url = f"/campus/learning/lessons/{item.lessons[0].public_id}"
+    response = client.post(url, data={})
+    assert response.status_code == 400
+    assert error_summary(response) == ["Select an answer to question 1"]
+    assert page(response).title.get_text().startswith("Error: ")
+    assert db.session.scalar(select(Progress)) is None
+    question = item.lessons[0].questions[0]
+    assert client.post(url, data={f"question-{question.id}": "0"}).status_code == 302
+    progress = db.session.scalar(select(Progress))
+    assert (progress.score, progress.out_of) == (1, 1)
+    assert "Completed (1 of 1 lesson)" in page(client.get("/campus/learning")).get_text(" ", strip=True)
+
+    staff_client = app.test_client()
+    factories.sign_in(staff_client, helpers.staff_of(learner))
+    text = page(staff_client.get(f"/campus/staff/learners/{learner.public_id}")).get_text(" ", strip=True)
+    assert f"{item.title}: Completed, 1 of 1 lessons" in text
+
+
+def test_authors_write_publish_and_withdraw_content(client, db, login_as):
+    author = login_as(Role.PROVIDER)
+    response = client.post("/campus/content/new", data={"topic": "", "title": ""})
+    assert response.status_code == 400 and error_summary(response) == ["Select a topic", "Enter a title"]
+    client.post("/campus/content/new", data={"topic": "money", "title": "Budgeting", "summary": "Plan money."})
+    from portal.campus.models import ContentItem
+    item = db.session.scalar(select(ContentItem))
+    assert item.organisation_id == author.organisation.id and not item.is_published
+    client.post(f"/campus/content/{item.public_id}/publish")
+    db.session.refresh(item)
+    assert not item.is_published  # no lessons yet
+    client.post(f"/campus/content/{item.public_id}/lessons/new", data={"title": "Your week", "body": "Write it down."})
+    client.post(f"/campus/content/{item.public_id}/publish")
+    db.session.refresh(item)
+    assert item.is_published
+    response = client.post(f"/campus/content/lessons/{item.lessons[0].public_id}/edit",
+                           data={"title": "Changed", "body": "Changed"})
+    assert response.status_code == 400  # published content is withdrawn before it changes
+    client.post(f"/campus/content/{item.public_id}/withdraw")
+    db.session.refresh(item)
+    assert not item.is_published
+
+
+def test_pictures_are_checked_and_served_from_the_campus(client, db, login_as):
+    from PIL import Image
+
+    login_as(Role.ADMIN)
+    response = client.post("/campus/content/images", data={"alt_text": "A chart",
+                                                           "image": (io.BytesIO(b"<svg></svg>"), "chart.svg")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and field_error(response, "image") == "The picture must be a PNG or JPG"
+    assert db.session.scalar(select(ContentImage)) is None
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "blue").save(buffer, "PNG")
+    response = client.post("/campus/content/images", data={"alt_text": "A blue square",
+                                                           "image": (io.BytesIO(buffer.getvalue()), "blue.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    image = db.session.scalar(select(ContentImage))
+    served = client.get(f"/campus/images/{image.public_id}")
+    assert served.status_code == 200 and served.headers["Content-Type"] == "image/png"
+
+
+def test_the_cv_builder_saves_sections_and_makes_a_pdf(client, db):
+    learner = helpers.learner()
+    helpers.sign_in_at_kiosk(client, learner)
+    response = client.post("/campus/cv/entries/new", data={"kind": "", "title": ""})
+    assert response.status_code == 400
+    assert error_summary(response) == ["Select what kind of entry this is",
+                                       "Enter the job title, course or qualification"]
+    assert db.session.scalar(select(CvEntry)) is None
+    client.post("/campus/cv", data={"personal_statement": "Reliable and keen to learn. “Quotes” – dashes.",
+                                    "skills": "Cooking\nFood hygiene", "references": "Available on request",
+                                    "disclosure": "I made mistakes and have used my time well."})
+    client.post("/campus/cv/entries/new", data={"kind": "prison_work", "title": "Kitchen orderly",
+                                                "place": "Prison kitchen", "dates": "2023 to 2025",
+                                                "description": "Cooked for 600 people."})
+    assert "Kitchen orderly" in page(client.get("/campus/cv")).get_text()
+    response = client.get("/campus/cv/pdf")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    response = client.post("/campus/cv", data={"personal_statement": "x" * 3001})
+    assert response.status_code == 400
+    assert field_error(response, "personal_statement") == "Personal statement must be 3,000 characters or fewer"
+
+
+def test_a_learner_shares_their_cv_with_their_offender_manager(app, client, db):
+    learner = helpers.learner()
+    manager = factories.user(role=Role.OFFENDER_MANAGER)
+    learner.offender_manager_id = manager.id
+    db.session.commit()
+    helpers.sign_in_at_kiosk(client, learner)
+    client.post("/campus/cv", data={"personal_statement": "Ready to work."})
+    assert client.post("/campus/cv/share").status_code == 302
+    om = app.test_client()
+    factories.sign_in(om, manager)
+    assert learner.name in page(om.get("/campus/shared-cvs")).get_text()
+    assert om.get(f"/campus/shared-cvs/{learner.public_id}.pdf").data.startswith(b"%PDF")
+
+
+def test_the_market_place_shows_services_in_the_release_area_and_interest_becomes_a_checked_message(client, db):
+    factories.empty_search_index()
+    near = factories.published_service(name="Leeds Employment Support", postcode="LS1 4AP")
+    factories.published_service(name="Plymouth Employment Support", postcode="PL1 1AA")
+    learner = helpers.learner(release_area="LS1")
+    helpers.sign_in_at_kiosk(client, learner)
+    text = page(client.get("/campus/market")).get_text(" ", strip=True)
+    assert "Leeds Employment Support" in text and "Plymouth Employment Support" not in text
+    service_page = client.get(f"/campus/market/services/{near.uuid}")
+    assert h1(service_page) == "Leeds Employment Support"
+    write = page(service_page).find("a", string=re.compile("I am interested"))["href"]
+    form = client.get(write)
+    assert page(form).find(id="subject")["value"] == "Interested in Leeds Employment Support"
+    client.post(write, data={"subject": "Interested in Leeds Employment Support",
+                             "body": "I am interested in your service after my release."})
+    sent = db.session.scalar(select(Message))
+    assert sent.organisation_id == near.organisation_id and sent.state == "waiting"
+
+
+def test_the_market_place_shows_employer_opportunities_open_to_the_learner_near_their_release_area(client, db):
+    from tests.employers import factories as employers
+
+    factories.empty_search_index()
+    leeds = employers.opportunity(title="Warehouse operative", postcodes=("LS1 4AP",))
+    employers.opportunity(title="Plymouth dock hand", postcodes=("PL1 1AA",))
+    employers.opportunity(title="Only for another prison", postcodes=("LS1 4AP",), prison_codes=("BMI",))
+    learner = helpers.learner(release_area="LS1")
+    helpers.sign_in_at_kiosk(client, learner)
+    market = page(client.get("/campus/market"))
+    offers = market.find(id="opportunities")
+    assert [h.get_text(strip=True) for h in offers.find_all("h3")] == ["Warehouse operative"]
+    write = offers.find("a")["href"]
+    assert page(client.get(write)).find(id="subject")["value"] == "Interested in Warehouse operative"
+    client.post(write, data={"subject": "Interested in Warehouse operative",
+                             "body": "I have a forklift licence and am released in March."})
+    sent = db.session.scalar(select(Message))
+    assert sent.organisation_id == leeds.organisation_id and sent.state == "waiting"  # checked by staff first
+
+
+def test_staff_create_learners_with_checked_details(client, db, login_as):
+    login_as(Role.PRISON_STAFF)
+    response = client.post("/campus/staff/learners/new", data={"name": "", "prison_number": "12345",
+                                                               "release_date": "31 2 2030", "release_area": "ZZ99"})
+    assert response.status_code == 400
+    assert field_error(response, "name") == "Enter the learner's full name"
+    assert field_error(response, "release_date") == "Release date must be a real date, like 27 3 2027"
+    response = client.post("/campus/staff/learners/new", data={"name": "Sam Carter", "prison_number": "12345",
+                                                               "release_date": "", "release_area": "ZZ99"})
+    assert field_error(response, "prison_number") == "Enter a prison number in the correct format, like A1234BC"
+    from portal.campus.models import Learner
+    assert db.session.scalar(select(Learner)) is None
+    response = client.post("/campus/staff/learners/new", data={"name": "Sam Carter", "prison_number": "a1234bc",
+                                                               "release_date": "1 6 2030",
+                                                               "release_area": "Yorkshire and the Humber"})
+    assert response.status_code == 302
+    learner = db.session.scalar(select(Learner))
+    assert learner.prison_number == "A1234BC" and learner.release_area == "yorkshire-humber"
+    assert learner.user.email is None and learner.user.role == Role.LEARNER

@@ -1,0 +1,188 @@
+"""The Virtual Campus, end to end: prison staff open a session; the learner signs in at the kiosk with its code,
+works through a lesson and its quiz, builds a CV, finds a service in the market place where they will be
+released and says they are interested; staff approve the message; the organisation reads it and replies; staff
+approve the reply; the learner reads it and signs out. Every page is checked with axe-core and must load
+nothing from another host.
+
+(The lead extends this journey with a guaranteed interview from the employers domain once it is merged: the
+learner will find it in the market place in place of the directory service.)"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.accounts.roles import OrgKind, Role
+from tests import factories
+from tests.campus import helpers
+from tests.e2e.browsing import follow_link, follow_menu, press_button, visit
+from tests.factories import PASSWORD, totp_code
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(page: Page, user, mfa: bool = False) -> None:
+    visit(page, "/sign-in")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    press_button(page, "Sign in")
+    if mfa:
+        page.get_by_label("Code from your authenticator app").fill(totp_code(user))
+        press_button(page, "Continue")
+
+
+def approve_first_waiting(staff: Page) -> None:
+    follow_menu(staff, "Virtual Campus")
+    follow_link(staff, re.compile(r"Messages to check"))
+    staff.get_by_role("table").get_by_role("link").first.click()
+    staff.wait_for_load_state("load")
+    from tests.e2e.browsing import check_page
+    check_page(staff)
+    staff.get_by_role("radio", name="Approve and deliver").check()
+    press_button(staff, "Save decision")
+    expect(staff.locator(".govuk-notification-banner")).to_contain_text("The message has been delivered")
+
+
+def test_a_learner_works_in_a_session_and_writes_to_an_organisation_through_checked_messages(new_page, make):
+    factories.empty_search_index()
+    staff_user = helpers.prison_staff("LEI")
+    helpers.learner(staff_user, name="Sam Carter", release_area="LS1", prison_number="A1234BC")
+    item = helpers.content(title="Writing a CV that works")
+    provider_org = factories.organisation(kind=OrgKind.PROVIDER, name="Second Chances Employment")
+    provider_user = factories.user(role=Role.PROVIDER, organisation_=provider_org, name="Amina Okafor")
+    factories.published_service(name="Second Chances Job Club", postcode="LS1 4AP", organisation_=provider_org,
+                                description="Weekly job club helping people leaving prison into work.")
+
+    # Staff sign in with two-factor and open a 45-minute session for Sam.
+    staff = new_page()
+    sign_in(staff, staff_user, mfa=True)
+    follow_menu(staff, "Virtual Campus")
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Virtual Campus at HMP Leeds")
+    follow_link(staff, "Learners and opening a session")
+    follow_link(staff, "Sam Carter")
+    staff.get_by_label("Session length in minutes").fill("45")
+    press_button(staff, "Open a session")
+    code = staff.locator(".app-kiosk-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{6}", code)
+
+    # Sam signs in at the kiosk with the code.
+    kiosk = new_page()
+    visit(kiosk, "/campus/sign-in")
+    kiosk.get_by_label("Prison number").fill("A1234BC")
+    kiosk.get_by_label("Code").fill(code)
+    press_button(kiosk, "Sign in")
+    expect(kiosk.get_by_role("heading", level=1)).to_have_text("Welcome, Sam Carter")
+
+    # A lesson with its quiz.
+    follow_menu(kiosk, "Learning")
+    follow_link(kiosk, item.title)
+    follow_link(kiosk, "Your personal statement")
+    kiosk.get_by_role("radio", name="Your statement").check()
+    press_button(kiosk, "Check my answers and finish the lesson")
+    expect(kiosk.locator(".govuk-notification-banner")).to_contain_text("You got 1 out of 1")
+
+    # The CV.
+    follow_menu(kiosk, "Your CV")
+    kiosk.get_by_label("Personal statement").fill("Reliable, calm under pressure and keen to work in catering.")
+    kiosk.get_by_label("Skills").fill("Cooking for large numbers\nFood hygiene")
+    press_button(kiosk, "Save my CV")
+    follow_link(kiosk, "Add a job, work in prison, training or a qualification")
+    kiosk.get_by_label("Work in prison").check()
+    kiosk.get_by_label("Job title, course or qualification").fill("Kitchen orderly")
+    press_button(kiosk, "Add to my CV")
+    expect(kiosk.locator(".govuk-notification-banner")).to_contain_text("Kitchen orderly")
+
+    # The market place: a service where Sam will live, and an interest message.
+    follow_menu(kiosk, "Market place")
+    follow_link(kiosk, "Second Chances Job Club")
+    follow_link(kiosk, "I am interested: write to them")
+    expect(kiosk.get_by_label("What is your message about?")).to_have_value("Interested in Second Chances Job Club")
+    kiosk.get_by_label("Your message", exact=True).fill(
+        "I am released in the spring and would like to join your job club.")
+    kiosk.get_by_label("Send my CV with this message").check()
+    press_button(kiosk, "Send for checking")
+    expect(kiosk.get_by_text("Waiting to be checked")).to_be_visible()
+
+    # Staff approve it.
+    approve_first_waiting(staff)
+
+    # The organisation reads it and replies.
+    provider = new_page()
+    sign_in(provider, provider_user)
+    follow_menu(provider, "Campus messages")
+    follow_link(provider, "Interested in Second Chances Job Club")
+    expect(provider.get_by_role("link", name="Download their CV (PDF)")).to_be_visible()
+    provider.get_by_label("Your reply").fill("Thank you, Sam. We would be glad to see you at our job club.")
+    press_button(provider, "Send reply")
+    expect(provider.get_by_role("table")).to_contain_text("Waiting to be checked")
+
+    # Staff approve the reply, and Sam reads it.
+    approve_first_waiting(staff)
+    follow_menu(kiosk, "Messages")
+    follow_link(kiosk, "Second Chances Employment")
+    expect(kiosk.get_by_text("We would be glad to see you at our job club.")).to_be_visible()
+
+    # Sam signs out: the session ends and staff see no live session.
+    follow_link(kiosk, "Sign out")
+    press_button(kiosk, "Sign out")
+    expect(kiosk.get_by_role("heading", level=1)).to_have_text("Your session has ended")
+    follow_menu(staff, "Virtual Campus")
+    expect(staff.get_by_text("No sessions are open.")).to_be_visible()
+
+
+def test_every_other_campus_page_has_no_accessibility_violations(new_page, make):
+    """The pages the journey does not pass through, for staff, authors and learners, with and without errors."""
+    staff_user = helpers.prison_staff("LEI")
+    learner = helpers.learner(staff_user, name="Sam Carter", prison_number="A1234BC")
+    org = factories.organisation(kind=OrgKind.EMPLOYER, name="Bright Kitchens")
+    sent = helpers.message(learner, org)
+    item = helpers.content(published=False, title="Budgeting")
+    admin = factories.user(role=Role.ADMIN)
+    _, code = helpers.open_session(learner, staff=staff_user)
+    learner_id, sent_id, org_id, item_id = learner.public_id, sent.public_id, org.public_id, item.public_id
+    lesson_id = item.lessons[0].public_id
+    factories.db.session.commit()  # end the test's read transaction: the server writes from here on
+
+    staff = new_page()
+    sign_in(staff, staff_user, mfa=True)
+    for path in ("/campus/staff", "/campus/staff/learners", "/campus/staff/learners/new",
+                 f"/campus/staff/learners/{learner_id}", f"/campus/staff/learners/{learner_id}/edit",
+                 f"/campus/staff/learners/{learner_id}/transfer",
+                 f"/campus/staff/learners/{learner_id}/release",
+                 f"/campus/staff/learners/{learner_id}/messaging",
+                 f"/campus/staff/learners/{learner_id}/block", "/campus/staff/messages",
+                 f"/campus/staff/messages/{sent_id}"):
+        visit(staff, path)
+    visit(staff, "/campus/staff/learners/new")
+    press_button(staff, "Save")  # with errors
+    expect(staff.locator(".govuk-error-summary")).to_contain_text("Enter the learner's full name")
+
+    author = new_page()
+    sign_in(author, admin, mfa=True)
+    for path in ("/campus/content", "/campus/content/new", f"/campus/content/{item_id}",
+                 f"/campus/content/{item_id}/edit", f"/campus/content/{item_id}/lessons/new",
+                 f"/campus/content/lessons/{lesson_id}/edit",
+                 f"/campus/content/lessons/{lesson_id}/questions/new", "/campus/content/images"):
+        visit(author, path)
+    press_button(author, "Upload picture")  # with errors
+    expect(author.locator(".govuk-error-summary")).to_be_visible()
+
+    kiosk = new_page()
+    visit(kiosk, "/campus/sign-in")
+    press_button(kiosk, "Sign in")  # with errors
+    expect(kiosk.locator(".govuk-error-summary")).to_contain_text("Enter your prison number")
+    kiosk.get_by_label("Prison number").fill("A1234BC")
+    kiosk.get_by_label("Code").fill(code)
+    press_button(kiosk, "Sign in")
+    for path in ("/campus/messages", "/campus/messages/contacts?q=Bright", f"/campus/messages/with/{org_id}",
+                 "/campus/cv/entries/new", "/campus/market", "/campus/sign-out"):
+        visit(kiosk, path)
+    visit(kiosk, f"/campus/messages/with/{org_id}/write")
+    kiosk.get_by_label("What is your message about?").fill("Jobs")
+    kiosk.get_by_label("Your message", exact=True).fill("See www.example.org")
+    press_button(kiosk, "Send for checking")  # refused: a link
+    expect(kiosk.locator(".govuk-error-summary")).to_contain_text("Messages cannot contain links")
+    visit(kiosk, "/campus/sign-out")
+    press_button(kiosk, "Sign out")
+    expect(kiosk.get_by_role("heading", level=1)).to_have_text("Your session has ended")
