@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from math import asin, cos, radians, sin, sqrt
 
 from flask import url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
@@ -840,17 +840,25 @@ def erase_person(admin: User, crn: str, reason: str) -> int:
 
 # --- Lists for dashboards ---
 
+REFERENCE = re.compile(r"^RF-[A-Z0-9]{4}-[A-Z0-9]{4}$")
+
+
 def search_visible(user: User, text: str):
-    """Referrals the user may see whose reference, CRN or name matches `text` (a query, not yet run)."""
+    """Referrals the user may see whose reference, CRN or name matches `text` (a query, not yet run).
+
+    A reference or a CRN is looked up exactly (both are indexed); anything else is matched against names."""
     query = policy.visible_referrals(user).join(ReferralPerson)
     words = " ".join((text or "").split())[:100]
     if not words:
         return query
-    pattern = f"%{words.lower()}%"
+    compact = words.upper().replace(" ", "")
+    if REFERENCE.match(compact):
+        return query.where(Referral.reference == compact)
+    if CRN.match(compact):
+        return query.where(ReferralPerson.crn == compact)
+    escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     full_name = func.lower(ReferralPerson.first_name + " " + ReferralPerson.last_name)
-    return query.where(or_(func.upper(Referral.reference) == words.upper(),
-                           ReferralPerson.crn == words.upper().replace(" ", ""),
-                           full_name.like(pattern), func.lower(ReferralPerson.last_name).like(pattern)))
+    return query.where(full_name.like(f"%{escaped}%", escape="\\"))
 
 
 # Dashboard tabs: name -> (label, which referrals). Offender managers and providers see different tabs.

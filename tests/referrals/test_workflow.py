@@ -427,3 +427,16 @@ def test_suggestions_rank_by_needs_distance_and_eligibility_and_say_why():
     assert "Far Away Housing" not in names and "Not Via Portal" not in names
     assert "accommodation" in suggestions[0].reasons[0] and "miles from LS1" in suggestions[0].reasons[1]
     assert both.name == names[0]
+
+
+def test_searching_finds_by_exact_reference_crn_or_part_of_a_name_and_wildcards_match_nothing():
+    mine = factories.referral(state="sent", crn="Y222222", first_name="Rosalind", last_name="Okafor")
+    factories.referral(state="sent", referrer=mine.created_by, crn="Y333333", first_name="Tom", last_name="Brady")
+
+    def found(text):
+        return [r.reference for r in db.session.scalars(operations.search_visible(mine.created_by, text))]
+
+    assert found(mine.reference.lower()) == [mine.reference]
+    assert found("y222222") == found("Y 222 222") == [mine.reference]
+    assert found("osalind oka") == [mine.reference]
+    assert found("%") == found("_") == []
