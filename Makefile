@@ -5,9 +5,11 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Test processes (pytest-xdist): one per core; each has its own SQLite file or PostgreSQL database
+TEST_WORKERS ?= auto
 export FLASK_APP := app
 
-.PHONY: run test venv browser lint bench faults clean
+.PHONY: run test venv browser lint bench faults loadtest clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,10 +34,10 @@ test: venv
 	@$(MAKE) --no-print-directory browser
 	@rm -rf .test-results && mkdir -p .test-results
 	@echo "=== Test suite on SQLite ==="
-	@env -u TEST_DATABASE_URL $(BIN)/pytest --junitxml=.test-results/sqlite.xml; echo $$? > .test-results/sqlite.rc
+	@env -u TEST_DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS) --junitxml=.test-results/sqlite.xml; echo $$? > .test-results/sqlite.rc
 	@if [ -n "$$TEST_DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 	  echo "=== Test suite on PostgreSQL ==="; \
-	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -m "not faults" --junitxml=.test-results/postgresql.xml; echo $$? > .test-results/postgresql.rc; \
+	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -n $(TEST_WORKERS) -m "not faults" --junitxml=.test-results/postgresql.xml; echo $$? > .test-results/postgresql.rc; \
 	else echo "=== PostgreSQL: no server on 127.0.0.1:5432 and TEST_DATABASE_URL unset, so not run ==="; fi
 	@$(BIN)/python tests/summarise.py .test-results
 
@@ -55,6 +57,10 @@ lint: venv
 ## make faults: fault injection (the database stopping mid-run, ...) with private servers; also in make test
 faults: venv
 	@$(BIN)/pytest -m faults -v
+
+## make loadtest: mixed traffic from Locust against gunicorn, on PostgreSQL and SQLite (about 5 minutes)
+loadtest: venv
+	@$(BIN)/python bench/loadtest.py
 
 bench: venv
 	@$(BIN)/python bench/run.py

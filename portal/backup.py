@@ -39,10 +39,12 @@ class Fingerprint:
     sha256: str
 
 
-def fingerprints(engine: Engine) -> dict[str, Fingerprint]:
-    """Row count and a checksum of every row of every table, in primary-key order."""
-    metadata = MetaData()
-    metadata.reflect(engine)
+def fingerprints(engine: Engine, metadata: MetaData | None = None) -> dict[str, Fingerprint]:
+    """Row count and a checksum of every row of every table, in primary-key order (of the tables in
+    `metadata` when given, else of every table the database has)."""
+    if metadata is None:
+        metadata = MetaData()
+        metadata.reflect(engine)
     out = {}
     with engine.connect() as connection:
         for table in sorted(metadata.sorted_tables, key=lambda t: t.name):
