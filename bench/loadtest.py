@@ -92,7 +92,7 @@ def prepare(env: dict[str, str], learners: int) -> dict:
         return {"services": services, "referral_service": referral_service, "om_token": om_token,
                 "provider_token": provider_token, "password": DEMO_PASSWORD,
                 "provider_email": f"referrals.manager@{DEMO_DOMAIN}", "employer_email": f"employer@{DEMO_DOMAIN}",
-                "kiosk_codes": codes, "om_public_id": om.public_id}
+                "kiosk_codes": codes}
     finally:
         for key, value in saved.items():
             if value is None:
@@ -152,6 +152,16 @@ def check_referrals(database_url: str) -> dict:
     return {"referrals_written": len(rows), "inconsistent": len(broken), "by_state": by_state}
 
 
+def outbox_waiting(database_url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        waiting = connection.execute(text("SELECT count(*) FROM outbox_messages WHERE processed_at IS NULL")).scalar()
+    engine.dispose()
+    return waiting
+
+
 def run(kind: str, users: int, seconds: int, workers: int, learners: int) -> dict:
     log(f"\n=== Load test on {'PostgreSQL' if kind == 'postgresql' else 'SQLite (embedded default)'} ===")
     with tempfile.TemporaryDirectory(prefix="rpp-load-") as tmp:
@@ -160,12 +170,23 @@ def run(kind: str, users: int, seconds: int, workers: int, learners: int) -> dic
         env = servers.portal_env(work / "instance", database_url, RATELIMIT_ENABLED="false",
                                  BASE_URL="http://127.0.0.1")
         settings = prepare(env, learners)
-        with servers.gunicorn(env, workers=workers, log=work / "gunicorn.log") as base:
-            started = time.monotonic()
-            run_locust(base, settings, users, seconds, work)
-            elapsed = time.monotonic() - started
+        # The outbox relay runs beside the web server, as in `make run`: emails and search updates while loaded
+        relay = subprocess.Popen([str(BIN / "flask"), "outbox", "run"], env=env, cwd=ROOT,  # noqa: S603
+                                 stdout=subprocess.DEVNULL, stderr=open(work / "relay.log", "wb"))  # noqa: SIM115
+        try:
+            with servers.gunicorn(env, workers=workers, log=work / "gunicorn.log") as base:
+                started = time.monotonic()
+                run_locust(base, settings, users, seconds, work)
+                elapsed = time.monotonic() - started
+        finally:
+            relay.terminate()
+            relay.wait(30)
+        kept_log = Path(tempfile.gettempdir()) / f"rpp-loadtest-{kind}-gunicorn.log"
+        kept_log.write_bytes((work / "gunicorn.log").read_bytes())
         stats = read_stats(work)
+        stats["server_log"] = str(kept_log)
         stats["consistency"] = check_referrals(database_url)
+        stats["outbox_waiting_after"] = outbox_waiting(database_url)
         stats.update(database=kind, users=users, seconds=seconds, gunicorn_workers=workers,
                      wall_seconds=round(elapsed, 1))
         report(stats)
@@ -181,8 +202,10 @@ def report(stats: dict) -> None:
             f"{row['failures']:>5}")
     for sample in stats["failure_samples"]:
         log(f"  failure: {sample}")
+    log(f"  server log: {stats['server_log']}")
     c = stats["consistency"]
-    log(f"  referrals written: {c['referrals_written']} ({c['by_state']}); inconsistent: {c['inconsistent']}")
+    log(f"  referrals written: {c['referrals_written']} ({c['by_state']}); inconsistent: {c['inconsistent']}; "
+        f"outbox messages still waiting when the run ended: {stats['outbox_waiting_after']}")
 
 
 def main(argv: list[str] | None = None) -> int:

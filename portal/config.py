@@ -35,7 +35,13 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "SECRET_KEY": _secret_key(instance),
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'portal.sqlite3'}"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            # SQLite only: take the write lock when a transaction begins (waiting up to the busy timeout), so
+            # requests in several gunicorn workers queue instead of failing with "database is locked" when a
+            # read transaction later needs to write. PostgreSQL ignores it.
+            "execution_options": {"sqlite_begin": os.environ.get("SQLITE_BEGIN", "IMMEDIATE")},
+        },
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "MEILI_URL": os.environ.get("MEILI_URL", ""),
         "MEILI_KEY": os.environ.get("MEILI_KEY", ""),

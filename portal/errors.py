@@ -91,12 +91,16 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def stale(exc):
+        _discard_failed_transaction()
         return error_response(409, Conflict().message)
 
     @app.errorhandler(OperationalError)
     def database_away(exc):
         log.error("database unavailable: %s", type(exc).__name__)
-        return error_response(503, "The service is temporarily unavailable. Try again in a few minutes.")
+        _discard_failed_transaction()
+        response = error_response(503, "The service is temporarily unavailable. Try again in a few minutes.")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(ServiceUnavailable)
     def unavailable(exc):
@@ -105,4 +109,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url_rule)
+        _discard_failed_transaction()
         return error_response(500)
+
+
+def _discard_failed_transaction() -> None:
+    """After a failed write the session refuses every query until rolled back; the error page itself may need
+    one (the signed-in user, the navigation), so roll back first. Nothing of the failed request is kept."""
+    from portal.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the database may be gone altogether; the page needs no data
+        log.warning("could not roll back after an error")

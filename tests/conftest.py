@@ -89,6 +89,10 @@ def app(tmp_path_factory):
         "SECRET_KEY": "test-secret-key",
         "INSTANCE_PATH": str(tmp),
         "SQLALCHEMY_DATABASE_URI": url,
+        # One process holds the test's session and the browser tests' live server: a test's open read would
+        # hold SQLite's write lock if transactions began IMMEDIATE (the default for served portals), so here they
+        # begin deferred. Served-portal tests (tests/faults, the rate limit and load tests) use the default.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "execution_options": {"sqlite_begin": "DEFERRED"}},
         "MAIL_SERVER": "",
         "MAIL_DIRECTORY": str(tmp / "mail"),
         "SEARCH_SQLITE_PATH": str(tmp / "search.sqlite3"),
