@@ -95,6 +95,9 @@ def make_app(database_url: str, instance: Path, search: dict[str, str]):
         "SQLALCHEMY_DATABASE_URI": database_url, "MAIL_SERVER": "", "MAIL_DIRECTORY": str(instance / "mail"),
         "REDIS_URL": "", "RATELIMIT_STORAGE_URI": "memory://", "SEARCH_SQLITE_PATH": str(instance / "search.sqlite3"),
         "MEILI_URL": "", "MEILI_KEY": "", **search,
+        # One process holds the benchmark's session and its in-process requests: transactions begin deferred
+        # (as in the tests); the served runs (gunicorn) use the portal's default.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "execution_options": {"sqlite_begin": "DEFERRED"}},
     })
     logging.disable(logging.INFO)  # create_app turns INFO on; migrations would fill the screen
     return app
