@@ -1,11 +1,8 @@
 """The Virtual Campus, end to end: prison staff open a session; the learner signs in at the kiosk with its code,
-works through a lesson and its quiz, builds a CV, finds a service in the market place where they will be
-released and says they are interested; staff approve the message; the organisation reads it and replies; staff
-approve the reply; the learner reads it and signs out. Every page is checked with axe-core and must load
-nothing from another host.
-
-(The lead extends this journey with a guaranteed interview from the employers domain once it is merged: the
-learner will find it in the market place in place of the directory service.)"""
+works through a lesson and its quiz, builds a CV, finds an employer's guaranteed interview in the market place
+where they will be released and says they are interested; staff approve the message; the employer reads it and
+replies; staff approve the reply; the learner reads it and signs out. Every page is checked with axe-core and
+must load nothing from another host."""
 from __future__ import annotations
 
 import re
@@ -17,6 +14,7 @@ from portal.accounts.roles import OrgKind, Role
 from tests import factories
 from tests.campus import helpers
 from tests.e2e.browsing import follow_link, follow_menu, press_button, visit
+from tests.employers import factories as employers
 from tests.factories import PASSWORD, totp_code
 
 pytestmark = pytest.mark.e2e
@@ -49,10 +47,11 @@ def test_a_learner_works_in_a_session_and_writes_to_an_organisation_through_chec
     staff_user = helpers.prison_staff("LEI")
     helpers.learner(staff_user, name="Sam Carter", release_area="LS1", prison_number="A1234BC")
     item = helpers.content(title="Writing a CV that works")
-    provider_org = factories.organisation(kind=OrgKind.PROVIDER, name="Second Chances Employment")
-    provider_user = factories.user(role=Role.PROVIDER, organisation_=provider_org, name="Amina Okafor")
-    factories.published_service(name="Second Chances Job Club", postcode="LS1 4AP", organisation_=provider_org,
-                                description="Weekly job club helping people leaving prison into work.")
+    employer_org = factories.organisation(kind=OrgKind.EMPLOYER, name="Bright Kitchens Ltd")
+    employer_user = factories.user(role=Role.EMPLOYER, organisation_=employer_org, name="Amina Okafor")
+    employers.opportunity(employer_org, title="Commis chef guaranteed interview", industry="hospitality",
+                          postcodes=("LS1 4AP",), description="A guaranteed interview for people leaving prison "
+                          "who have worked in a prison kitchen.")
 
     # Staff sign in with two-factor and open a 45-minute session for Sam.
     staff = new_page()
@@ -93,13 +92,14 @@ def test_a_learner_works_in_a_session_and_writes_to_an_organisation_through_chec
     press_button(kiosk, "Add to my CV")
     expect(kiosk.locator(".govuk-notification-banner")).to_contain_text("Kitchen orderly")
 
-    # The market place: a service where Sam will live, and an interest message.
+    # The market place: a guaranteed interview near where Sam will live, and an interest message.
     follow_menu(kiosk, "Market place")
-    follow_link(kiosk, "Second Chances Job Club")
-    follow_link(kiosk, "I am interested: write to them")
-    expect(kiosk.get_by_label("What is your message about?")).to_have_value("Interested in Second Chances Job Club")
+    expect(kiosk.locator("#opportunities")).to_contain_text("Commis chef guaranteed interview")
+    follow_link(kiosk, re.compile("Write to Bright Kitchens Ltd about this"))
+    expect(kiosk.get_by_label("What is your message about?")).to_have_value(
+        "Interested in Commis chef guaranteed interview")
     kiosk.get_by_label("Your message", exact=True).fill(
-        "I am released in the spring and would like to join your job club.")
+        "I am released in the spring and have worked in the prison kitchen for two years.")
     kiosk.get_by_label("Send my CV with this message").check()
     press_button(kiosk, "Send for checking")
     expect(kiosk.get_by_text("Waiting to be checked")).to_be_visible()
@@ -107,21 +107,21 @@ def test_a_learner_works_in_a_session_and_writes_to_an_organisation_through_chec
     # Staff approve it.
     approve_first_waiting(staff)
 
-    # The organisation reads it and replies.
-    provider = new_page()
-    sign_in(provider, provider_user)
-    follow_menu(provider, "Campus messages")
-    follow_link(provider, "Interested in Second Chances Job Club")
-    expect(provider.get_by_role("link", name="Download their CV (PDF)")).to_be_visible()
-    provider.get_by_label("Your reply").fill("Thank you, Sam. We would be glad to see you at our job club.")
-    press_button(provider, "Send reply")
-    expect(provider.get_by_role("table")).to_contain_text("Waiting to be checked")
+    # The employer reads it and replies.
+    employer = new_page()
+    sign_in(employer, employer_user)
+    follow_menu(employer, "Campus messages")
+    follow_link(employer, "Interested in Commis chef guaranteed interview")
+    expect(employer.get_by_role("link", name="Download their CV (PDF)")).to_be_visible()
+    employer.get_by_label("Your reply").fill("Thank you, Sam. We would be glad to interview you after release.")
+    press_button(employer, "Send reply")
+    expect(employer.get_by_role("table")).to_contain_text("Waiting to be checked")
 
     # Staff approve the reply, and Sam reads it.
     approve_first_waiting(staff)
     follow_menu(kiosk, "Messages")
-    follow_link(kiosk, "Second Chances Employment")
-    expect(kiosk.get_by_text("We would be glad to see you at our job club.")).to_be_visible()
+    follow_link(kiosk, "Bright Kitchens Ltd")
+    expect(kiosk.get_by_text("We would be glad to interview you after release.")).to_be_visible()
 
     # Sam signs out: the session ends and staff see no live session.
     follow_link(kiosk, "Sign out")
