@@ -1,10 +1,11 @@
 """Operator commands: `flask --app app <group> <command>`."""
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal.accounts import operations as accounts
@@ -15,6 +16,16 @@ from portal.extensions import db
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API personal access tokens.")
 outbox_cli = AppGroup("outbox", help="Deliver queued emails and search updates.")
+
+
+def with_public_urls(command):
+    """Run a command inside a request on the portal's public address (BASE_URL), so the links its emails
+    build with `url_for(..., _external=True)` point at the portal, as they do when a web request sends them."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            return command(*args, **kwargs)
+    return run
 
 
 def _fail(message: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from portal.cli import with_public_urls
 from portal.directory import operations
 from portal.extensions import db
 
@@ -53,6 +54,7 @@ def export_command(path: Path):
 
 
 @directory_cli.command("remind")
+@with_public_urls
 def remind_command():
     """Email owners of listings not checked for 5 and 6 months; re-rank or hide stale listings."""
     total = operations.published_count()

@@ -6,6 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from portal.cli import with_public_urls
 from portal.employers import operations
 from portal.extensions import db
 
@@ -13,6 +14,7 @@ employers_cli = AppGroup("employers", help="Look after the Corporate Alliance.")
 
 
 @employers_cli.command("remind")
+@with_public_urls
 def remind_command():
     """Email a reminder (reference and link only) for every nomination with a step due (run daily)."""
     total = operations.open_nomination_count()

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from portal.cli import with_public_urls
 from portal.extensions import db
 from portal.referrals import operations
 
@@ -12,13 +12,12 @@ referrals_cli = AppGroup("referrals", help="Look after referrals: reminders and 
 
 
 @referrals_cli.command("remind")
+@with_public_urls
 def remind_command():
     """Remind providers once about referrals with no response after 5 working days (run daily)."""
     click.echo("Looking for referrals with no response after 5 working days...", err=True)
-    # Emails link to the referral: build those links on the portal's public address (BASE_URL)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        count = operations.remind_overdue(progress=lambda n: click.echo(f"  {n:,} reminded", err=True))
-        db.session.commit()
+    count = operations.remind_overdue(progress=lambda n: click.echo(f"  {n:,} reminded", err=True))
+    db.session.commit()
     click.echo(f"Reminders sent: {count:,}")
 
 

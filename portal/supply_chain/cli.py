@@ -6,6 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from portal.cli import with_public_urls
 from portal.extensions import db
 from portal.supply_chain import operations
 
@@ -13,6 +14,7 @@ supply_cli = AppGroup("supply", help="Look after expressions of interest and sup
 
 
 @supply_cli.command("remind")
+@with_public_urls
 def remind_command():
     """Email owners of published entries 30 and 7 days before they expire, and when they have (run daily)."""
     total = operations.reminder_candidates()

@@ -254,3 +254,21 @@ def test_owners_are_reminded_at_5_and_6_months_once_each_and_stale_listings_fade
     db.session.refresh(service)
     assert service.freshness == "hidden" and found(name) == []
     assert service.state == ListingState.PUBLISHED  # hidden from search, still the provider's to confirm
+
+
+def test_reminders_sent_from_the_command_line_link_to_the_public_address(app, db, make):
+    """A scheduled command has no web request (and production sets no SERVER_NAME): its emailed links are
+    built on BASE_URL."""
+    service = make.listing()
+    owner = make.user(role=Role.PROVIDER, organisation_=service.organisation)
+    service.last_checked_at = utcnow() - timedelta(days=153)
+    db.session.commit()
+    saved = app.config["SERVER_NAME"], app.config["BASE_URL"]
+    app.config.update(SERVER_NAME=None, BASE_URL="https://resettlement.example.gov.uk")
+    try:
+        result = app.test_cli_runner().invoke(args=["directory", "remind"])
+    finally:
+        app.config.update(SERVER_NAME=saved[0], BASE_URL=saved[1])
+    assert result.exit_code == 0, result.output
+    [email] = inbox(owner.email)
+    assert f"https://resettlement.example.gov.uk/provider/listings/{service.uuid}" in email.get_content()
