@@ -428,9 +428,10 @@ def dashboard():
     page = int(page_arg) if page_arg.isdigit() and 0 < int(page_arg) < 10_000 else 1
     rows, total = operations.dashboard_page(current_user, tab, text, page, PER_PAGE)
     counts = operations.dashboard_counts(current_user)
-    db.session.commit()
+    shown = presenters.dashboard_rows(rows, current_user)  # before the commit expires the rows it reads
+    db.session.commit()  # the audit record of who saw which referrals
     pages = max(1, -(-total // PER_PAGE))
     return render_template("referrals/dashboard.html", tabs=tabs, tab=tab, counts=counts, text=text,
-                           rows=presenters.dashboard_rows(rows, current_user), total=total, page=page, pages=pages,
+                           rows=shown, total=total, page=page, pages=pages,
                            side=operations.dashboard_side(current_user),
                            can_create=policy.can(current_user, "referral.create"))
