@@ -296,8 +296,9 @@ def nominations():
     policy.authorize(current_user, "nomination.list")
     state = request.args.get("state", "")
     found = operations.list_nominations(current_user, state if state in v.STEPS else None)
+    rows = presenters.nomination_rows(found)  # before the commit expires what it reads
     db.session.commit()  # the audit record of who saw the list
-    return render_template("employers/nominations.html", rows=presenters.nomination_rows(found),
+    return render_template("employers/nominations.html", rows=rows,
                            is_employer=current_user.role == "employer", state=state, steps=v.STEPS)
 
 
