@@ -192,6 +192,13 @@ def bulk_insert(app, size: int, providers, referrers, result: Result) -> None:
     first_names = ["Jordan", "Sam", "Alex", "Chris", "Jamie", "Morgan", "Taylor", "Casey", "Robin", "Lee"]
     last_names = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Khan"]
     now = utcnow()
+    taken = set(db.session.scalars(select(Referral.reference)))
+    references = []
+    while len(references) < size:  # unique, as the portal's own look-before-taking makes them
+        reference = new_reference()
+        if reference not in taken:
+            taken.add(reference)
+            references.append(reference)
     if True:  # inside main's request context
         next_id = (db.session.scalar(select(func.max(Referral.id))) or 0) + 1
         progress = search_bench.Progress(f"bulk insert {size:,}", size)
@@ -211,7 +218,7 @@ def bulk_insert(app, size: int, providers, referrers, result: Result) -> None:
                     "completed", "withdrawn", "ended", "declined") and (responded or sent) else None
                 referral_id = next_id + i
                 referrals.append({
-                    "id": referral_id, "public_id": new_public_id(), "reference": new_reference(), "state": state,
+                    "id": referral_id, "public_id": new_public_id(), "reference": references.pop(), "state": state,
                     "service_id": service_ids[rng.randrange(len(service_ids))],
                     "organisation_id": organisation_id, "created_by_id": referrer_id,
                     "probation_region_id": region_id,

@@ -440,3 +440,11 @@ def test_searching_finds_by_exact_reference_crn_or_part_of_a_name_and_wildcards_
     assert found("y222222") == found("Y 222 222") == [mine.reference]
     assert found("osalind oka") == [mine.reference]
     assert found("%") == found("_") == []
+
+
+def test_a_new_referral_never_takes_a_reference_already_used(monkeypatch):
+    taken = factories.referral(state="draft").reference
+    draws = iter([taken, taken, "RF-NEW2-REF3"])
+    monkeypatch.setattr(operations, "new_reference", lambda: next(draws))
+    fresh = operations.start_draft(factories.user(role=Role.OFFENDER_MANAGER), factories.referrable_service())
+    assert fresh.reference == "RF-NEW2-REF3"
