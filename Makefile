@@ -58,7 +58,7 @@ lint: venv
 ## sessions and personal data (tests/security/test_personal_data.py, test_headers_and_csrf.py, test_sessions.py)
 security: venv
 	@$(BIN)/bandit -q -r portal search app.py --severity-level high
-	@env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/test_static_checks.py \
+	@env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider tests/test_static_checks.py \
 	  tests/test_authorisation_matrix.py tests/test_security_and_errors.py tests/security/test_personal_data.py \
 	  tests/security/test_headers_and_csrf.py tests/security/test_sessions.py tests/accounts/test_sign_in.py \
 	  tests/test_rate_limit_workers.py
