@@ -9,7 +9,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_WORKERS ?= auto
 export FLASK_APP := app
 
-.PHONY: run test venv browser lint bench faults loadtest clean
+.PHONY: run test venv browser lint security bench faults loadtest clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,15 @@ browser:
 lint: venv
 	@$(BIN)/ruff check .
 	@$(BIN)/bandit -q -r portal search app.py --severity-level high
+
+## make security: bandit (no high-severity finding), the static checks, the authorisation matrix, CSRF, headers,
+## sessions and personal data (tests/security/test_personal_data.py, test_headers_and_csrf.py, test_sessions.py)
+security: venv
+	@$(BIN)/bandit -q -r portal search app.py --severity-level high
+	@env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider tests/test_static_checks.py \
+	  tests/test_authorisation_matrix.py tests/test_security_and_errors.py tests/security/test_personal_data.py \
+	  tests/security/test_headers_and_csrf.py tests/security/test_sessions.py tests/accounts/test_sign_in.py \
+	  tests/test_rate_limit_workers.py
 
 ## make faults: fault injection (the database stopping mid-run, ...) with private servers; also in make test
 faults: venv

@@ -111,6 +111,13 @@ def read_link_token(purpose: str, token: str, max_age_seconds: int) -> dict | No
         return None
 
 
+def email_fingerprint(email: str) -> str:
+    """A digest of an email address keyed with the app's secret, for links that must name an address without
+    showing it (itsdangerous tokens are signed, not encrypted: anyone holding the link can read their payload)."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, email.lower().encode(), hashlib.sha256).hexdigest()[:24]
+
+
 def fingerprint(value: str | None) -> str:
     """A short digest used to make a link single-use (it changes when the password changes)."""
     return hashlib.sha256((value or "").encode()).hexdigest()[:16]

@@ -7,7 +7,7 @@ re-renders the same form with a 409, keeping what was typed and saying someone e
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from portal import policy
@@ -417,13 +417,22 @@ for _step, (_slug, _) in STEP_PAGES.items():
 
 # --- Dashboards ---
 
-@bp.route("/referrals")
+SEARCH_KEY = "referral_search"
+
+
+@bp.route("/referrals", methods=["GET", "POST"])
 @login_required
 def dashboard():
     policy.authorize(current_user, "referral.list")
+    if request.method == "POST":
+        # A search is by CRN or name: it is posted and kept in the session, never put in a URL (URLs end up in
+        # access logs, browser history and bookmarks).
+        text = " ".join((request.form.get("q") or "").split())[:100]
+        session[SEARCH_KEY] = text
+        return redirect(url_for("referrals.dashboard", search=1) if text else url_for("referrals.dashboard"))
     tabs = operations.dashboard_tabs(current_user)
     tab = request.args.get("tab") if request.args.get("tab") in tabs else next(iter(tabs))
-    text = " ".join((request.args.get("q") or "").split())[:100]
+    text = session.get(SEARCH_KEY, "") if request.args.get("search") else ""
     page_arg = request.args.get("page", "1")
     page = int(page_arg) if page_arg.isdigit() and 0 < int(page_arg) < 10_000 else 1
     rows, total = operations.dashboard_page(current_user, tab, text, page, PER_PAGE)

@@ -179,7 +179,7 @@ def download_document(document_id: str):
     response = send_file(path, mimetype=document.content_type, as_attachment=True, download_name=document.filename,
                          max_age=0, conditional=False, etag=False)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     return response
 
 
