@@ -100,6 +100,14 @@ def flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], workers: int = 2, log: Path | None = None) -> Iterator[str]:
     """The portal under gunicorn; yields its base URL once it answers."""
+    with gunicorn_server(env, workers, log) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def gunicorn_server(env: dict[str, str], workers: int = 2, log: Path | None = None,
+                    ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The portal under gunicorn; yields its base URL and the master process once it answers."""
     port = free_port()
     output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     server = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",  # noqa: S603
@@ -116,7 +124,7 @@ def gunicorn(env: dict[str, str], workers: int = 2, log: Path | None = None) -> 
                     break
             except requests.RequestException:
                 time.sleep(0.2)
-        yield base
+        yield base, server
     finally:
         server.terminate()
         try:
