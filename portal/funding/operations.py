@@ -500,8 +500,11 @@ def client_secret(donation: Donation) -> str:
         raise PaymentServiceUnavailable("We could not reach the payment service. Try again in a few minutes") from exc
 
 
-def donation_by_payment_intent(payment_intent_id: str) -> Donation | None:
-    return db.session.scalar(select(Donation).where(Donation.payment_intent_id == payment_intent_id))
+def donation_by_payment_intent(payment_intent_id: str, lock: bool = False) -> Donation | None:
+    """The donation paid by this PaymentIntent; with `lock`, its row is locked until the transaction ends
+    (PostgreSQL; SQLite locks the whole database on write instead)."""
+    query = select(Donation).where(Donation.payment_intent_id == payment_intent_id)
+    return db.session.scalar(query.with_for_update() if lock else query)
 
 
 def _payment_intent_of(obj) -> str | None:
@@ -516,12 +519,15 @@ def _payment_intent_of(obj) -> str | None:
 def handle_event(event: stripe.Event) -> str:
     """Apply a verified webhook event once. The event id is stored under a unique constraint in the same
     transaction as its effect, and the donation is brought up to date from Stripe (not from the event), so
-    replayed or out-of-order events change nothing twice. Returns what happened, for the log."""
-    if db.session.scalar(select(StripeEvent.id).where(StripeEvent.event_id == event.id)) is not None:
-        return "already handled"
+    replayed or out-of-order events change nothing twice. Events about one donation arriving at the same moment
+    (Stripe delivers in parallel, and retries) are applied one after the other: the donation's row is locked
+    first, and only then is the event looked up, so the second sees what the first did. Returns what happened,
+    for the log."""
     obj = event.data.object
     payment_intent_id = _payment_intent_of(obj.to_dict() if hasattr(obj, "to_dict") else dict(obj))
-    donation = donation_by_payment_intent(payment_intent_id) if payment_intent_id else None
+    donation = donation_by_payment_intent(payment_intent_id, lock=True) if payment_intent_id else None
+    if db.session.scalar(select(StripeEvent.id).where(StripeEvent.event_id == event.id)) is not None:
+        return "already handled"
     db.session.add(StripeEvent(event_id=event.id, type=event.type, donation_id=donation.id if donation else None))
     if donation is None:
         return "ignored"

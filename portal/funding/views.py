@@ -9,6 +9,8 @@ import stripe
 from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import policy
 from portal.accounts.models import Organisation
@@ -431,10 +433,13 @@ def stripe_webhook():
         db.session.rollback()
         log.warning("Stripe webhook %s could not be applied: Stripe did not answer", event.id)
         return {"received": False}, 503  # Stripe retries later
-    except Exception:
+    except Exception as exc:
         db.session.rollback()
         if operations.event_already_handled(event.id):  # a concurrent delivery of the same event won
             return {"received": True}, 200
+        if isinstance(exc, IntegrityError | StaleDataError):  # lost a race with another event: Stripe retries
+            log.warning("Stripe webhook %s collided with a concurrent update; asking Stripe to retry", event.id)
+            return {"received": False}, 503
         raise
     log.info("Stripe event %s (%s): %s", event.id, event.type, outcome)
     return {"received": True}, 200

@@ -100,6 +100,14 @@ def flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], workers: int = 2, log: Path | None = None) -> Iterator[str]:
     """The portal under gunicorn; yields its base URL once it answers."""
+    with gunicorn_server(env, workers, log) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def gunicorn_server(env: dict[str, str], workers: int = 2, log: Path | None = None,
+                    ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The portal under gunicorn; yields its base URL and the master process once it answers."""
     port = free_port()
     output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     server = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",  # noqa: S603
@@ -116,7 +124,7 @@ def gunicorn(env: dict[str, str], workers: int = 2, log: Path | None = None) -> 
                     break
             except requests.RequestException:
                 time.sleep(0.2)
-        yield base
+        yield base, server
     finally:
         server.terminate()
         try:
@@ -125,3 +133,67 @@ def gunicorn(env: dict[str, str], workers: int = 2, log: Path | None = None) -> 
             server.kill()
         if log:
             output.close()
+
+
+class RestartableMeili:
+    """A Meilisearch server that a test may kill and start again on the same port and data directory (as a
+    crashed search service comes back), unlike `search.meili_server.running`, which deletes its data on exit."""
+
+    def __init__(self, directory: Path):
+        from search.meili_server import binary  # raises BinaryUnavailable when there is none
+
+        self.executable = binary()
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.master_key = "fault-test-master-key-" + os.urandom(8).hex()
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> None:
+        log = open(self.directory / "meilisearch.log", "ab")  # noqa: SIM115 - handed to the child process
+        self.process = subprocess.Popen(  # noqa: S603 - the pinned test binary, our arguments
+            [str(self.executable), "--db-path", str(self.directory / "data.ms"), "--http-addr",
+             f"127.0.0.1:{self.port}", "--no-analytics", "--env", "development"],
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "MEILI_MASTER_KEY": self.master_key})
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.process.poll() is None, (self.directory / "meilisearch.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "Meilisearch did not start"
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{self.url}/health", timeout=1).ok:
+                    return
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL: as abrupt as a crash or an out-of-memory kill."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def meili_unavailable() -> str | None:
+    """Why no Meilisearch binary can run here, or None."""
+    from search.meili_server import BinaryUnavailable, binary
+
+    try:
+        binary()
+    except BinaryUnavailable as exc:
+        return f"no Meilisearch binary: {exc}"
+    return None
+
+
+@contextlib.contextmanager
+def restartable_meili() -> Iterator[RestartableMeili]:
+    """Meilisearch with its data in a private directory (in memory where /dev/shm exists: no disk waits)."""
+    shm = Path("/dev/shm")  # noqa: S108 - only as the parent of a private mkdtemp directory
+    directory = Path(tempfile.mkdtemp(prefix="rpp-meili-fault-", dir=str(shm) if shm.is_dir() else None))
+    server = None
+    try:
+        server = RestartableMeili(directory)
+        server.start()
+        yield server
+    finally:
+        if server is not None:
+            server.kill()
+        shutil.rmtree(directory, ignore_errors=True)
