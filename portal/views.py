@@ -1,12 +1,26 @@
-"""Helpers every blueprint's views share: form rendering with the right status, safe redirects."""
+"""Helpers every blueprint's views share: form rendering with the right status, running an operation (commit,
+or roll back and show the refusal), safe redirects."""
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
-from flask import render_template, request
+from flask import flash, render_template, request
 from flask_wtf import FlaskForm
 
-from portal.errors import DomainError, InvalidInput
+from portal.errors import Conflict, DomainError, InvalidInput
+from portal.extensions import db
+
+T = TypeVar("T")
+
+
+class _Refusal(enum.Enum):
+    REFUSED = "refused"
+
+
+REFUSED = _Refusal.REFUSED  # what attempt() returns when a rule refused the operation (nothing was saved)
 
 
 def render_form(template: str, form: FlaskForm, **context):
@@ -23,6 +37,30 @@ def add_error(form: FlaskForm, exc: DomainError) -> None:
             field.errors = [*field.errors, message]
         else:
             form.form_errors.append(message)
+
+
+def attempt(form: FlaskForm, operation: Callable[[], T]) -> T | Literal[_Refusal.REFUSED]:
+    """Run one operation and commit, returning its result; if a rule refuses it (DomainError), roll back, put the
+    refusal on the form and return REFUSED. A Conflict (someone else saved first) propagates: the 409 page."""
+    return _run(operation, lambda exc: add_error(form, exc))
+
+
+def attempt_or_flash(operation: Callable[[], T]) -> T | Literal[_Refusal.REFUSED]:
+    """The same for a button with no form to show errors on: the refusal is flashed for the page redirected to."""
+    return _run(operation, lambda exc: flash(exc.message))
+
+
+def _run(operation: Callable[[], T], refused: Callable[[DomainError], None]) -> T | Literal[_Refusal.REFUSED]:
+    try:
+        result = operation()
+    except Conflict:
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        refused(exc)
+        return REFUSED
+    db.session.commit()
+    return result
 
 
 def safe_next(default: str) -> str:

@@ -26,7 +26,7 @@ from portal.accounts.models import ApiToken, Organisation, User
 from portal.accounts.roles import OrgKind, OrgRole
 from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.views import add_error, render_form, safe_next
+from portal.views import REFUSED, add_error, attempt, render_form, safe_next
 
 PENDING_KEY = "pending_sign_in"
 PENDING_MAX_AGE = 300  # seconds to enter the two-factor code after the password
@@ -161,19 +161,14 @@ def signed_out():
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            operations.register_organisation(operations.Registration(
-                organisation_name=form.organisation_name.data, kind=OrgKind(form.kind.data),
-                sector=form.sector.data, name=form.name.data, email=form.email.data, password=form.password.data,
-                charity_number=form.charity_number.data or "", company_number=form.company_number.data or "",
-                region_slugs=form.regions.data, cpa_slugs=form.contract_package_areas.data,
-                description=form.description.data or "",
-            ))
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        registration = operations.Registration(
+            organisation_name=form.organisation_name.data, kind=OrgKind(form.kind.data),
+            sector=form.sector.data, name=form.name.data, email=form.email.data, password=form.password.data,
+            charity_number=form.charity_number.data or "", company_number=form.company_number.data or "",
+            region_slugs=form.regions.data, cpa_slugs=form.contract_package_areas.data,
+            description=form.description.data or "",
+        )
+        if attempt(form, lambda: operations.register_organisation(registration)) is not REFUSED:
             return redirect(url_for("accounts.check_email"))
     return render_form("accounts/register.html", form)
 
@@ -212,13 +207,7 @@ def reset_password(token: str):
                                message="This link has expired or has already been used. Ask for a new one"), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
-            operations.reset_password(token, form.password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.reset_password(token, form.password.data)) is not REFUSED:
             flash("Your password has been changed. Sign in with your new password", "success")
             return redirect(url_for("accounts.sign_in"))
     return render_form("accounts/reset_password.html", form)
@@ -237,13 +226,8 @@ def account():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            operations.change_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.change_password(current_user, form.current_password.data,
+                                                            form.new_password.data)) is not REFUSED:
             logout_user()
             session.clear()
             flash("Your password has been changed and you have been signed out everywhere. Sign in again", "success")
@@ -299,13 +283,8 @@ def invite(public_id: str):
     policy.authorize(current_user, "organisation.invite", org)
     form = InviteForm()
     if form.validate_on_submit():
-        try:
-            operations.invite_colleague(org, current_user, form.email.data, OrgRole(form.org_role.data))
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.invite_colleague(org, current_user, form.email.data,
+                                                             OrgRole(form.org_role.data))) is not REFUSED:
             flash(f"We have sent an invitation to {operations.normalise_email(form.email.data)}", "success")
             return redirect(url_for("accounts.organisation", public_id=org.public_id))
     return render_form("accounts/invite.html", form, organisation=org)
@@ -319,13 +298,8 @@ def accept_invitation(token: str):
                                message="This invitation has expired or has already been used. Ask for a new one"), 400
     form = AcceptInvitationForm()
     if form.validate_on_submit():
-        try:
-            operations.accept_invitation(token, form.name.data, form.password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.accept_invitation(token, form.name.data,
+                                                              form.password.data)) is not REFUSED:
             flash("Your account is ready. Sign in", "success")
             return redirect(url_for("accounts.sign_in"))
     return render_form("accounts/accept_invitation.html", form, invitation=invitation)

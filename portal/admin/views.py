@@ -9,9 +9,8 @@ from portal.accounts import operations as accounts
 from portal.accounts.models import Organisation
 from portal.admin import bp
 from portal.admin.forms import DecisionForm
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.views import add_error, render_form
+from portal.views import REFUSED, attempt, render_form
 
 
 @bp.route("/")
@@ -32,13 +31,8 @@ def organisation(public_id: str):
     policy.authorize(current_user, "organisation.approve", org)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
-            accounts.decide_organisation(org, current_user, form.decision.data == "approve", form.reason.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: accounts.decide_organisation(org, current_user, form.decision.data == "approve",
+                                                              form.reason.data or "")) is not REFUSED:
             flash(f"{org.name} has been {'approved' if org.is_approved else 'rejected'}", "success")
             return redirect(url_for("admin.organisations"))
     return render_form("admin/organisation.html", form, organisation=org)

@@ -10,9 +10,8 @@ from portal import policy
 from portal.campus import bp, operations, rendering
 from portal.campus.forms import ConfirmForm, ContentForm, ImageForm, LessonForm, QuestionForm
 from portal.campus.models import ContentImage
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.views import add_error, render_form
+from portal.views import REFUSED, attempt, attempt_or_flash, render_form
 
 
 def _details(form: ContentForm) -> operations.ContentDetails:
@@ -32,13 +31,8 @@ def new_content():
     policy.authorize(current_user, "campus.content.write")
     form = ContentForm()
     if form.validate_on_submit():
-        try:
-            item = operations.create_content(current_user, _details(form))
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        item = attempt(form, lambda: operations.create_content(current_user, _details(form)))
+        if item is not REFUSED:
             flash("Saved as a draft. Add lessons, then publish it", "success")
             return redirect(url_for("campus.manage_item", public_id=item.public_id))
     return render_form("campus/author/content_form.html", form, item=None)
@@ -58,13 +52,7 @@ def edit_content(public_id: str):
     item = operations.content_for_author(current_user, public_id)
     form = ContentForm(obj=item)
     if form.validate_on_submit():
-        try:
-            operations.update_content(current_user, item, _details(form))
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.update_content(current_user, item, _details(form))) is not REFUSED:
             flash("Your changes have been saved", "success")
             return redirect(url_for("campus.manage_item", public_id=public_id))
     return render_form("campus/author/content_form.html", form, item=item)
@@ -76,13 +64,8 @@ def new_lesson(public_id: str):
     item = operations.content_for_author(current_user, public_id)
     form = LessonForm()
     if form.validate_on_submit():
-        try:
-            operations.add_lesson(current_user, item, form.title.data, form.body.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.add_lesson(current_user, item, form.title.data,
+                                                       form.body.data)) is not REFUSED:
             flash("The lesson has been added", "success")
             return redirect(url_for("campus.manage_item", public_id=public_id))
     return render_form("campus/author/lesson_form.html", form, item=item, lesson=None)
@@ -94,13 +77,8 @@ def edit_lesson(public_id: str):
     lesson = operations.lesson_for_author(current_user, public_id)
     form = LessonForm(obj=lesson)
     if form.validate_on_submit():
-        try:
-            operations.update_lesson(current_user, lesson, form.title.data, form.body.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.update_lesson(current_user, lesson, form.title.data,
+                                                          form.body.data)) is not REFUSED:
             flash("The lesson has been saved", "success")
             return redirect(url_for("campus.manage_item", public_id=lesson.content.public_id))
     return render_form("campus/author/lesson_form.html", form, item=lesson.content, lesson=lesson)
@@ -112,15 +90,9 @@ def new_question(public_id: str):
     lesson = operations.lesson_for_author(current_user, public_id)
     form = QuestionForm()
     if form.validate_on_submit():
-        try:
-            operations.add_question(current_user, lesson, form.question.data,
-                                    [form.option_1.data, form.option_2.data, form.option_3.data, form.option_4.data],
-                                    form.correct.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        options = [form.option_1.data, form.option_2.data, form.option_3.data, form.option_4.data]
+        if attempt(form, lambda: operations.add_question(current_user, lesson, form.question.data, options,
+                                                         form.correct.data)) is not REFUSED:
             flash("The question has been added to the quiz", "success")
             return redirect(url_for("campus.manage_item", public_id=lesson.content.public_id))
     return render_form("campus/author/question_form.html", form, lesson=lesson)
@@ -131,13 +103,7 @@ def new_question(public_id: str):
 def publish_content(public_id: str):
     item = operations.content_for_author(current_user, public_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            operations.publish_content(current_user, item)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        if attempt_or_flash(lambda: operations.publish_content(current_user, item)) is not REFUSED:
             flash(f"‘{item.title}’ is published: learners can see it now", "success")
     return redirect(url_for("campus.manage_item", public_id=public_id))
 
@@ -147,13 +113,7 @@ def publish_content(public_id: str):
 def withdraw_content(public_id: str):
     item = operations.content_for_author(current_user, public_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            operations.withdraw_content(current_user, item)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        if attempt_or_flash(lambda: operations.withdraw_content(current_user, item)) is not REFUSED:
             flash(f"‘{item.title}’ has been withdrawn: learners no longer see it", "success")
     return redirect(url_for("campus.manage_item", public_id=public_id))
 
@@ -166,13 +126,8 @@ def images():
     if form.validate_on_submit():
         upload = request.files.get("image")
         data = upload.read(rendering.MAX_IMAGE_BYTES + 1) if upload else b""
-        try:
-            image = operations.upload_image(current_user, data, form.alt_text.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        image = attempt(form, lambda: operations.upload_image(current_user, data, form.alt_text.data))
+        if image is not REFUSED:
             flash(f"Picture uploaded. To show it in a lesson, write ![{image.alt_text}](image:{image.public_id})",
                   "success")
             return redirect(url_for("campus.images"))

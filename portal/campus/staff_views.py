@@ -21,11 +21,10 @@ from portal.campus.forms import (
     TransferForm,
 )
 from portal.campus.models import EndReason
-from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices
 from portal.reference.models import Prison
-from portal.views import add_error, render_form
+from portal.views import REFUSED, attempt, attempt_or_flash, render_form
 
 
 def _details(form: LearnerForm) -> operations.LearnerDetails:
@@ -60,13 +59,8 @@ def new_learner():
     policy.authorize(current_user, "campus.manage_learners")
     form = LearnerForm()
     if form.validate_on_submit():
-        try:
-            learner = operations.create_learner(current_user, _details(form))
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        learner = attempt(form, lambda: operations.create_learner(current_user, _details(form)))
+        if learner is not REFUSED:
             flash("The learner's campus account has been created", "success")
             return redirect(url_for("campus.learner", public_id=learner.public_id))
     return render_form("campus/staff/learner_form.html", form, learner=None)
@@ -94,13 +88,7 @@ def edit_learner(public_id: str):
         form.release_date.data = learner_.release_date.strftime("%-d %-m %Y") if learner_.release_date else ""
         form.release_area.data = learner_.release_area
     if form.validate_on_submit():
-        try:
-            operations.update_learner(current_user, learner_, _details(form))
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.update_learner(current_user, learner_, _details(form))) is not REFUSED:
             flash("The learner's details have been saved", "success")
             return redirect(url_for("campus.learner", public_id=public_id))
     return render_form("campus/staff/learner_form.html", form, learner=learner_)
@@ -112,13 +100,8 @@ def set_offender_manager(public_id: str):
     learner_ = operations.learner_for_staff(current_user, public_id)
     form = OffenderManagerForm()
     if form.validate_on_submit():
-        try:
-            operations.set_offender_manager(current_user, learner_, form.offender_manager_email.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        if attempt_or_flash(lambda: operations.set_offender_manager(current_user, learner_,
+                                                                    form.offender_manager_email.data)) is not REFUSED:
             flash("The learner's offender manager has been saved", "success")
     return redirect(url_for("campus.learner", public_id=public_id))
 
@@ -129,13 +112,9 @@ def open_session(public_id: str):
     learner_ = operations.learner_for_staff(current_user, public_id)
     form = OpenSessionForm()
     if form.validate_on_submit():
-        try:
-            kiosk, code = operations.open_session(current_user, learner_, int(form.minutes.data))
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        opened = attempt(form, lambda: operations.open_session(current_user, learner_, int(form.minutes.data)))
+        if opened is not REFUSED:
+            kiosk, code = opened
             # The code is shown once, on this response (not stored, never in a URL or a log).
             return render_template("campus/staff/session_opened.html", learner=learner_, kiosk=kiosk, code=code,
                                    ends_at=presenters.clock(kiosk.expires_at))
@@ -164,13 +143,7 @@ def transfer_learner(public_id: str):
     form.prison.choices = choices([("", "Select a prison")] + [(p.code, p.name) for p in prisons
                                                                if p.id != learner_.prison_id])
     if form.validate_on_submit():
-        try:
-            operations.transfer_learner(current_user, learner_, form.prison.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.transfer_learner(current_user, learner_, form.prison.data)) is not REFUSED:
             flash("The learner has been transferred. Staff at their new prison now manage their campus account",
                   "success")
             return redirect(url_for("campus.learners"))
@@ -183,13 +156,7 @@ def release_learner(public_id: str):
     learner_ = operations.learner_for_staff(current_user, public_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            operations.release_learner(current_user, learner_)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.release_learner(current_user, learner_)) is not REFUSED:
             flash("The learner has been recorded as released. They can no longer use the campus", "success")
             return redirect(url_for("campus.learner", public_id=public_id))
     return render_form("campus/staff/release.html", form, learner=learner_)
@@ -201,16 +168,13 @@ def messaging(public_id: str):
     learner_ = operations.learner_for_staff(current_user, public_id)
     form = ReasonForm() if not learner_.messaging_suspended else ConfirmForm()
     if form.validate_on_submit():
-        try:
+        def change():
             if learner_.messaging_suspended:
                 operations.resume_messaging(current_user, learner_)
             else:
                 operations.suspend_messaging(current_user, learner_, form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+
+        if attempt(form, change) is not REFUSED:
             flash("The learner's messages are paused" if learner_.messaging_suspended
                   else "The learner can send messages again", "success")
             return redirect(url_for("campus.learner", public_id=public_id))
@@ -225,13 +189,8 @@ def block_contact(public_id: str):
     form.organisation.choices = choices([("", "Select an organisation")] + [
         (org.public_id, org.name) for org in operations.contacts_of(learner_)])
     if form.validate_on_submit():
-        try:
-            operations.block_contact(current_user, learner_, form.organisation.data, form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.block_contact(current_user, learner_, form.organisation.data,
+                                                          form.reason.data)) is not REFUSED:
             flash("The organisation has been blocked for this learner", "success")
             return redirect(url_for("campus.learner", public_id=public_id))
     return render_form("campus/staff/block.html", form, learner=learner_)
@@ -263,13 +222,8 @@ def check_message(public_id: str):
     message = operations.message_for_staff(current_user, public_id)
     form = DecisionForm()
     if message.state == "waiting" and form.validate_on_submit():
-        try:
-            operations.decide_message(current_user, message, form.decision.data == "approve", form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.decide_message(current_user, message, form.decision.data == "approve",
+                                                           form.reason.data)) is not REFUSED:
             flash("The message has been delivered" if form.decision.data == "approve"
                   else "The message has been stopped. The learner will see your reason", "success")
             return redirect(url_for("campus.check_queue"))
@@ -293,13 +247,7 @@ def inbox_message(public_id: str):
     message = operations.inbox_message(current_user, public_id)
     form = ReplyForm()
     if message.from_learner and form.validate_on_submit():
-        try:
-            operations.reply(current_user, message, form.body.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.reply(current_user, message, form.body.data)) is not REFUSED:
             flash("Your reply has been sent. Staff at the prison check every message before the learner sees it",
                   "success")
             return redirect(url_for("campus.inbox"))

@@ -20,7 +20,7 @@ from portal.campus.gate import SESSION_KEY, signed_out_response
 from portal.campus.models import EndReason
 from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.views import add_error, render_form
+from portal.views import REFUSED, add_error, attempt, attempt_or_flash, render_form
 from search import SearchError
 
 
@@ -161,14 +161,8 @@ def cv():
     cv_ = operations.cv_for(g.learner)
     form = CvForm(obj=cv_)
     if form.validate_on_submit():
-        try:
-            operations.update_cv(current_user, form.personal_statement.data, form.skills.data,
-                                 form.references.data, form.disclosure.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.update_cv(current_user, form.personal_statement.data, form.skills.data,
+                                                      form.references.data, form.disclosure.data)) is not REFUSED:
             flash("Your CV has been saved", "success")
             return redirect(url_for("campus.cv"))
     db.session.commit()
@@ -183,14 +177,8 @@ def cv_entry_add():
     if request.method == "GET" and request.args.get("kind"):
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
-        try:
-            operations.add_cv_entry(current_user, form.kind.data, form.title.data, form.place.data,
-                                    form.dates.data, form.description.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.add_cv_entry(current_user, form.kind.data, form.title.data, form.place.data,
+                                                         form.dates.data, form.description.data)) is not REFUSED:
             flash(f"‘{form.title.data.strip()}’ has been added to your CV", "success")
             return redirect(url_for("campus.cv"))
     return render_form("campus/learner/cv_entry.html", form)
@@ -218,13 +206,7 @@ def cv_pdf():
 @learner_only
 def cv_share():
     if ConfirmForm().validate_on_submit():
-        try:
-            operations.share_cv_with_offender_manager(current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        if attempt_or_flash(lambda: operations.share_cv_with_offender_manager(current_user)) is not REFUSED:
             flash("Your offender manager can now see your CV as it is today", "success")
     return redirect(url_for("campus.cv"))
 
@@ -303,14 +285,8 @@ def write(organisation_id: str):
         form.subject.data = presenters.interest_subject(request.args.get("service", ""), organisation,
                                                         request.args.get("opportunity", ""))
     if problem is None and form.validate_on_submit():
-        try:
-            operations.send_message(current_user, organisation, form.subject.data, form.body.data,
-                                    form.include_cv.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.send_message(current_user, organisation, form.subject.data, form.body.data,
+                                                         form.include_cv.data)) is not REFUSED:
             flash("Your message has been sent for checking. Staff at your prison will check it before it is "
                   "delivered", "success")
             return redirect(url_for("campus.conversation", organisation_id=organisation.public_id))

@@ -12,9 +12,8 @@ from portal.accounts.models import Organisation
 from portal.directory import bp, listing_form, operations
 from portal.directory.forms import ListingForm, ProblemForm, ReviewForm, SubmitForm
 from portal.directory.models import Revision, RevisionState, Service
-from portal.errors import Conflict, DomainError
 from portal.extensions import db, limiter
-from portal.views import add_error, render_form
+from portal.views import REFUSED, attempt, attempt_or_flash, render_form
 
 # --- Provider staff ---
 
@@ -82,18 +81,11 @@ def _listing_form(organisation: Organisation, service: Service | None = None):
         form = ListingForm()
     if form.validate_on_submit():
         document = listing_form.build_document(form.answers(), organisation, existing)
-        try:
-            service = operations.save_draft(organisation, current_user, document, service,
-                                            expected_version=_version(form) if service else None)
-        except Conflict:
-            raise  # someone else saved first: the 409 page, not a field error
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        saved = attempt(form, lambda: operations.save_draft(organisation, current_user, document, service,
+                                                            expected_version=_version(form) if service else None))
+        if saved is not REFUSED:
             flash("Your listing has been saved as a draft. Check it, then send it for approval", "success")
-            return redirect(url_for("directory.manage", service_uuid=service.uuid))
+            return redirect(url_for("directory.manage", service_uuid=saved.uuid))
     return render_form("directory/manage/edit.html", form, service=service,
                        name=existing["name"] if existing else None)
 
@@ -101,15 +93,7 @@ def _listing_form(organisation: Organisation, service: Service | None = None):
 def _one_button(service: Service, act, done: str):
     form = SubmitForm()
     if form.validate_on_submit():
-        try:
-            act(_version(form))
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        if attempt_or_flash(lambda: act(_version(form))) is not REFUSED:
             flash(done, "success")
     return redirect(url_for("directory.manage", service_uuid=service.uuid))
 
@@ -151,16 +135,14 @@ def review(revision_uuid: str):
     form = ReviewForm()
     if form.validate_on_submit():
         name = revision.content["name"]
-        try:
+
+        def decide():
             if form.decision.data == "approve":
                 operations.approve(revision, current_user)
             else:
                 operations.return_for_changes(revision, current_user, form.reason.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+
+        if attempt(form, decide) is not REFUSED:
             flash(f"‘{name}’ has been {'published' if form.decision.data == 'approve' else 'returned to the provider'}",
                   "success")
             return redirect(url_for("directory.review_queue"))
@@ -180,13 +162,8 @@ def report_problem(service_uuid: str):
     policy.authorize(current_user, "listing.report", service, secret=True)
     form = ProblemForm()
     if form.validate_on_submit():
-        try:
-            operations.report_problem(service, form.message.data, form.email.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.report_problem(service, form.message.data,
+                                                           form.email.data or "")) is not REFUSED:
             return redirect(url_for("directory.problem_reported", service_uuid=service.uuid))
     return render_form("directory/manage/report_problem.html", form, service=service)
 

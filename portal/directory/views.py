@@ -11,9 +11,8 @@ from flask_login import current_user, login_required
 from portal import policy
 from portal.directory import bp, finding, presenters
 from portal.directory.search_forms import ConfirmForm, EmailListForm, SaveServiceForm, SearchForm
-from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.views import add_error, render_form
+from portal.views import REFUSED, attempt, render_form
 from search import InvalidQuery, SearchError
 
 log = logging.getLogger(__name__)
@@ -76,13 +75,9 @@ def save_service(service_uuid: str):
     listing = _listed_or_404(service_uuid)
     form = SaveServiceForm(finding.saved_lists(current_user))
     if form.validate_on_submit():
-        try:
-            saved = finding.save_service(current_user, listing, form.chosen_list_uuid, form.new_list_name.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        saved = attempt(form, lambda: finding.save_service(current_user, listing, form.chosen_list_uuid,
+                                                           form.new_list_name.data))
+        if saved is not REFUSED:
             flash(f"{listing.name} has been saved to ‘{saved.name}’", "success")
             return redirect(url_for("directory.service", service_uuid=listing.uuid))
     return render_form("directory/save.html", form, service=presenters.service_page(listing, current_user))
@@ -144,13 +139,8 @@ def email_list(list_uuid: str):
     saved = _own_list_or_404(list_uuid)
     form = EmailListForm()
     if form.validate_on_submit():
-        try:
-            count = finding.send_list(saved, current_user, form.email.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        count = attempt(form, lambda: finding.send_list(saved, current_user, form.email.data))
+        if count is not REFUSED:
             flash(f"We have sent ‘{saved.name}’ ({presenters.services_count(count)}) to {form.email.data.strip()}",
                   "success")
             return redirect(url_for("directory.saved_list", list_uuid=saved.uuid))

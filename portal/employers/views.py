@@ -9,9 +9,9 @@ from portal import policy
 from portal.directory import vocabulary as places
 from portal.employers import bp, forms, operations, presenters
 from portal.employers import vocabulary as v
-from portal.errors import Conflict, DomainError
+from portal.errors import DomainError
 from portal.extensions import db
-from portal.views import add_error, render_form
+from portal.views import REFUSED, add_error, attempt, attempt_or_flash, render_form
 
 # --- For everyone: the Alliance and the guidance ---
 
@@ -75,16 +75,9 @@ def pledge_level():
             flash("Your organisation has pledged to the highest level already")
             return redirect(url_for("employers.alliance_membership"))
     if form.validate_on_submit():
-        try:
-            operations.pledge_level(current_user, organisation, int(form.level.data), form.pledges(),
-                                    expected_version=forms.as_version(form.version) if membership else None)
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.pledge_level(
+                current_user, organisation, int(form.level.data), form.pledges(),
+                expected_version=forms.as_version(form.version) if membership else None)) is not REFUSED:
             flash(f"{organisation.name} has pledged to level {form.level.data}. An administrator will verify it",
                   "success")
             return redirect(url_for("employers.alliance_membership"))
@@ -111,16 +104,9 @@ def decide_membership(public_id: str):
     form = forms.MembershipDecisionForm(data={"version": membership.version} if request.method == "GET" else None)
     if form.validate_on_submit():
         name = membership.organisation.name
-        try:
-            operations.decide_membership(current_user, membership, form.decision.data == "verify",
-                                         form.reason.data or "", expected_version=forms.as_version(form.version))
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.decide_membership(
+                current_user, membership, form.decision.data == "verify", form.reason.data or "",
+                expected_version=forms.as_version(form.version))) is not REFUSED:
             flash(f"{name}: level {'verified' if form.decision.data == 'verify' else 'not verified'}", "success")
             return redirect(url_for("employers.membership_queue"))
     return render_form("employers/admin/decide.html", form, membership=membership)
@@ -176,16 +162,10 @@ def _opportunity_form(opportunity):
     else:
         form = forms.OpportunityForm()
     if form.validate_on_submit():
-        try:
-            saved = operations.save_opportunity(current_user, current_user.organisation, form.answers(), opportunity,
-                                                expected_version=forms.as_version(form.version))
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        saved = attempt(form, lambda: operations.save_opportunity(current_user, current_user.organisation,
+                                                                  form.answers(), opportunity,
+                                                                  expected_version=forms.as_version(form.version)))
+        if saved is not REFUSED:
             flash(f"‘{saved.title}’ has been {'posted' if opportunity is None else 'changed'}", "success")
             return redirect(url_for("employers.opportunity", public_id=saved.public_id))
     return render_form("employers/opportunity_form.html", form, opportunity=opportunity)
@@ -197,15 +177,8 @@ def close_opportunity(public_id: str):
     opportunity = _managed_opportunity(public_id)
     form = forms.VersionForm()
     if form.validate_on_submit():
-        try:
-            operations.close_opportunity(current_user, opportunity, forms.as_version(form.version))
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        if attempt_or_flash(lambda: operations.close_opportunity(current_user, opportunity,
+                                                                 forms.as_version(form.version))) is not REFUSED:
             flash(f"‘{opportunity.title}’ has been closed", "success")
     return redirect(url_for("employers.opportunity", public_id=opportunity.public_id))
 
@@ -272,13 +245,8 @@ def nominate(public_id: str):
     policy.authorize(current_user, "nomination.create", opportunity)
     form = forms.NominationForm()
     if form.validate_on_submit():
-        try:
-            nomination = operations.nominate(current_user, opportunity, form.answers())
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        nomination = attempt(form, lambda: operations.nominate(current_user, opportunity, form.answers()))
+        if nomination is not REFUSED:
             flash(f"The nomination has been sent to {opportunity.organisation.name}. Its reference is "
                   f"{nomination.reference}", "success")
             return redirect(url_for("employers.nomination", public_id=nomination.public_id))
@@ -333,16 +301,9 @@ def record_step(public_id: str, step: str):
     form.on_date.label.text = v.STEPS[step].date_label
     form.on_date.required_message = f"Enter the {v.STEPS[step].date_label.lower()}"
     if form.validate_on_submit():
-        try:
-            operations.record_step(current_user, nomination, step, form.on_date.data, reason=form.reason.data or "",
-                                   note=form.note.data or "", expected_version=forms.as_version(form.version))
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.record_step(
+                current_user, nomination, step, form.on_date.data, reason=form.reason.data or "",
+                note=form.note.data or "", expected_version=forms.as_version(form.version))) is not REFUSED:
             flash(f"{nomination.reference}: ‘{v.STEPS[step].label}’ has been recorded", "success")
             return redirect(url_for("employers.nomination", public_id=nomination.public_id))
     return render_form("employers/step.html", form, nomination=nomination, step=step, step_info=v.STEPS[step])

@@ -33,7 +33,7 @@ from portal.funding.forms import (
 from portal.funding.models import Agreement, Donation, OutcomeMeasure, Requirement
 from portal.funding.pbr import pence
 from portal.reference.models import ContractPackageArea
-from portal.views import add_error, render_form
+from portal.views import REFUSED, add_error, attempt, attempt_or_flash, render_form
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +94,8 @@ def new_agreement():
             contract_role=form.contract_role.data or None, contract_package_area=form.contract_package_area.data or "",
             fee_for_service_pence=form.fee_for_service.pence or 0, fee_schedule=form.fee_schedule.data or "",
             outcome_payments_pence=form.outcome_payments.pence or 0, lead_agreement=form.lead_agreement.data or "")
-        try:
-            agreement = operations.create_agreement(current_user, organisation, answers)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        agreement = attempt(form, lambda: operations.create_agreement(current_user, organisation, answers))
+        if agreement is not REFUSED:
             flash(f"‘{agreement.title}’ has been recorded", "success")
             return redirect(url_for("funding.agreement", public_id=agreement.public_id))
     return render_form("funding/agreement_form.html", form)
@@ -127,14 +122,9 @@ def new_requirement(public_id: str):
     item = _editable(public_id)
     form = RequirementForm()
     if form.validate_on_submit():
-        try:
-            operations.add_requirement(current_user, item, kind=form.kind.data, title=form.title.data,
-                                       due_date=form.due_date.date, amount_pence=form.amount.pence)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.add_requirement(current_user, item, kind=form.kind.data,
+                                                            title=form.title.data, due_date=form.due_date.date,
+                                                            amount_pence=form.amount.pence)) is not REFUSED:
             flash(f"‘{form.title.data.strip()}’ has been added", "success")
             return redirect(url_for("funding.agreement", public_id=item.public_id))
     return render_form("funding/requirement_form.html", form, agreement=item)
@@ -149,16 +139,8 @@ def requirement(public_id: str):
     form.status.choices = choices([(s, operations.STATUS_LABELS[s]) for s in ("met", "partly_met", "not_met")
                                    if s in operations.TRANSITIONS[item.status]])
     if form.validate_on_submit():
-        try:
-            operations.set_status(current_user, item, form.status.data, form.note.data or "",
-                                  expected_version=_version(form.version.data))
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.set_status(current_user, item, form.status.data, form.note.data or "",
+                                                       expected_version=_version(form.version.data))) is not REFUSED:
             flash(f"‘{item.title}’ is now marked {operations.STATUS_LABELS[item.status].lower()}", "success")
             return redirect(url_for("funding.agreement", public_id=item.agreement.public_id))
     return render_form("funding/requirement.html", form, requirement=item, labels=operations.STATUS_LABELS)
@@ -170,15 +152,10 @@ def new_entry(public_id: str):
     item = _editable(public_id)
     form = EntryForm()
     if form.validate_on_submit():
-        try:
-            operations.add_entry(current_user, item, direction=form.direction.data,
-                                 planned=form.planned.data == "planned", amount_pence=form.amount.pence,
-                                 on=form.on.date, description=form.description.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.add_entry(current_user, item, direction=form.direction.data,
+                                                      planned=form.planned.data == "planned",
+                                                      amount_pence=form.amount.pence, on=form.on.date,
+                                                      description=form.description.data)) is not REFUSED:
             flash("The amount has been added", "success")
             return redirect(url_for("funding.agreement", public_id=item.public_id))
     return render_form("funding/entry_form.html", form, agreement=item)
@@ -190,13 +167,8 @@ def share(public_id: str):
     item = _editable(public_id)
     form = ShareForm()
     if form.validate_on_submit():
-        try:
-            operations.share_with_lead(current_user, item, form.share.data == "yes")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        if attempt_or_flash(lambda: operations.share_with_lead(current_user, item,
+                                                               form.share.data == "yes")) is not REFUSED:
             flash(f"{item.lead_organisation.name} can now see this sub-contract" if item.shared_with_lead_at else
                   f"{item.lead_organisation.name} can no longer see this sub-contract", "success")
     return redirect(url_for("funding.agreement", public_id=item.public_id))
@@ -208,16 +180,11 @@ def new_measure(public_id: str):
     item = _editable(public_id)
     form = MeasureForm()
     if form.validate_on_submit():
-        try:
-            operations.add_measure(current_user, item, kind=form.kind.data, name=form.name.data,
-                                   baseline=form.baseline.number, threshold_percent=form.threshold.number,
-                                   price_pence=form.price.pence, cap_pence=form.cap.pence,
-                                   method=form.method.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.add_measure(current_user, item, kind=form.kind.data, name=form.name.data,
+                                                        baseline=form.baseline.number,
+                                                        threshold_percent=form.threshold.number,
+                                                        price_pence=form.price.pence, cap_pence=form.cap.pence,
+                                                        method=form.method.data or "")) is not REFUSED:
             flash(f"‘{form.name.data.strip()}’ has been added", "success")
             return redirect(url_for("funding.agreement", public_id=item.public_id))
     return render_form("funding/measure_form.html", form, agreement=item)
@@ -236,13 +203,8 @@ def new_result(public_id: str):
             validator_name=form.validator_name.data or "", validated_on=form.validated_on.date,
             validator_cohort_size=form.validator_cohort_size.number,
             validator_outcomes=form.validator_outcomes.number)
-        try:
-            result = operations.record_result(current_user, measure, answers)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        result = attempt(form, lambda: operations.record_result(current_user, measure, answers))
+        if result is not REFUSED:
             flash(f"Payment due for ‘{result.cohort}’: {pence(result.payment_pence)}", "success")
             return redirect(url_for("funding.agreement", public_id=measure.agreement.public_id) + "#results")
     return render_form("funding/result_form.html", form, measure=measure)
@@ -305,13 +267,8 @@ def donations():
     enabled = operations.donations_enabled(organisation)
     form = DonationSettingsForm(data={"enabled": "yes" if enabled else "no"} if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            operations.set_donations(current_user, organisation, form.enabled.data == "yes")
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.set_donations(current_user, organisation,
+                                                          form.enabled.data == "yes")) is not REFUSED:
             flash("Donations are switched on: your organisation's page has a Donate button"
                   if form.enabled.data == "yes" else "Donations are switched off", "success")
             return redirect(url_for("funding.donations"))

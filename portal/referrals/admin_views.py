@@ -22,7 +22,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import NoControlCharacters, Required
 from portal.referrals import bp, operations
-from portal.views import add_error, render_form
+from portal.views import REFUSED, add_error, attempt, render_form
 
 CRN_HINT = "A letter followed by six digits, like X123456"
 
@@ -63,13 +63,8 @@ def subject_access():
     _administrators_only()
     form = CrnForm()
     if form.validate_on_submit():
-        try:
-            export = operations.subject_access_export(current_user, form.crn.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        export = attempt(form, lambda: operations.subject_access_export(current_user, form.crn.data))
+        if export is not REFUSED:
             crn = export["crn"]
             response = make_response(json.dumps(export, indent=2, ensure_ascii=False))
             response.headers["Content-Type"] = "application/json; charset=utf-8"

@@ -32,7 +32,7 @@ from portal.referrals.forms import (
 )
 from portal.referrals.models import Referral
 from portal.referrals.workflow import AMENDABLE, TRANSITIONS, Actor, State
-from portal.views import add_error, render_form
+from portal.views import REFUSED, add_error, attempt_or_flash, render_form
 
 PER_PAGE = 25
 CONFLICT_FORM = ("Someone else changed this referral while you were working on it, so what you entered below has "
@@ -222,15 +222,8 @@ def change_service(public_id: str):
         if service is None:
             flash("Choose a service from the suggestions or the directory")
             return redirect(url_for("referrals.draft", public_id=referral.public_id))
-        try:
-            operations.change_service(current_user, referral, service, expected_version=_version(form))
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        if attempt_or_flash(lambda: operations.change_service(current_user, referral, service,
+                                                              expected_version=_version(form))) is not REFUSED:
             flash(f"The referral is now to {service.name}", "success")
     return redirect(url_for("referrals.draft", public_id=referral.public_id))
 

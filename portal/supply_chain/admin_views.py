@@ -7,13 +7,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import policy
-from portal.errors import DomainError
 from portal.extensions import db
 from portal.supply_chain import bp, operations, presenters
 from portal.supply_chain import vocabulary as v
 from portal.supply_chain.forms import ButtonForm, ReviewForm
 from portal.supply_chain.models import ExpressionVersion, VersionState
-from portal.views import add_error, render_form
+from portal.views import REFUSED, attempt, attempt_or_flash, render_form
 
 
 @bp.route("/admin/expressions-of-interest")
@@ -38,13 +37,8 @@ def review(version_id: str):
     form = ReviewForm()
     if version.state == VersionState.IN_REVIEW and form.validate_on_submit():
         decision = form.decision.data
-        try:
-            operations.decide(version, current_user, decision, form.comment.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.decide(version, current_user, decision,
+                                                   form.comment.data or "")) is not REFUSED:
             done = {"publish": "published", "return": "returned for changes", "reject": "rejected"}[decision]
             flash(f"The expression of interest from {version.name} has been {done}", "success")
             return redirect(url_for("supply_chain.review_queue"))
@@ -64,13 +58,7 @@ def review(version_id: str):
 def start_review(version_id: str):
     version = _version_or_404(version_id)
     if ButtonForm().validate_on_submit():
-        try:
-            operations.start_review(version, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        if attempt_or_flash(lambda: operations.start_review(version, current_user)) is not REFUSED:
             flash("You have started reviewing this entry. Other administrators can see you are reviewing it",
                   "success")
     return redirect(url_for("supply_chain.review", version_id=version.public_id))

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal import policy
-from portal.errors import Conflict, DomainError
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.supply_chain import bp, operations, presenters
 from portal.supply_chain import vocabulary as v
 from portal.supply_chain.forms import ButtonForm, InviteForm, ShortlistForm
 from portal.supply_chain.models import Expression, InvitationState, Shortlist
-from portal.views import add_error, render_form
+from portal.views import REFUSED, attempt, attempt_or_flash, render_form
 
 MAX_TEXT = 200
 
@@ -97,13 +97,9 @@ def shortlist_partner(expression_id: str):
     lists = list(db.session.scalars(policy.visible_shortlists(current_user)))
     form = ShortlistForm(lists)
     if form.validate_on_submit():
-        try:
-            chosen = operations.add_to_shortlist(current_user, expression, form.shortlist.data, form.new_name.data)
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        chosen = attempt(form, lambda: operations.add_to_shortlist(current_user, expression, form.shortlist.data,
+                                                                   form.new_name.data))
+        if chosen is not REFUSED:
             flash(f"{expression.published_version.name} has been added to ‘{chosen.name}’", "success")
             return redirect(url_for("supply_chain.partner", expression_id=expression.public_id))
     return render_form("supply_chain/add_to_shortlist.html", form, expression=expression,
@@ -120,16 +116,11 @@ def invite_partner(expression_id: str):
     if request.method == "GET" and len(version.answers.get("cpas") or []) == 1:
         form.contract_package_area.data = version.answers["cpas"][0]
     if form.validate_on_submit():
-        try:
-            operations.invite(expression, current_user, contract_name=form.contract_name.data,
-                              cpa_slug=form.contract_package_area.data, services=form.services.data,
-                              risk_share_percent=int(form.risk_share_percent.data.strip().rstrip("%").strip()),
-                              risk_notes=form.risk_notes.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.invite(
+                expression, current_user, contract_name=form.contract_name.data,
+                cpa_slug=form.contract_package_area.data, services=form.services.data,
+                risk_share_percent=int(form.risk_share_percent.data.strip().rstrip("%").strip()),
+                risk_notes=form.risk_notes.data or "")) is not REFUSED:
             flash(f"{version.name} has been invited to join ‘{form.contract_name.data.strip()}’", "success")
             return redirect(url_for("supply_chain.supply_chain"))
     return render_form("supply_chain/invite.html", form, expression=expression, version=version,
@@ -227,14 +218,6 @@ def withdraw_invitation(invitation_id: str):
         abort(404)
     policy.authorize(current_user, "invitation.withdraw", found, secret=True)
     if ButtonForm().validate_on_submit():
-        try:
-            operations.withdraw_invitation(found, current_user)
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        if attempt_or_flash(lambda: operations.withdraw_invitation(found, current_user)) is not REFUSED:
             flash(f"The invitation to {found.organisation.name} has been withdrawn", "success")
     return redirect(url_for("supply_chain.supply_chain"))

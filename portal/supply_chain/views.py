@@ -8,13 +8,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import policy
-from portal.errors import Conflict, DomainError
 from portal.extensions import db
 from portal.supply_chain import bp, operations, presenters, uploads
 from portal.supply_chain import vocabulary as v
 from portal.supply_chain.forms import ButtonForm, DocumentForm, ExpressionForm, RespondForm
 from portal.supply_chain.models import ExpressionDocument
-from portal.views import add_error, render_form
+from portal.views import REFUSED, attempt, attempt_or_flash, render_form
 
 
 def _organisation():
@@ -61,15 +60,8 @@ def edit_expression():
     else:
         form = ExpressionForm()
     if form.validate_on_submit():
-        try:
-            operations.save_draft(organisation, current_user, form.answers(), expected_version=_version(form))
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.save_draft(organisation, current_user, form.answers(),
+                                                       expected_version=_version(form))) is not REFUSED:
             flash("Your answers have been saved as a draft", "success")
             return redirect(url_for("supply_chain.my_expression"))
     return render_form("supply_chain/edit.html", form, organisation=organisation, working=working)
@@ -84,15 +76,7 @@ def _one_button(act, done: str):
         if expression is None:
             flash("Start your expression of interest first")
             return redirect(url_for("supply_chain.my_expression"))
-        try:
-            act(expression, current_user, _version(form))
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        if attempt_or_flash(lambda: act(expression, current_user, _version(form))) is not REFUSED:
             flash(done, "success")
     return redirect(url_for("supply_chain.my_expression"))
 
@@ -125,16 +109,9 @@ def upload_document():
     form = DocumentForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            operations.add_document(organisation, current_user, form.kind.data, form.title.data or "",
-                                    getattr(upload, "filename", "") or "", upload.read() if upload else b"")
-        except Conflict:
-            raise
-        except DomainError as exc:
-            db.session.rollback()
-            add_error(form, exc)
-        else:
-            db.session.commit()
+        if attempt(form, lambda: operations.add_document(organisation, current_user, form.kind.data,
+                                                         form.title.data or "", getattr(upload, "filename", "") or "",
+                                                         upload.read() if upload else b"")) is not REFUSED:
             flash(f"‘{uploads.clean_filename(upload.filename)}’ has been added to your draft", "success")
             return redirect(url_for("supply_chain.my_expression"))
     return render_form("supply_chain/upload.html", form, max_mb=uploads.MAX_BYTES // (1024 * 1024),
@@ -155,13 +132,8 @@ def remove_document(document_id: str):
     policy.authorize(current_user, "eoi.edit", document.expression.organisation, secret=True)
     if ButtonForm().validate_on_submit():
         name = document.filename
-        try:
-            unused = operations.remove_document(document, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message)
-        else:
-            db.session.commit()
+        unused = attempt_or_flash(lambda: operations.remove_document(document, current_user))
+        if unused is not REFUSED:
             if unused:
                 uploads.delete(unused)
             flash(f"‘{name}’ has been removed from your draft", "success")
@@ -205,15 +177,8 @@ def invitation(invitation_id: str):
     if request.method == "POST":
         policy.authorize(current_user, "invitation.respond", found, secret=True)
         if form.validate_on_submit():
-            try:
-                operations.respond(found, current_user, form.decision.data, form.note.data or "")
-            except Conflict:
-                raise
-            except DomainError as exc:
-                db.session.rollback()
-                add_error(form, exc)
-            else:
-                db.session.commit()
+            if attempt(form, lambda: operations.respond(found, current_user, form.decision.data,
+                                                        form.note.data or "")) is not REFUSED:
                 flash(f"You have {'accepted' if form.decision.data == 'accept' else 'declined'} the invitation to "
                       f"‘{found.contract_name}’", "success")
                 return redirect(url_for("supply_chain.invitation", invitation_id=found.public_id))
