@@ -98,8 +98,10 @@ class ProviderSystem(HttpUser):
                               headers=_api(SETTINGS["provider_token"]),
                               data=json.dumps({"action": action, "version": referral["version"], **data}),
                               name=f"referrals: {action}", catch_response=True) as response:
-            if response.status_code == 409:
-                response.success()  # someone else acted first: the portal said so, nothing was lost
+            if response.status_code == 409 or (response.status_code == 400 and "Refresh the page" in response.text):
+                # Someone else acted first (a clash, or the list was already out of date): the portal said so
+                # and nothing was lost
+                response.success()
                 return None
             if response.status_code != 200:
                 response.failure(f"{response.status_code}: {response.text[:200]}")
