@@ -24,7 +24,7 @@ from tests.funding import factories as funding
 from tests.security import hostile
 from tests.supply_chain import factories as supply
 
-EXAMPLES = 10
+EXAMPLES = 8
 
 
 @dataclass
