@@ -1,17 +1,21 @@
 """Security applied to every request: who is signed in, idle time-outs, security headers."""
 from __future__ import annotations
 
+import re
 import secrets
 import time
 import uuid
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask import Request as FlaskRequest
 from flask_login import current_user, logout_user
 from sqlalchemy import select
+from werkzeug.utils import cached_property
 
 from portal.accounts.models import User
 from portal.extensions import db, login_manager
 
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,40}")
 IDLE_EXEMPT_ENDPOINTS = {"static", "main.healthz", "main.readyz"}
 
 
@@ -39,14 +43,34 @@ def _content_security_policy(nonce: str) -> str:
     ])
 
 
+def _without_nul(values):
+    if not any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+        return values
+    return type(values)((key.replace("\x00", ""), value.replace("\x00", "")) for key, value in values.items(multi=True))
+
+
+class Request(FlaskRequest):
+    """Query parameters (search boxes, filters) never carry a NUL character: no one types one, PostgreSQL refuses
+    one in a query (a 500) and SQLite ends a LIKE pattern at one (a search for it matched everything). Forms keep
+    theirs, for their validators to refuse with a message; uploads and raw bodies are left as they came."""
+
+    @cached_property
+    def args(self):
+        return _without_nul(super().args)
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = Request
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Sign in to see this page"
     login_manager.session_protection = "basic"
 
     @app.before_request
     def start_request():
-        request.environ["portal.request_id"] = request.headers.get("X-Request-Id", "")[:40] or uuid.uuid4().hex
+        # A proxy's request id is kept only when it is plain (letters, digits, - _ . :): it is stored with audit
+        # records, and control characters (a NUL, line breaks, terminal escapes) must not reach them.
+        given = request.headers.get("X-Request-Id", "")[:40]
+        request.environ["portal.request_id"] = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         g.csp_nonce = secrets.token_urlsafe(16)
 
     @app.before_request

@@ -22,7 +22,7 @@ from search import Hit, SearchError, SearchQuery, SearchResult, SearchUnavailabl
 from search.geo import haversine_m
 from search.index_settings import IndexSettings, load_settings, sort_facet_counts
 from search.spelling import corrected_text, infer_corrections
-from search.text import ONE_TYPO_MIN_CHARS, TWO_TYPOS_MIN_CHARS, query_terms
+from search.text import ONE_TYPO_MIN_CHARS, TWO_TYPOS_MIN_CHARS, nothing_to_search_for, query_terms
 from search.util import batches
 
 BATCH_SIZE = 1000
@@ -112,6 +112,9 @@ class MeiliBackend:
         settings = load_settings(index)
         query = settings.check(query)
         terms = query_terms(query.text, settings.stop_words)
+        if nothing_to_search_for(query.text, terms):  # an empty `q` would find everything
+            return SearchResult(hits=[], total=0, total_is_capped=False,
+                                facets={name: {} for name in query.facets}, corrected_text=None)
         params: dict[str, Any] = {
             "filter": filter_expressions(settings, query),
             "facets": [settings.filters[name] for name in query.facets],

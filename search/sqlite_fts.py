@@ -36,7 +36,7 @@ from search import Hit, SearchError, SearchQuery, SearchResult, SearchUnavailabl
 from search.geo import EARTH_RADIUS_M, bounding_box
 from search.index_settings import IndexSettings, facet_key, load_settings, sort_facet_counts
 from search.spelling import Vocabulary, corrected_text
-from search.text import Phrase, query_terms
+from search.text import Phrase, nothing_to_search_for, query_terms
 from search.util import as_list, batches
 
 WRITE_BATCH = 1000
@@ -176,7 +176,9 @@ class SqliteBackend:
                 matches &= bitset.from_rowids(distances, snap.size)
             corrections = self._corrections(conn, snap, settings, terms)
             text = None
-            if terms:
+            if nothing_to_search_for(query.text, terms):
+                matches = 0
+            elif terms:
                 text = self._text_matches(conn, snap, settings, [corrections.get(t, t) for t in terms])
                 matches &= text.rowids
             offset = (query.page - 1) * query.per_page

@@ -37,6 +37,12 @@ def query_terms(text: str, stop_words: frozenset[str]) -> list[str]:
     return words[:MAX_TERMS]
 
 
+def nothing_to_search_for(text: str, terms: list[str]) -> bool:
+    """Text was typed but none of it can be searched for (only stop words, single letters or punctuation, like
+    `' OR 1=1 --` or `%`): such a search finds nothing, rather than everything as an empty search would."""
+    return bool(text.strip()) and not terms
+
+
 def typo_budget(word: str) -> int:
     """How many typos a word may contain: none under 4 letters, 1 up to 7, 2 from 8."""
     if len(word) >= TWO_TYPOS_MIN_CHARS:

@@ -31,8 +31,11 @@ def _time(label: str) -> list:
 class Website:
     def __call__(self, form: FlaskForm, field) -> None:
         value = field.data.strip()
-        parts = urlsplit(value if "://" in value else f"https://{value}")
-        if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in value:
+        try:
+            parts = urlsplit(value if "://" in value else f"https://{value}")
+        except ValueError:  # "[" is read as the start of an IPv6 address and refused by urlsplit itself
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in value:
             raise ValidationError("Enter a website address in the correct format, like www.example.org")
 
 

@@ -127,8 +127,11 @@ def high_risk_services():
     approved = list(db.session.scalars(query.where(Service.high_risk_approved.is_(True))))
     found = []
     if text:
-        pattern = f"%{text.lower()}%"
+        # The text is matched literally: %, _ and \ typed by the administrator are not LIKE wildcards
+        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         found = list(db.session.scalars(query.where(
             Service.high_risk_approved.is_(False),
-            or_(func.lower(Service.name).like(pattern), func.lower(Organisation.name).like(pattern))).limit(50)))
+            or_(func.lower(Service.name).like(pattern, escape="\\"),
+                func.lower(Organisation.name).like(pattern, escape="\\"))).limit(50)))
     return render_form("referrals/admin/high_risk.html", form, approved=approved, found=found, q=text)

@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import Field, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.utils import unset_value
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 
 from portal.extensions import db
 from portal.forms import Required, choices
@@ -105,7 +105,8 @@ class YesNo(RadioField):
 
     def pre_validate(self, form):
         if self.data not in (None, "", "yes", "no"):
-            raise ValueError(f"Select yes or no for ‘{self.label.text}’")
+            # ValidationError, not a bare ValueError: WTForms only turns the former into a field message (a 500 else)
+            raise ValidationError(f"Select yes or no for ‘{self.label.text}’")
 
     @property
     def answer(self) -> bool | None:
