@@ -1,6 +1,8 @@
 """The JSON API: personal access tokens, one error shape, the OpenAPI document."""
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from portal.accounts.models import ApiToken
@@ -88,3 +90,17 @@ def test_the_openapi_document_describes_every_api_route(client, app, db):
         for method, operation in operations.items():
             assert operation.get("operationId"), f"{method} {path} has no operationId"
             assert operation["responses"], f"{method} {path} documents no responses"
+
+
+def test_a_body_holding_a_nul_character_is_refused_whole_and_changes_nothing(client, make, db):
+    from portal.referrals.models import Referral
+
+    user = make.user(role=Role.OFFENDER_MANAGER)
+    service = make.referrable_service()
+    headers = {"Authorization": f"Bearer {make.api_token(user)}", "Content-Type": "application/json"}
+    body = json.dumps({"service_id": service.uuid, "answers": {"first_name": "Jo\x00rdan"}})
+    assert "\\u0000" in body  # how JSON writes a NUL
+    response = client.post("/api/v1/referrals", data=body, headers=headers)
+    assert response.status_code == 400
+    assert "NUL" in response.get_json()["error"]["message"]
+    assert _db.session.scalar(select(Referral.id)) is None

@@ -28,6 +28,11 @@ def authenticate():
         response = error_response(401, "Send a valid personal access token as 'Authorization: Bearer <token>'")
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
+    if request.method in ("POST", "PUT", "PATCH") and (b"\\u0000" in (raw := request.get_data())
+                                                        or b"\x00" in raw):
+        # No text anywhere in the portal may hold a NUL (PostgreSQL cannot store one): refuse the body whole
+        return error_response(400, "The request contains a NUL character (\\u0000), which no field may hold. "
+                                   "Remove it and send the request again.")
     user, api_token = found
     db.session.commit()  # last_used_at
     request.environ["portal.api_token_id"] = api_token.id
