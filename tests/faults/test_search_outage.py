@@ -23,6 +23,7 @@ from portal.directory import operations
 from portal.directory.indexing import freshness
 from portal.directory.models import ListingState, Service
 from portal.extensions import db as _db
+from tests.conftest import swapped_search_backend
 from tests.factories import LISTING_ANSWERS, sign_in
 from tests.faults import servers
 from tests.html import page
@@ -39,15 +40,8 @@ def meili(app, db):
     with servers.restartable_meili() as server:
         backend = MeiliBackend(server.url, api_key=server.master_key, index_prefix=f"f{uuid.uuid4().hex[:6]}_")
         backend.ensure_index("services")
-        previous = app.extensions.get("search_backend")
-        app.extensions["search_backend"] = backend
-        try:
+        with swapped_search_backend(app, backend):
             yield server, backend
-        finally:
-            if previous is None:
-                app.extensions.pop("search_backend")
-            else:
-                app.extensions["search_backend"] = previous
 
 
 def _relay_until_empty(seconds: float = 30) -> None:

@@ -15,7 +15,6 @@ import binascii
 import json
 import logging
 import re
-import uuid
 from datetime import date, timedelta
 from email import policy
 from email.parser import BytesParser
@@ -498,26 +497,10 @@ def plant_campus(app):
 
 
 @pytest.fixture(params=["embedded", "meilisearch"])
-def search_engine(request, app, db):
-    if request.param == "embedded":
-        yield "embedded"
-        return
-    from search.meili import MeiliBackend
-    from search.meili_server import BinaryUnavailable, binary, running
-
-    try:
-        binary()
-    except BinaryUnavailable as exc:
-        pytest.skip(f"no Meilisearch binary here: {exc}")
-    with running(in_memory=True) as server:
-        backend = MeiliBackend(server.url, api_key=server.master_key, index_prefix=f"pd{uuid.uuid4().hex[:6]}_")
-        backend.ensure_index("services")
-        previous = app.extensions.get("search_backend")
-        app.extensions["search_backend"] = backend
-        try:
-            yield "meilisearch"
-        finally:
-            app.extensions["search_backend"] = previous
+def search_engine(request):
+    if request.param == "meilisearch":
+        request.getfixturevalue("meili")  # skips, saying why, when the binary is absent
+    return request.param
 
 
 def test_personal_data_stays_out_of_logs_search_emails_urls_and_audit_details(app, watched, caplog, search_engine):
