@@ -302,8 +302,9 @@ def totals(agreement: Agreement) -> Totals:
 
 
 def donations_total(organisation: Organisation) -> int:
-    return db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0)).where(
-        LedgerEntry.organisation_id == organisation.id, LedgerEntry.donation_id.is_not(None))) or 0
+    # PostgreSQL sums a bigint column as numeric (a Decimal here): pence stay whole numbers
+    return int(db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_pence), 0)).where(
+        LedgerEntry.organisation_id == organisation.id, LedgerEntry.donation_id.is_not(None))) or 0)
 
 
 # --- Payment by results ---

@@ -148,6 +148,8 @@ def test_a_declined_card_a_refund_and_replayed_events(app, client, db, make, str
     refunded = _donation(db, donation.public_id)
     assert refunded.state == "partly_refunded" and refunded.refunded_pence == 1500
     assert _ledger(db, organisation) == [4000, -1500]
+    dashboard = page(client.get("/funding")).get_text(" ", strip=True)  # sums of pence read back as whole pence
+    assert "£25.00 received after refunds" in dashboard
     refunds = [h for m, u, h in stripe_on.sent if m == "post" and u.endswith("/v1/refunds")]
     assert [h["Idempotency-Key"] for h in refunds] == [f"donation-{donation.public_id}-refund-1"]
 
