@@ -155,11 +155,7 @@ def learners_at(staff: User) -> list[Learner]:
 
 
 def learner_for_staff(staff: User, public_id: str) -> Learner:
-    learner = db.session.scalar(select(Learner).where(Learner.public_id == public_id))
-    if learner is None:
-        raise _not_found()
-    policy.authorize(staff, "campus.learner.manage", learner, secret=True)
-    return learner
+    return _authorized(Learner, public_id, staff, "campus.learner.manage")
 
 
 def learner_of(user: User) -> Learner | None:
@@ -170,6 +166,15 @@ def _not_found():
     from werkzeug.exceptions import NotFound
 
     return NotFound()
+
+
+def _authorized(model, public_id: str, user: User, action: str):
+    """The row with this public id, if the user may act on it; 404 otherwise (its existence stays secret)."""
+    found = db.session.scalar(select(model).where(model.public_id == public_id))
+    if found is None:
+        raise _not_found()
+    policy.authorize(user, action, found, secret=True)
+    return found
 
 
 def transfer_learner(staff: User, learner: Learner, prison_code: str) -> None:
@@ -343,11 +348,7 @@ def live_sessions(staff: User) -> list[KioskSession]:
 
 
 def session_for_staff(staff: User, public_id: str) -> KioskSession:
-    kiosk = db.session.scalar(select(KioskSession).where(KioskSession.public_id == public_id))
-    if kiosk is None:
-        raise _not_found()
-    policy.authorize(staff, "campus.session.end", kiosk, secret=True)
-    return kiosk
+    return _authorized(KioskSession, public_id, staff, "campus.session.end")
 
 
 def recent_sessions(learner: Learner, limit: int = 10) -> list[KioskSession]:
@@ -490,11 +491,7 @@ def messages_to_check(staff: User) -> list[Message]:
 
 
 def message_for_staff(staff: User, public_id: str) -> Message:
-    message = db.session.scalar(select(Message).where(Message.public_id == public_id))
-    if message is None:
-        raise _not_found()
-    policy.authorize(staff, "campus.message.check", message, secret=True)
-    return message
+    return _authorized(Message, public_id, staff, "campus.message.check")
 
 
 def learner_messages(learner_user: User) -> list[Message]:
@@ -514,11 +511,7 @@ def organisation_inbox(org_user: User) -> list[Message]:
 
 
 def inbox_message(org_user: User, public_id: str) -> Message:
-    message = db.session.scalar(select(Message).where(Message.public_id == public_id))
-    if message is None:
-        raise _not_found()
-    policy.authorize(org_user, "campus.message.read_org", message, secret=True)
-    return message
+    return _authorized(Message, public_id, org_user, "campus.message.read_org")
 
 
 def mark_read(reader: User, message: Message) -> None:
@@ -737,11 +730,7 @@ def withdraw_content(author: User, item: ContentItem) -> None:
 
 
 def content_for_author(author: User, public_id: str) -> ContentItem:
-    item = db.session.scalar(select(ContentItem).where(ContentItem.public_id == public_id))
-    if item is None:
-        raise _not_found()
-    policy.authorize(author, "campus.content.edit", item, secret=True)
-    return item
+    return _authorized(ContentItem, public_id, author, "campus.content.edit")
 
 
 def lesson_for_author(author: User, public_id: str) -> Lesson:
