@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 MAX_PER_PAGE = 100
+MAX_IDS_PER_PAGE = 1000  # per page when only ids come back (SearchQuery.ids_only)
 
 
 class SearchError(Exception):
@@ -60,6 +61,10 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     numeric_filters: dict[str, float] = field(default_factory=dict)
+    ids_only: bool = False
+    """Hits carry only their id (``document`` is ``{primary key: id}``) and ``per_page`` may go up to
+    ``MAX_IDS_PER_PAGE``: for callers that use nothing else (the feed ranks ids, then reads its own rows).
+    No "Showing results for" correction is inferred (it reads the top hits' words)."""
 
 
 @dataclass
@@ -89,6 +94,10 @@ class SearchBackend(Protocol):
         """Create the index if needed and apply its settings. Idempotent; call at start-up."""
 
     def search(self, index: str, query: SearchQuery) -> SearchResult: ...
+
+    def search_many(self, index: str, queries: list[SearchQuery]) -> list[SearchResult]:
+        """The results of several queries, in order, in one round trip to the engine where it allows
+        (Meilisearch's multi-search): e.g. a page's results plus the facet counts of each chosen facet."""
 
     def upsert(self, index: str, docs: list[dict[str, Any]]) -> None:
         """Add or replace documents by primary key; visible to searches once this returns."""

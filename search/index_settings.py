@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from search import MAX_PER_PAGE, InvalidQuery, SearchError, SearchQuery
+from search import MAX_IDS_PER_PAGE, MAX_PER_PAGE, InvalidQuery, SearchError, SearchQuery
 from search.text import Synonyms, fold
 from search.util import as_list
 
@@ -116,7 +116,8 @@ class IndexSettings:
             geo=self._check_geo(query.geo),
             sort=self._check_sort(query.sort, query.geo),
             page=max(1, _as_int(query.page, "Page")),
-            per_page=min(max(1, _as_int(query.per_page, "Results per page")), MAX_PER_PAGE),
+            per_page=min(max(1, _as_int(query.per_page, "Results per page")),
+                         MAX_IDS_PER_PAGE if query.ids_only else MAX_PER_PAGE),
             numeric_filters=self._check_numeric(query.numeric_filters),
         )
 

@@ -109,40 +109,32 @@ class MeiliBackend:
         self._ensured.add(index)
 
     def search(self, index: str, query: SearchQuery) -> SearchResult:
+        return self.search_many(index, [query])[0]
+
+    def search_many(self, index: str, queries: list[SearchQuery]) -> list[SearchResult]:
+        """One HTTP request whatever the number of queries: one search, or Meilisearch's multi-search."""
         settings = load_settings(index)
-        query = settings.check(query)
-        terms = query_terms(query.text, settings.stop_words)
-        if nothing_to_search_for(query.text, terms):  # an empty `q` would find everything
-            return SearchResult(hits=[], total=0, total_is_capped=False,
-                                facets={name: {} for name in query.facets}, corrected_text=None)
-        params: dict[str, Any] = {
-            "filter": filter_expressions(settings, query),
-            "facets": [settings.filters[name] for name in query.facets],
-            "page": query.page,
-            "hitsPerPage": query.per_page,
-            "showRankingScore": True,
-            "matchingStrategy": "all",  # every word must match, as in the embedded backend
-        }
-        if query.sort == "distance" and query.geo:
-            params["sort"] = [f"_geoPoint({query.geo[0]!r}, {query.geo[1]!r}):asc"]
-        elif query.sort != "relevance":
-            order = settings.sorts[query.sort]
-            params["sort"] = [f"{order.field}:{'desc' if order.descending else 'asc'}"]
-        with _meili_errors():
-            response = self._client(search=True).index(self._uid(index)).search(" ".join(terms), params)
-        documents = [_stored(hit) for hit in response["hits"]]
-        distribution = response.get("facetDistribution", {})
-        total = response["totalHits"]
-        return SearchResult(
-            hits=[
-                Hit(doc[settings.primary_key], hit["_rankingScore"], _distance(settings, query, doc), doc)
-                for hit, doc in zip(response["hits"], documents, strict=True)
-            ],
-            total=total,
-            total_is_capped=total >= settings.max_total_hits,
-            facets={name: sort_facet_counts(distribution.get(settings.filters[name], {})) for name in query.facets},
-            corrected_text=_correction(settings, query.text, terms, documents),
-        )
+        checked = [settings.check(query) for query in queries]
+        terms = [query_terms(query.text, settings.stop_words) for query in checked]
+        bodies = {n: _search_body(settings, query, words)
+                  for n, (query, words) in enumerate(zip(checked, terms, strict=True))
+                  if not nothing_to_search_for(query.text, words)}  # an empty `q` would find everything
+        responses: dict[int, dict[str, Any]] = {}
+        if bodies:
+            client = self._client(search=True)
+            with _meili_errors():
+                if len(bodies) == 1:
+                    [(n, body)] = bodies.items()
+                    responses[n] = client.index(self._uid(index)).search(body.pop("q"), body)
+                else:
+                    found = client.multi_search([{"indexUid": self._uid(index), **body} for body in bodies.values()])
+                    responses = dict(zip(bodies, found["results"], strict=True))
+        return [
+            _result(settings, query, words, responses[n]) if n in responses else
+            SearchResult(hits=[], total=0, total_is_capped=False, facets={name: {} for name in query.facets},
+                         corrected_text=None)
+            for n, (query, words) in enumerate(zip(checked, terms, strict=True))
+        ]
 
     def upsert(self, index: str, docs: list[dict[str, Any]]) -> None:
         settings = load_settings(index)
@@ -263,6 +255,45 @@ class MeiliBackend:
             done += size
             if progress:
                 progress(done)
+
+
+def _search_body(settings: IndexSettings, query: SearchQuery, terms: list[str]) -> dict[str, Any]:
+    """The body of one Meilisearch search (``q`` included) for a checked query."""
+    body: dict[str, Any] = {
+        "q": " ".join(terms),
+        "filter": filter_expressions(settings, query),
+        "facets": [settings.filters[name] for name in query.facets],
+        "page": query.page,
+        "hitsPerPage": query.per_page,
+        "showRankingScore": True,
+        "matchingStrategy": "all",  # every word must match, as in the embedded backend
+    }
+    if query.ids_only:  # the id, and the point a distance is measured to
+        body["attributesToRetrieve"] = [settings.primary_key, *((settings.geo.lat, settings.geo.lon)
+                                                                if query.geo and settings.geo else ())]
+    if query.sort == "distance" and query.geo:
+        body["sort"] = [f"_geoPoint({query.geo[0]!r}, {query.geo[1]!r}):asc"]
+    elif query.sort != "relevance":
+        order = settings.sorts[query.sort]
+        body["sort"] = [f"{order.field}:{'desc' if order.descending else 'asc'}"]
+    return body
+
+
+def _result(settings: IndexSettings, query: SearchQuery, terms: list[str], response: dict[str, Any]) -> SearchResult:
+    documents = [_stored(hit) for hit in response["hits"]]
+    distribution = response.get("facetDistribution", {})
+    total = response["totalHits"]
+    return SearchResult(
+        hits=[
+            Hit(doc[settings.primary_key], hit["_rankingScore"], _distance(settings, query, doc),
+                {settings.primary_key: doc[settings.primary_key]} if query.ids_only else doc)
+            for hit, doc in zip(response["hits"], documents, strict=True)
+        ],
+        total=total,
+        total_is_capped=total >= settings.max_total_hits,
+        facets={name: sort_facet_counts(distribution.get(settings.filters[name], {})) for name in query.facets},
+        corrected_text=None if query.ids_only else _correction(settings, query.text, terms, documents),
+    )
 
 
 def _correction(settings: IndexSettings, text: str, terms: list[str], documents: list[dict[str, Any]]) -> str | None:

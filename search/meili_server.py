@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -75,6 +76,14 @@ def _install(path: Path) -> None:
 class MeiliServer:
     url: str
     master_key: str
+    log: Path | None = None  # the server's own log: one line per HTTP request it answered
+
+    def requests_logged(self, route_contains: str = "") -> list[str]:
+        """The routes of the HTTP requests the server has logged so far (e.g. ``/indexes/x/search``)."""
+        if self.log is None:
+            return []
+        text = re.sub(r"\x1b\[[0-9;]*m", "", self.log.read_text(errors="replace"))
+        return [route for route in re.findall(r"HTTP request\{.*?route=(\S+)", text) if route_contains in route]
 
 
 @contextmanager
@@ -89,7 +98,7 @@ def running(in_memory: bool = False, startup_timeout_s: float = 30.0) -> Iterato
     parent = str(shm) if in_memory and shm.is_dir() and os.access(shm, os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="rpp-meili-", dir=parent) as data:
         port = _free_port()
-        server = MeiliServer(f"http://127.0.0.1:{port}", secrets.token_hex(24))
+        server = MeiliServer(f"http://127.0.0.1:{port}", secrets.token_hex(24), Path(data) / "meilisearch.log")
         with open(Path(data) / "meilisearch.log", "wb") as log:
             process = subprocess.Popen(  # noqa: S603 - our binary, our arguments
                 [

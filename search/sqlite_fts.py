@@ -187,7 +187,7 @@ class SqliteBackend:
             else:
                 order = self._order(snap, settings, query, matches, distances)
                 page = list(islice(order, offset, offset + query.per_page))
-            documents = self._documents(conn, settings.name, [rowid for rowid, _ in page])
+            documents = self._documents(conn, settings, [rowid for rowid, _ in page], query.ids_only)
             return SearchResult(
                 hits=[
                     Hit(documents[rowid][settings.primary_key], score, distances.get(rowid), documents[rowid])
@@ -196,8 +196,12 @@ class SqliteBackend:
                 total=matches.bit_count(),
                 total_is_capped=False,
                 facets=snap.facet_counts(settings, query.facets, matches),
-                corrected_text=corrected_text(query.text, corrections),
+                corrected_text=None if query.ids_only else corrected_text(query.text, corrections),
             )
+
+    def search_many(self, index: str, queries: list[SearchQuery]) -> list[SearchResult]:
+        """In process there is no round trip to save: one query after another."""
+        return [self.search(index, query) for query in queries]
 
     def upsert(self, index: str, docs: list[dict[str, Any]]) -> None:
         settings = load_settings(index)
@@ -511,10 +515,17 @@ class SqliteBackend:
         rowids = chain(bitset.iterate(matches & ~demoted, snap.size), bitset.iterate(matches & demoted, snap.size))
         return ((r, 0.0) for r in rowids)
 
-    def _documents(self, conn: sqlite3.Connection, ix: str, rowids: list[int]) -> dict[int, dict[str, Any]]:
+    def _documents(
+        self, conn: sqlite3.Connection, settings: IndexSettings, rowids: list[int], ids_only: bool = False
+    ) -> dict[int, dict[str, Any]]:
+        """rowid -> stored document; with ``ids_only``, ``{primary key: id}`` without reading the JSON."""
+        column = "id" if ids_only else "doc"
         rows = conn.execute(
-            f"SELECT rowid, doc FROM {ix}_docs WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(rowids),)
+            f"SELECT rowid, {column} FROM {settings.name}_docs WHERE rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(rowids),),
         )
+        if ids_only:
+            return {rowid: {settings.primary_key: uid} for rowid, uid in rows}
         return {rowid: json.loads(doc) for rowid, doc in rows}
 
 

@@ -42,7 +42,6 @@ PROFILE_URL = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
 MAX_RANKED = 1000
-ENGINE_PAGE = 100  # the most results the search engine returns in one page
 INDEX = "services"
 NEAREST_FIRST_RADII_M = (10_000, 50_000, 200_000)
 
@@ -272,19 +271,14 @@ def _engine_query(query: FeedQuery, page: int, per_page: int) -> SearchQuery:
     geo, sort = None, "relevance"
     if query.near and query.near.radius_m is not None:
         geo, sort = (query.near.latitude, query.near.longitude, query.near.radius_m), "distance"
-    return SearchQuery(text=query.search, filters=filters, geo=geo, sort=sort, page=page, per_page=per_page)
+    return SearchQuery(text=query.search, filters=filters, geo=geo, sort=sort, page=page, per_page=per_page,
+                       ids_only=True)  # the feed reads the documents from its own rows
 
 
 def _ranked(query: FeedQuery) -> list[str]:
-    """The ids of the engine's ``MAX_RANKED`` best matches, best first."""
-    ranked: list[str] = []
-    backend = search_index.backend()
-    for page in range(1, MAX_RANKED // ENGINE_PAGE + 1):
-        result = backend.search(INDEX, _engine_query(query, page, ENGINE_PAGE))
-        ranked += [hit.id for hit in result.hits]
-        if len(result.hits) < ENGINE_PAGE or len(ranked) >= result.total:
-            break
-    return ranked
+    """The ids of the engine's ``MAX_RANKED`` best matches, best first: one request, ids only."""
+    result = search_index.backend().search(INDEX, _engine_query(query, 1, MAX_RANKED))
+    return [hit.id for hit in result.hits]
 
 
 def _searched_services(query: FeedQuery) -> tuple[list[str], int]:

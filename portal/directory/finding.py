@@ -117,14 +117,15 @@ def find_services(criteria: Criteria) -> SearchResult:
     so its other options still show how many services they would add. Raises SearchError (SearchUnavailable
     when the backend is down).
     """
-    backend = search_index.backend()
     query = criteria.query()
-    result = backend.search(INDEX, query)
-    for name in [name for name in query.filters if name in FACETS]:
-        others = {k: v for k, v in query.filters.items() if k != name}
-        counted = backend.search(INDEX, dataclasses.replace(query, filters=others, facets=[name], page=1,
-                                                            per_page=1, sort="relevance"))
-        result.facets[name] = counted.facets.get(name, {})
+    chosen = [name for name in query.filters if name in FACETS]
+    counts = [dataclasses.replace(query, filters={k: v for k, v in query.filters.items() if k != name},
+                                  facets=[name], page=1, per_page=1, sort="relevance", ids_only=True)
+              for name in chosen]
+    # One round trip to the engine: the page and, for each facet with a choice, its counts without that choice
+    result, *counted = search_index.backend().search_many(INDEX, [query, *counts])
+    for name, facet_result in zip(chosen, counted, strict=True):
+        result.facets[name] = facet_result.facets.get(name, {})
     if result.total == 0 and criteria.page == 1 and not criteria.is_browsing:
         record_search_gap(normalise_query(criteria.text), canonical_filters(criteria))
     return result

@@ -235,6 +235,9 @@ class FakeBackend:
             raise self.error
         return self.result
 
+    def search_many(self, index, queries):
+        return [self.search(index, query) for query in queries]
+
 
 @pytest.fixture
 def backend_is(app, monkeypatch):
