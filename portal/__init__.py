@@ -52,10 +52,11 @@ def create_app(overrides: Mapping | None = None) -> Flask:
         module = __import__(f"portal.{name}", fromlist=["bp"])
         app.register_blueprint(module.bp)
 
-    from portal import cli, templating
+    from portal import cli, components, templating
 
     cli.init_app(app)
     templating.init_app(app)
+    components.init_app(app)
     return app
 
 
