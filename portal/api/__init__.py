@@ -34,7 +34,8 @@ def authenticate():
         return error_response(400, "The request contains a NUL character (\\u0000), which no field may hold. "
                                    "Remove it and send the request again.")
     user, api_token = found
-    db.session.commit()  # last_used_at
+    if api_token in db.session.dirty:  # last_used_at, written at most every few minutes: no commit otherwise
+        db.session.commit()
     request.environ["portal.api_token_id"] = api_token.id
     g.api_token = api_token
     g._login_user = user  # Flask-Login's current_user, for this request only: no session cookie is set
