@@ -603,17 +603,14 @@ def published_count() -> int:
 def rebuild_search_index(batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the services index from the database (Meilisearch: into a new index, then swapped in), so it
     holds exactly the listings search should show. Returns how many services were read."""
-    from portal.directory.indexing import load, search_document
+    from portal.directory.indexing import documents as search_documents
 
     ids = list(db.session.scalars(select(Service.uuid).where(Service.state == ListingState.PUBLISHED)
                                   .order_by(Service.id)))
 
     def documents() -> Iterator[dict]:
         for start in range(0, len(ids), batch_size):
-            for service in load(ids[start:start + batch_size]):
-                if (document := search_document(service)) is not None:
-                    yield document
-            db.session.expunge_all()
+            yield from (doc for doc in search_documents(ids[start:start + batch_size]).values() if doc is not None)
 
     search_index.backend().rebuild("services", documents(), total=len(ids), progress=progress)
     return len(ids)
