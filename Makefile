@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml requirements.lock
 venv: $(STAMP)
 
 ## make run: virtualenv, install, migrate, demo data, outbox relay and the web server on 127.0.0.1:$(PORT)
+## (emailed links use BASE_URL, which defaults to that address, so links from commands reach this server too)
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: venv
 	@$(BIN)/flask db upgrade
 	@$(BIN)/flask seed --demo

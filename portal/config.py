@@ -9,6 +9,9 @@ import os
 import secrets
 from pathlib import Path
 
+from portal.private_files import private_directory, write_private
+from portal.public_address import split_base_url
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
@@ -18,10 +21,23 @@ def _secret_key(instance: Path) -> str:
         return key
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        private_directory(instance)
+        write_private(path, secrets.token_urlsafe(48).encode())
     return path.read_text().strip()
+
+
+PRODUCTION_REQUIRED = ("SECRET_KEY", "BASE_URL", "DATABASE_URL", "REDIS_URL")
+
+
+class ConfigurationError(SystemExit):
+    """The portal cannot start as configured: the process exits non-zero with this message on stderr."""
+
+
+def production_problems(environ=None) -> list[str]:
+    """What the production profile (PORTAL_ENV=production) misses, one message per variable."""
+    environ = os.environ if environ is None else environ
+    return [f"PORTAL_ENV=production needs {name} to be set" for name in PRODUCTION_REQUIRED
+            if not environ.get(name, "").strip()]
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -31,7 +47,16 @@ def _bool(name: str, default: bool = False) -> bool:
 
 def from_environment(instance: Path = INSTANCE) -> dict:
     """Build the configuration mapping from the environment."""
-    return {
+    production = os.environ.get("PORTAL_ENV", "").strip().lower() == "production"
+    if production and (problems := production_problems()):
+        raise ConfigurationError("Error: " + "; ".join(problems))
+    config = {
+        "PORTAL_ENV": "production" if production else "development",
+        # How many proxies in front of the portal may set X-Forwarded-For and -Proto (Werkzeug's ProxyFix);
+        # 0 trusts none, so a client cannot choose the address its rate limits count against.
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        # Extra host names (comma separated) the portal answers to besides BASE_URL's
+        "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", ""),
         "SECRET_KEY": _secret_key(instance),
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'portal.sqlite3'}"),
@@ -67,7 +92,12 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "SUPPLY_CHAIN_UPLOAD_DIR": os.environ.get("SUPPLY_CHAIN_UPLOAD_DIR", ""),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
         "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),
-        "SIGN_IN_RATE_LIMIT_ACCOUNT": os.environ.get("SIGN_IN_RATE_LIMIT_ACCOUNT", "5 per 15 minutes"),
+        # Failed passwords per account and client address, progressive: locked for 15 minutes after 5, for the
+        # hour after 10, for the day after 20. The account holder is told by email when a lock-out begins.
+        "SIGN_IN_RATE_LIMIT_ACCOUNT": os.environ.get(
+            "SIGN_IN_RATE_LIMIT_ACCOUNT", "5 per 15 minutes; 10 per hour; 20 per day"),
+        # Wrong two-factor codes per account, from any number of addresses
+        "TWO_FACTOR_RATE_LIMIT_ACCOUNT": os.environ.get("TWO_FACTOR_RATE_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "SIGN_IN_RATE_LIMIT_ADDRESS": os.environ.get("SIGN_IN_RATE_LIMIT_ADDRESS", "20 per 15 minutes"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         # Keeps this portal's counters apart from other apps (or test runs) sharing one Redis
@@ -76,3 +106,9 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "TESTING": False,
     }
+    if production:
+        # The production profile: cookies only over HTTPS; URLs and their scheme from BASE_URL alone
+        scheme, netloc, _ = split_base_url(config["BASE_URL"])
+        config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, SERVER_NAME=netloc,
+                      PREFERRED_URL_SCHEME=scheme)
+    return config

@@ -4,11 +4,11 @@ from __future__ import annotations
 import smtplib
 import uuid
 from email.message import EmailMessage
-from pathlib import Path
 
 from flask import current_app, render_template
 
 from portal import outbox
+from portal.private_files import private_directory, write_private
 
 
 def queue_email(to: str, subject: str, template: str, **context) -> None:
@@ -39,7 +39,7 @@ def deliver(payload: dict) -> None:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             smtp.send_message(message)
         return
-    folder = Path(config["MAIL_DIRECTORY"])
-    folder.mkdir(parents=True, exist_ok=True)
+    # Private to the portal's user: the folder holds live reset and invitation links.
+    folder = private_directory(config["MAIL_DIRECTORY"])
     # Named by message id: delivering the same message twice writes the same file once.
-    (folder / f"{payload['message_id']}.eml").write_bytes(bytes(message))
+    write_private(folder / f"{payload['message_id']}.eml", bytes(message))
