@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, false, or_, select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from portal.accounts.models import Organisation, User
-from portal.accounts.roles import OrgKind, OrgRole, OrgStatus, Role
+from portal.accounts.roles import ORGANISATION_ROLES, OrgKind, OrgRole, OrgStatus, Role
 
 Rule = Callable[[User, Any], bool]
 
@@ -212,6 +212,8 @@ RULES: dict[str, Rule] = {
     "organisation.invite": lambda user, org: _member_of(user, org, OrgRole.OWNER, OrgRole.MANAGER),
     "organisation.members": lambda user, org: _is_admin(user) or _member_of(user, org),
     "api_token.manage": lambda user, token: bool(user and user.is_authenticated and token.user_id == user.id),
+    "api_token.create": lambda user, _=None: _is(user, *(role for role in Role if role != Role.LEARNER)),
+    "api.use": lambda user, _=None: _is(user, *(role for role in Role if role != Role.LEARNER)),
     # Finding services: any signed-in staff member (not a learner) keeps lists of services, each list its
     # owner's alone; administrators see which searches find nothing.
     "directory.save": lambda user, _=None: _is(user, *(role for role in Role if role != Role.LEARNER)),
@@ -298,6 +300,18 @@ RULES: dict[str, Rule] = {
 
 # Actions an anonymous visitor may be granted (the rule still decides per object).
 PUBLIC_ACTIONS = frozenset({"organisation.view", "listing.report", "donation.give", "donation.receipt"})
+# What staff of an organisation that is not approved (pending, rejected or suspended) may do besides what an
+# anonymous visitor may: see their own organisation's registration status. Nothing else, so no email leaves the
+# portal on its behalf (sharing lists, inviting colleagues), no API token, no employer opportunities (issue #12).
+UNAPPROVED_ACTIONS = frozenset({"organisation.view"})
+
+
+def awaiting_approval(user: User | None) -> bool:
+    """Organisation staff whose organisation is not (or no longer) approved."""
+    if not (user and user.is_authenticated and user.role in ORGANISATION_ROLES):
+        return False
+    organisation = user.organisation
+    return organisation is None or organisation.status != OrgStatus.APPROVED
 
 
 def can(user: User | None, action: str, obj: Any = None) -> bool:
@@ -305,6 +319,8 @@ def can(user: User | None, action: str, obj: Any = None) -> bool:
     if rule is None:
         raise KeyError(f"no access rule for {action!r}")
     signed_in = bool(user is not None and user.is_authenticated and user.is_active)
+    if signed_in and awaiting_approval(user) and action not in UNAPPROVED_ACTIONS:
+        signed_in = False  # treated as an anonymous visitor for everything else
     if not signed_in and action not in PUBLIC_ACTIONS:
         return False
     return bool(rule(user if signed_in else None, obj))

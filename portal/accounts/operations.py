@@ -75,11 +75,19 @@ class Registration:
     website: str = ""
 
 
-def register_organisation(reg: Registration) -> User:
-    """Create a pending organisation with its first user (its owner) and send the verification email."""
-    if _email_taken(reg.email):
-        raise DomainError("An account already uses this email address. Sign in or reset your password", "email")
+def register_organisation(reg: Registration) -> User | None:
+    """Create a pending organisation with its first user (its owner) and send the verification email.
+
+    When the email address already has an account nothing is created and its owner is told by email instead:
+    the person registering sees the same "check your email" either way, so the form cannot be used to find out
+    who has an account. Returns the new user, or None in that case."""
     _check_password(reg.password, reg.kind.staff_role)
+    if existing := find_user_by_email(reg.email):
+        audit.record("user.registration_refused", "user", existing.public_id, reason="email address has an account")
+        queue_email(existing.email, "Someone tried to register with your email address", "registration_existing",
+                    sign_in_link=url_for("accounts.sign_in", _external=True),
+                    reset_link=url_for("accounts.forgot_password", _external=True))
+        return None
     organisation = Organisation(
         name=reg.organisation_name.strip(), kind=reg.kind, sector=reg.sector,
         description=reg.description.strip(), website=reg.website.strip(), status=OrgStatus.PENDING,
@@ -173,6 +181,18 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def notify_lock_out(email: str) -> bool:
+    """Tell the holder of the account `email` names that sign-in from some device is paused after failed
+    passwords (the requester learns nothing: the page is the same whether or not the account exists)."""
+    user = find_user_by_email(email) if email else None
+    if user is None or not user.is_active or not user.email:
+        return False
+    audit.record("user.locked_out", "user", user.public_id, actor=user)
+    queue_email(user.email, "Someone is trying to sign in to your account", "locked_out",
+                reset_link=url_for("accounts.forgot_password", _external=True))
+    return True
+
+
 def complete_sign_in(user: User) -> None:
     user.last_signed_in_at = utcnow()
     audit.record("user.signed_in", "user", user.public_id, actor=user)
@@ -182,6 +202,20 @@ def end_all_sessions(user: User, reason: str) -> None:
     """Every session the user holds, on any device, stops working on its next request."""
     user.session_version += 1
     audit.record("user.sessions_ended", "user", user.public_id, actor=user, reason=reason)
+
+
+def end_all_credentials(user: User, actor: User | None, reason: str) -> int:
+    """Every session and every API token the user holds stops working (password changed or reset, "sign out
+    everywhere", disabled, second factor reset). The user may create new tokens afterwards. Returns how many
+    tokens were revoked."""
+    user.session_version += 1
+    tokens = list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                            ApiToken.revoked_at.is_(None))))
+    for api_token in tokens:
+        api_token.revoked_at = utcnow()
+    audit.record("user.credentials_ended", "user", user.public_id, actor=actor, reason=reason,
+                 details={"api_tokens_revoked": len(tokens)})
+    return len(tokens)
 
 
 # --- Two-factor ---
@@ -223,7 +257,7 @@ def _set_password(user: User, new: str, field_name: str) -> None:
     _check_password(new, user.role, field_name)
     user.password_hash = credentials.hash_password(new)
     user.password_changed_at = utcnow()
-    end_all_sessions(user, "password changed")
+    end_all_credentials(user, user, "password changed")
 
 
 def request_password_reset(email: str) -> None:
@@ -336,7 +370,7 @@ def find_organisation(name_or_id: str) -> Organisation | None:
 
 def disable_user(user: User, admin: User | None, reason: str) -> None:
     user.disabled_at = utcnow()
-    user.session_version += 1
+    end_all_credentials(user, admin, "disabled")
     audit.record("user.disabled", "user", user.public_id, actor=admin, reason=reason)
 
 
@@ -361,6 +395,10 @@ def revoke_api_token(api_token: ApiToken, actor: User) -> None:
 def user_for_api_token(token: str) -> tuple[User, ApiToken] | None:
     api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == credentials.hash_token(token)))
     if api_token is None or api_token.revoked_at or not api_token.user.is_active:
+        return None
+    from portal import policy  # the policy imports this package's models
+
+    if not policy.can(api_token.user, "api.use"):  # e.g. its organisation is not, or no longer, approved
         return None
     now = utcnow()
     if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse as parse_limit
 from sqlalchemy import select
 
 from portal import policy
@@ -33,7 +35,26 @@ PENDING_MAX_AGE = 300  # seconds to enter the two-factor code after the password
 
 
 def _account_key() -> str:
-    return "sign-in:" + operations.normalise_email(request.form.get("email", ""))
+    """Failed passwords count per account AND client address: a stranger failing someone's password locks
+    only themselves out, not the account holder (issue #12)."""
+    return f"sign-in:{get_remote_address()}:" + operations.normalise_email(request.form.get("email", ""))
+
+
+def _two_factor_account_key() -> str:
+    """Two-factor codes count per account, whichever addresses the guesses come from."""
+    pending = session.get(PENDING_KEY) or {}
+    return "two-factor:" + str(pending.get("id", "none")).partition(".")[0]
+
+
+LOCK_OUT_NOTICE = parse_limit("1 per 15 minutes")
+
+
+def _locked_out(limit) -> None:
+    """A lock-out began: tell the account holder (once per 15 minutes at most), never the requester."""
+    email = operations.normalise_email(request.form.get("email", ""))
+    if email and limiter.limiter.hit(LOCK_OUT_NOTICE, "lock-out-notice", email):
+        if operations.notify_lock_out(email):
+            db.session.commit()
 
 
 def _failed(response) -> bool:
@@ -50,7 +71,8 @@ def _account_limit() -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed,
+               on_breach=_locked_out)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -96,6 +118,8 @@ def _pending_user() -> User | None:
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["TWO_FACTOR_RATE_LIMIT_ACCOUNT"], key_func=_two_factor_account_key,
+               methods=["POST"], deduct_when=_failed)
 def two_factor():
     user = _pending_user()
     if user is None or user.mfa_enabled_at is None:
@@ -156,8 +180,14 @@ def signed_out():
     return render_template("accounts/signed_out.html", reason=request.args.get("reason"))
 
 
+def _registration_email_key() -> str:
+    return "register:" + operations.normalise_email(request.form.get("email", ""))
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"], deduct_when=lambda r: r.status_code == 302)
+@limiter.limit("20 per hour", methods=["POST"])  # every attempt from one client address, failed ones too
+@limiter.limit("3 per hour", key_func=_registration_email_key, methods=["POST"],
+               deduct_when=lambda r: r.status_code == 302)  # per email address: each sends that address an email
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -221,6 +251,19 @@ def account():
     return render_template("accounts/account.html", tokens=tokens, confirm=ConfirmForm())
 
 
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("accounts.account"))
+    operations.end_all_credentials(current_user, current_user, "signed out everywhere")
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have been signed out on every device and your API tokens have been revoked", "success")
+    return redirect(url_for("accounts.sign_in"))
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
@@ -238,6 +281,7 @@ def change_password():
 @bp.route("/account/tokens/new", methods=["GET", "POST"])
 @login_required
 def new_token():
+    policy.authorize(current_user, "api_token.create")
     form = ApiTokenForm()
     if form.validate_on_submit():
         _, token = operations.create_api_token(current_user, form.name.data)
