@@ -43,6 +43,7 @@ DICTIONARY: dict[str, dict[str, str]] = {
         "id": NONE, "public_id": NONE, "user_id": NONE, "name": NONE, "token_hash": SECRET, "prefix": NONE,
         "last_used_at": NONE, "revoked_at": NONE, **_TIMESTAMPS,
     },
+    "recovery_codes": {"id": NONE, "user_id": NONE, "code_hash": SECRET, "used_at": NONE, **_TIMESTAMPS},
     "audit_events": {
         "id": NONE, "at": NONE, "actor_id": NONE, "actor_role": NONE, "action": NONE, "object_type": NONE,
         "object_id": NONE, "subject_ref": NONE, "reason": PERSONAL, "details": NONE, "request_id": NONE,

@@ -213,7 +213,8 @@ RULES: dict[str, Rule] = {
     "organisation.members": lambda user, org: _is_admin(user) or _member_of(user, org),
     "api_token.manage": lambda user, token: bool(user and user.is_authenticated and token.user_id == user.id),
     "api_token.create": lambda user, _=None: _is(user, *(role for role in Role if role != Role.LEARNER)),
-    "api.use": lambda user, _=None: _is(user, *(role for role in Role if role != Role.LEARNER)),
+    # A token works only while its holder may use the API (staff of unapproved organisations may not)
+    "api.use": lambda user, _=None: _is(user, *Role),
     # Finding services: any signed-in staff member (not a learner) keeps lists of services, each list its
     # owner's alone; administrators see which searches find nothing.
     "directory.save": lambda user, _=None: _is(user, *(role for role in Role if role != Role.LEARNER)),

@@ -78,6 +78,7 @@ MATRIX: dict[str, Case] = {
     "accounts.verify_email": Case("GET", _no_object, {"*": 400}, owned=False),
     "accounts.reset_password": Case("GET", _no_object, {"*": 400}, owned=False),
     "accounts.accept_invitation": Case("GET", _no_object, {"*": 400}, owned=False),
+    "accounts.enrol": Case("GET", _no_object, {"*": 400}, owned=False),
     # Finding services: listings are public; saving needs a signed-in staff member; a list is its owner's alone.
     "directory.service": Case("GET", _listed_service, {"*": 200}, owned=False),
     "directory.save_service": Case("GET", _listed_service, {ANONYMOUS: SIGN_IN, "*": 200}, owned=False),

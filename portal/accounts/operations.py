@@ -220,6 +220,33 @@ def end_all_credentials(user: User, actor: User | None, reason: str) -> int:
 
 # --- Two-factor ---
 
+ENROLMENT_MAX_AGE = 7 * 24 * 3600
+
+
+def _enrolment_fingerprint(user: User) -> str:
+    # Changes when the user enrols, when their credentials are ended and when their password is set, so each
+    # link works once and an old link dies with the credentials it was sent for.
+    return credentials.fingerprint(f"{user.session_version}:{user.mfa_enabled_at}:{user.password_hash}")
+
+
+def send_enrolment_email(user: User, reason: str) -> None:
+    """Email a one-time link to set up two-factor authentication (and, for an invited account, a password).
+    A privileged account enrols through its mailbox, never on first sign-in by whoever holds the password."""
+    token = credentials.make_link_token("enrol", {"u": user.public_id, "f": _enrolment_fingerprint(user)})
+    invited = user.password_hash is None
+    queue_email(user.email, "Set up your account" if invited else "Set up two-factor authentication",
+                "enrolment", invited=invited, link=url_for("accounts.enrol", token=token, _external=True))
+    audit.record("user.enrolment_sent", "user", user.public_id, reason=reason)
+
+
+def user_for_enrolment_token(token: str) -> User | None:
+    data = credentials.read_link_token("enrol", token, ENROLMENT_MAX_AGE)
+    user = data and db.session.scalar(select(User).where(User.public_id == data["u"]))
+    if not user or not user.is_active or not hmac.compare_digest(_enrolment_fingerprint(user), str(data["f"])):
+        return None
+    return user
+
+
 def start_mfa_enrolment(user: User) -> str:
     """The secret to show for enrolment: made once, kept until confirmed so a mistyped code can be retried."""
     if user.mfa_enabled_at is None and not user.totp_secret:
@@ -227,22 +254,89 @@ def start_mfa_enrolment(user: User) -> str:
     return user.totp_secret
 
 
-def confirm_mfa_enrolment(user: User, code: str) -> None:
+def enrol(token: str, code: str, password: str | None = None) -> tuple[User, list[str]]:
+    """Finish enrolment from the emailed link: set the password (invited accounts), confirm the app's code and
+    make ten recovery codes. Returns the user and the codes, to show once."""
+    user = user_for_enrolment_token(token)
+    if user is None:
+        raise DomainError("This link has expired or has already been used. Ask an administrator for a new one")
+    if user.password_hash is None:
+        _check_password(password or "", user.role)
     counter = credentials.totp_match(user.totp_secret or "", code, None)
     if counter is None:
         raise DomainError("Enter the 6-digit code your authenticator app shows now", "code")
+    if user.password_hash is None:
+        user.password_hash = credentials.hash_password(password or "")
+        user.password_changed_at = utcnow()
     user.totp_last_counter = counter
     user.mfa_enabled_at = utcnow()
+    if user.email_verified_at is None:  # the link proves they read the mailbox
+        user.email_verified_at = utcnow()
     audit.record("user.mfa_enabled", "user", user.public_id, actor=user)
+    return user, new_recovery_codes(user, user)
+
+
+def new_recovery_codes(user: User, actor: User) -> list[str]:
+    """Ten new single-use recovery codes; any earlier ones stop working."""
+    from portal.accounts.models import RecoveryCode
+
+    for old in db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        db.session.delete(old)
+    codes = [credentials.new_recovery_code() for _ in range(credentials.RECOVERY_CODE_COUNT)]
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=credentials.hash_recovery_code(code)) for code in codes)
+    audit.record("user.recovery_codes_made", "user", user.public_id, actor=actor)
+    return codes
+
+
+def recovery_codes_left(user: User) -> int:
+    from portal.accounts.models import RecoveryCode
+
+    return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+
+
+def _use_recovery_code(user: User, code: str) -> bool:
+    from portal.accounts.models import RecoveryCode
+
+    found = db.session.scalar(select(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == credentials.hash_recovery_code(code),
+        RecoveryCode.used_at.is_(None)))
+    if found is None:
+        return False
+    found.used_at = utcnow()
+    audit.record("user.recovery_code_used", "user", user.public_id, actor=user)
+    return True
 
 
 def check_mfa_code(user: User, code: str) -> None:
-    counter = credentials.totp_match(user.totp_secret or "", code, user.totp_last_counter)
+    """A code from the app, or one of the user's unused recovery codes (each works once)."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    if len(credentials.normalise_recovery_code(code)) == 12 and _use_recovery_code(user, code):
+        return
+    counter = credentials.totp_match(user.totp_secret or "", digits, user.totp_last_counter) if len(
+        digits) == 6 and len(code.strip()) <= 8 else None
     if counter is None:
         audit.record("user.mfa_failed", "user", user.public_id, actor=user)
-        raise DomainError("The code is not right or has already been used. Enter the code your app shows now",
-                          "code")
+        raise DomainError("The code is not right or has already been used. Enter the code your app shows now, "
+                          "or one of your recovery codes", "code")
     user.totp_last_counter = counter
+
+
+def reset_second_factor(user: User, admin: User, reason: str) -> None:
+    """An administrator resets a user's second factor: it, their recovery codes, sessions and tokens end, and
+    the user re-enrols through an emailed link."""
+    from portal.accounts.models import RecoveryCode
+
+    if not user.mfa_required:
+        raise DomainError("This user does not sign in with two-factor authentication")
+    user.totp_secret = None
+    user.totp_last_counter = None
+    user.mfa_enabled_at = None
+    for old in db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        db.session.delete(old)
+    end_all_credentials(user, admin, "second factor reset")
+    audit.record("user.mfa_reset", "user", user.public_id, actor=admin, reason=reason)
+    send_enrolment_email(user, "second factor reset")
 
 
 # --- Passwords ---

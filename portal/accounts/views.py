@@ -16,12 +16,13 @@ from portal.accounts.forms import (
     AcceptInvitationForm,
     ApiTokenForm,
     ChangePasswordForm,
-    CodeForm,
     ConfirmForm,
     EmailForm,
+    EnrolForm,
     InviteForm,
     NewPasswordForm,
     RegisterForm,
+    SignInCodeForm,
     SignInForm,
 )
 from portal.accounts.models import ApiToken, Organisation, User
@@ -86,11 +87,17 @@ def sign_in():
             operations.send_verification_email(user)
             db.session.commit()
             form.form_errors.append("Confirm your email address before signing in. We have sent you a new link")
+        elif user.mfa_required and user.mfa_enabled_at is None:
+            # Enrolment goes through the mailbox: whoever holds only the password cannot enrol their own app
+            operations.send_enrolment_email(user, "signed in before setting up two-factor authentication")
+            db.session.commit()
+            form.form_errors.append("Set up two-factor authentication before signing in. We have emailed you a "
+                                    "link to do it")
         elif user.mfa_required:
             session.clear()
             session[PENDING_KEY] = {"id": user.get_id(), "at": time.time(), "next": safe_next("")}
             db.session.commit()
-            return redirect(url_for("accounts.two_factor" if user.mfa_enabled_at else "accounts.two_factor_setup"))
+            return redirect(url_for("accounts.two_factor"))
         else:
             return _finish_sign_in(user, safe_next(url_for("main.dashboard")))
     return render_form("accounts/sign_in.html", form)
@@ -125,7 +132,7 @@ def two_factor():
     if user is None or user.mfa_enabled_at is None:
         flash("Your sign-in took too long. Sign in again")
         return redirect(url_for("accounts.sign_in"))
-    form = CodeForm()
+    form = SignInCodeForm()
     if form.validate_on_submit():
         try:
             operations.check_mfa_code(user, form.code.data)
@@ -137,26 +144,39 @@ def two_factor():
     return render_form("accounts/two_factor.html", form)
 
 
-@bp.route("/sign-in/two-factor/set-up", methods=["GET", "POST"])
-def two_factor_setup():
-    user = _pending_user()
-    if user is None or user.mfa_enabled_at is not None:
-        flash("Your sign-in took too long. Sign in again")
-        return redirect(url_for("accounts.sign_in"))
-    form = CodeForm()
+@bp.route("/enrol/<token>", methods=["GET", "POST"])
+def enrol(token: str):
+    """Set up two-factor authentication (and a password, for an invited account) from the emailed link."""
+    user = operations.user_for_enrolment_token(token)
+    if user is None:
+        return render_template("accounts/link_invalid.html", message="This link has expired or has already been "
+                               "used. Sign in to get a new one, or ask an administrator"), 400
+    form = EnrolForm()
+    needs_password = user.password_hash is None
     if form.validate_on_submit():
-        try:
-            operations.confirm_mfa_enrolment(user, form.code.data)
-        except DomainError as exc:
-            add_error(form, exc)
+        if needs_password and not form.password.data:
+            add_error(form, DomainError("Enter a password", "password"))
         else:
-            response = _finish_sign_in(user, session.get(PENDING_KEY, {}).get("next", ""))
-            flash("Two-factor authentication is set up", "success")
-            return response
+            result = attempt(form, lambda: operations.enrol(token, form.code.data, form.password.data))
+            if result is not REFUSED:
+                _, codes = result
+                session.clear()
+                return render_template("accounts/recovery_codes.html", codes=codes, enrolled=True)
     secret = operations.start_mfa_enrolment(user)
     db.session.commit()
     uri = credentials.totp_uri(secret, user.email)
-    return render_form("accounts/two_factor_setup.html", form, secret=secret, qr_svg=credentials.totp_qr_svg(uri))
+    return render_form("accounts/two_factor_setup.html", form, secret=secret, qr_svg=credentials.totp_qr_svg(uri),
+                       needs_password=needs_password)
+
+
+@bp.route("/account/recovery-codes", methods=["POST"])
+@login_required
+def new_recovery_codes():
+    if current_user.mfa_enabled_at is None or not ConfirmForm().validate_on_submit():
+        return redirect(url_for("accounts.account"))
+    codes = operations.new_recovery_codes(current_user, current_user)
+    db.session.commit()
+    return render_template("accounts/recovery_codes.html", codes=codes, enrolled=False)
 
 
 @bp.route("/sign-out", methods=["GET", "POST"])
@@ -248,7 +268,8 @@ def reset_password(token: str):
 def account():
     tokens = db.session.scalars(select(ApiToken).where(
         ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.created_at)).all()
-    return render_template("accounts/account.html", tokens=tokens, confirm=ConfirmForm())
+    return render_template("accounts/account.html", tokens=tokens, confirm=ConfirmForm(),
+                           recovery_codes_left=operations.recovery_codes_left(current_user))
 
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])
