@@ -56,6 +56,12 @@ lint: venv
 	@$(BIN)/ruff check .
 	@$(BIN)/bandit -q -r portal search app.py --severity-level high
 
+# Issue #12 (accounts and links): each file's docstring names the weakness it shows
+SECURITY_12 := tests/security/test_public_address.py tests/security/test_production_profile.py \
+  tests/security/test_ending_credentials.py tests/security/test_unapproved_organisations.py \
+  tests/security/test_sign_in_limits.py tests/security/test_two_factor_enrolment.py \
+  tests/security/test_private_files_and_logs.py tests/accounts/test_registration.py
+
 ## make security: bandit (no high-severity finding), the static checks, the authorisation matrix, CSRF, headers,
 ## sessions and personal data (tests/security/test_personal_data.py, test_headers_and_csrf.py, test_sessions.py)
 security: venv
@@ -63,7 +69,10 @@ security: venv
 	@env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider tests/test_static_checks.py \
 	  tests/test_authorisation_matrix.py tests/test_security_and_errors.py tests/security/test_personal_data.py \
 	  tests/security/test_headers_and_csrf.py tests/security/test_sessions.py tests/accounts/test_sign_in.py \
-	  tests/test_rate_limit_workers.py
+	  tests/test_rate_limit_workers.py $(SECURITY_12)
+	@if [ -n "$$TEST_DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+	  echo "=== Issue #12 tests on PostgreSQL ==="; \
+	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -q -p no:cacheprovider $(SECURITY_12); fi
 
 ## make faults: fault injection (the database stopping mid-run, ...) with private servers; also in make test
 faults: venv

@@ -207,6 +207,7 @@ def _partner_finder(user: User | None) -> bool:
 RULES: dict[str, Rule] = {
     "admin.access": _is_admin,
     "organisation.approve": _is_admin,
+    "user.manage": _is_admin,
     "organisation.view": lambda user, org: _is_admin(user) or _member_of(user, org) or org.status == OrgStatus.APPROVED,
     "organisation.edit": lambda user, org: _is_admin(user) or _member_of(user, org, OrgRole.OWNER, OrgRole.MANAGER),
     "organisation.invite": lambda user, org: _member_of(user, org, OrgRole.OWNER, OrgRole.MANAGER),

@@ -498,3 +498,77 @@ def user_for_api_token(token: str) -> tuple[User, ApiToken] | None:
     if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
         api_token.last_used_at = now
     return api_token.user, api_token
+
+
+# --- Administrators' user screens (issue #17) ---
+
+STAFF_ROLES = (Role.OFFENDER_MANAGER, Role.PRISON_STAFF, Role.ADMIN)
+SIGN_IN_EVENTS = {
+    "user.signed_in": "Signed in",
+    "user.sign_in_failed": "Wrong password",
+    "user.mfa_failed": "Wrong two-factor code",
+    "user.locked_out": "Sign-in paused after failed passwords",
+    "user.recovery_code_used": "Signed in with a recovery code",
+}
+
+
+def invite_staff(admin: User, *, email: str, name: str, role: Role, prison_code: str = "",
+                 probation_region_slug: str = "") -> User:
+    """An administrator creates an offender manager, prison staff member or administrator. The person chooses
+    their own password and enrols their second factor through the emailed link."""
+    from portal.reference.models import Prison, ProbationRegion
+
+    if role not in STAFF_ROLES:
+        raise DomainError("Select offender manager, prison staff or administrator", "role")
+    if _email_taken(email):
+        raise DomainError("Someone already has an account with this email address", "email")
+    user = User(email=normalise_email(email), name=name.strip(), role=role)
+    if role == Role.PRISON_STAFF:
+        user.prison = db.session.scalar(select(Prison).where(Prison.code == prison_code))
+        if user.prison is None:
+            raise DomainError("Select the prison they work in", "prison")
+    if role == Role.OFFENDER_MANAGER:
+        user.probation_region = db.session.scalar(
+            select(ProbationRegion).where(ProbationRegion.slug == probation_region_slug))
+        if user.probation_region is None:
+            raise DomainError("Select their probation region", "probation_region")
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.invited", "user", user.public_id, actor=admin, details={"role": str(role)})
+    send_enrolment_email(user, "invited by an administrator")
+    return user
+
+
+def staff_users() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role.in_([str(r) for r in STAFF_ROLES]))
+                                   .order_by(User.role, User.name)))
+
+
+def enable_user(user: User, admin: User) -> None:
+    if user.disabled_at is None:
+        raise DomainError("This user is not disabled")
+    user.disabled_at = None
+    audit.record("user.enabled", "user", user.public_id, actor=admin)
+
+
+def disable_user_by_admin(user: User, admin: User, reason: str) -> None:
+    if user.id == admin.id:
+        raise DomainError("You cannot disable your own account", "reason")
+    if user.disabled_at is not None:
+        raise DomainError("This user is already disabled")
+    if not reason.strip():
+        raise DomainError("Enter the reason for disabling this user", "reason")
+    disable_user(user, admin, reason.strip())
+
+
+def sign_in_history(user: User, admin: User, limit: int = 100) -> list[tuple]:
+    """(when, what) for the user's sign-ins and failed attempts, newest first (never a password or code).
+    Looking is itself recorded."""
+    from portal.audit import AuditEvent
+
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "user", AuditEvent.object_id == user.public_id,
+        AuditEvent.action.in_(SIGN_IN_EVENTS)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    history = [(event.at, SIGN_IN_EVENTS[event.action]) for event in events]
+    audit.record("user.sign_in_history_viewed", "user", user.public_id, actor=admin)
+    return history

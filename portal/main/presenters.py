@@ -88,6 +88,9 @@ def dashboard_for(user: User) -> Dashboard:
                                 "Search every published expression of interest"))
         board.tiles.append(Tile("Organisations waiting for approval", url_for("admin.organisations"),
                                 "Check and approve organisations that have registered"))
+        board.tiles.append(Tile("Users", url_for("admin.users"),
+                                "Invite offender managers, prison staff and administrators; disable users, reset "
+                                "two-factor authentication and see sign-in history"))
         board.tiles.append(Tile("Listings to check", url_for("directory.review_queue"),
                                 "New listings and changes waiting for approval, shown as differences"))
         board.tiles.append(Tile("Searches that found nothing", url_for("directory.search_gaps"),
