@@ -233,6 +233,8 @@ RULES: dict[str, Rule] = {
     "referral.view_risk": _sees_risk,
     "referral.edit_draft": lambda user, referral: referral.state == "draft" and _referrer(user, referral),
     "referral.amend": lambda user, referral: _referrer(user, referral),
+    # After a risk escalation, the referring side decides: refer on, or continue under a risk management plan
+    "referral.decide_escalation": lambda user, referral: _referrer(user, referral) and referral.escalation_pending,
     **{f"referral.{step}": _may_take(step) for step in REFERRAL_STEPS},
     "referral.reports": _referral_reports,
     "referral.subject_access": _is_admin,
