@@ -15,7 +15,16 @@ from flask import current_app, url_for
 from portal import policy
 from portal.accounts.models import User
 from portal.directory import vocabulary
-from portal.directory.finding import FACETS, MAX_PAGE, REFERRER_FACETS, PER_PAGE, SORTS, Criteria, describe_filters, is_listed
+from portal.directory.finding import (
+    FACETS,
+    MAX_PAGE,
+    PER_PAGE,
+    REFERRER_FACETS,
+    SORTS,
+    Criteria,
+    describe_filters,
+    is_listed,
+)
 from portal.directory.indexing import freshness
 from portal.directory.models import SavedList, SearchGap, Service
 from portal.templating import LONDON

@@ -874,27 +874,22 @@ def referrals_about(crn: str) -> list[Referral]:
 
 
 def subject_access_export(admin: User, crn: str) -> dict:
-    """Everything held about one person, by CRN: their details, every referral, session, change and access."""
+    """Everything held about one person in every domain, by CRN or prison number: their referrals (details,
+    sessions, changes and who looked at them), employment nominations and Virtual Campus record."""
     policy.authorize(admin, "referral.subject_access")
-    from portal.audit import AuditEvent
+    from portal import subject_access
 
-    referrals = referrals_about(crn)
-    ids = [r.public_id for r in referrals]
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "referral",
-                                                         AuditEvent.object_id.in_(ids)).order_by(AuditEvent.id))
-    export = {
-        "crn": "".join((crn or "").split()).upper(),
-        "produced_at": utcnow().isoformat(),
-        "referrals": [_export_referral(r) for r in referrals],
-        "access_log": [{"at": e.at.isoformat(), "action": e.action, "referral": e.object_id,
-                        "by_role": e.actor_role} for e in events],
-    }
+    person = subject_access.identifier(crn)
+    held = subject_access.export(person)
+    export = {"crn": person, "produced_at": utcnow().isoformat(), **held.pop("referrals"), **held}
     audit.record("referral.subject_access_export", "person", "-", actor=admin,
-                 details={"referrals": len(referrals)})
+                 details={"referrals": len(export["referrals"]),
+                          **{name: len(value) if isinstance(value, list) else int(value is not None)
+                             for name, value in held.items()}})
     return export
 
 
-def _export_referral(referral: Referral) -> dict:
+def export_referral(referral: Referral) -> dict:
     person = referral.person
     return {
         "reference": referral.reference,
@@ -913,20 +908,24 @@ def _export_referral(referral: Referral) -> dict:
     }
 
 
-def erase_person(admin: User, crn: str, reason: str) -> int:
-    """Erase everything held about one person: the referrals and all that hangs from them. Returns how many.
+def held_about(crn: str) -> dict[str, int]:
+    """How many records each domain holds about one person (by CRN or prison number): what erasure removes."""
+    from portal import subject_access
 
-    The audit log keeps that referrals existed and were erased (ids only), never who the person was."""
+    return subject_access.counts(subject_access.identifier(crn))
+
+
+def erase_person(admin: User, crn: str, reason: str) -> dict[str, int]:
+    """Erase everything held about one person in every domain. Returns how many records went, per domain.
+
+    The audit log keeps that records existed and were erased (ids only), never who the person was."""
     policy.authorize(admin, "referral.subject_access")
+    from portal import subject_access
+
     reason = " ".join((reason or "").split())
     if not reason:
         raise DomainError("Enter the reason for erasing, such as the request's reference", "reason")
-    referrals = referrals_about(crn)
-    for referral in referrals:
-        audit.record("referral.erased", "referral", referral.public_id, actor=admin, subject_ref=referral.reference,
-                     reason=reason[:500])
-        db.session.delete(referral)
-    return len(referrals)
+    return subject_access.erase(admin, subject_access.identifier(crn), reason)
 
 
 # --- Lists for dashboards ---

@@ -189,7 +189,8 @@ def build(filters: Filters, organisation: Organisation | None = None) -> Report:
     """The report over every provider (administrators), or over one provider organisation's services."""
     query = select(Referral.service_id, Referral.organisation_id, Referral.state, Referral.sent_at,
                    Referral.responded_at, Referral.decline_reason, Referral.concluded_at,
-                   Referral.desired_outcomes, Referral.risk_escalated_at, Referral.escalation_decision).where(Referral.sent_at.is_not(None))
+                   Referral.desired_outcomes, Referral.risk_escalated_at, Referral.escalation_decision
+                   ).where(Referral.sent_at.is_not(None))
     start, end = _bounds(filters)
     if start:
         query = query.where(Referral.sent_at >= start)

@@ -197,4 +197,5 @@ def test_the_summary_gives_both_rates_when_they_can_be_shown(client, worked_exam
     _, provider, _, _ = worked_example
     factories.sign_in(client, provider)
     text = " ".join(page(client.get("/referrals/reports")).get_text(" ", strip=True).split())
-    assert "Your services received 12 referrals. You accepted 89% of those you responded to and completed 86% of those that finished." in text
+    assert ("Your services received 12 referrals. You accepted 89% of those you responded to and completed 86% of "
+            "those that finished.") in text

@@ -34,7 +34,8 @@ def escalate(client, referral: Referral):
 
 
 def dashboard_tags(client) -> list[str]:
-    return [tag.get_text(strip=True) for tag in page(client.get("/referrals?tab=open")).select("#referrals .app-escalated")]
+    tags = page(client.get("/referrals?tab=open")).select("#referrals .app-escalated")
+    return [tag.get_text(strip=True) for tag in tags]
 
 
 def test_raising_the_risk_after_sending_is_accepted_flagged_and_seen_by_the_provider_at_once(client):
@@ -58,7 +59,8 @@ def test_raising_the_risk_after_sending_is_accepted_flagged_and_seen_by_the_prov
     assert dashboard_tags(client) == ["Risk escalated"]
     (address,) = operations.provider_inbox(referral)
     (message,) = [m for m in inbox(address) if "risk escalated" in m["Subject"]]
-    assert message["Subject"] == f"Referral {referral.reference} has had its risk escalated by the probation practitioner"
+    assert message["Subject"] == (f"Referral {referral.reference} has had its risk escalated by the probation "
+                                  "practitioner")
     assert "Very high" not in message.get_body().get_content()  # a link and the reference, never the details
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.risk_escalated",
                                                       AuditEvent.object_id == referral.public_id))

@@ -405,7 +405,8 @@ def test_erasure_removes_the_person_and_their_referrals():
     admin = factories.user(role=Role.ADMIN)
     with pytest.raises(DomainError):
         operations.erase_person(admin, "Y654321", "")
-    assert operations.erase_person(admin, "Y654321", "SAR-2026-114") == 1
+    assert operations.erase_person(admin, "Y654321", "SAR-2026-114") == {
+        "referrals": 1, "employer_nominations": 0, "campus": 0}
     db.session.commit()
     assert db.session.query(ReferralPerson).filter_by(crn="Y654321").count() == 0
     assert _fresh(kept).person.crn == "Z111111"
