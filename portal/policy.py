@@ -206,6 +206,7 @@ def _partner_finder(user: User | None) -> bool:
 
 RULES: dict[str, Rule] = {
     "admin.access": _is_admin,
+    "audit_log.view": _is_admin,
     "organisation.approve": _is_admin,
     "organisation.view": lambda user, org: _is_admin(user) or _member_of(user, org) or org.status == OrgStatus.APPROVED,
     "organisation.edit": lambda user, org: _is_admin(user) or _member_of(user, org, OrgRole.OWNER, OrgRole.MANAGER),
