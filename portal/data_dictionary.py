@@ -199,6 +199,9 @@ DICTIONARY: dict[str, dict[str, str]] = {
     "funding_donation_settings": {
         **{c: NONE for c in ("id", "organisation_id", "enabled", "changed_at", "changed_by_id")}, **_TIMESTAMPS,
     },
+    "funding_open_data_publications": {
+        **{c: NONE for c in ("id", "organisation_id", "published", "changed_at", "changed_by_id")}, **_TIMESTAMPS,
+    },
     "funding_donations": {
         **{c: NONE for c in ("id", "public_id", "organisation_id", "amount_pence", "currency", "state",
                              "payment_intent_id", "gift_aid", "gift_aid_declared_at", "paid_at", "refunded_pence",

@@ -179,6 +179,13 @@ def _takes_donations(user: User | None, organisation: Organisation | None) -> bo
     return organisation is not None and organisation.status == OrgStatus.APPROVED and donations_open(organisation)
 
 
+def _publishes_open_data(user: User | None, organisation: Organisation | None) -> bool:
+    """An organisation's public open-data files: anyone, once it is approved and has chosen to publish."""
+    from portal.funding.operations import publishes_open_data  # imported here: funding's views import this module
+
+    return organisation is not None and organisation.status == OrgStatus.APPROVED and publishes_open_data(organisation)
+
+
 def _donor_or_finance(user: User | None, claim: Any) -> bool:
     """A receipt: the donor's browser (which holds the donation's id in its session), or the finance staff."""
     return claim.donation.public_id in claim.held or _finance_staff(user, claim.donation.organisation)
@@ -291,13 +298,15 @@ RULES: dict[str, Rule] = {
     "agreement.view": _sees_agreement,
     "agreement.edit": lambda user, agreement: _finance_staff(user, agreement.organisation),
     "donation.give": _takes_donations,
+    "funding.open_data": _publishes_open_data,
     "donation.receipt": _donor_or_finance,
     "donation.refund": lambda user, donation: _finance_staff(user, donation.organisation),
 }
 
 
 # Actions an anonymous visitor may be granted (the rule still decides per object).
-PUBLIC_ACTIONS = frozenset({"organisation.view", "listing.report", "donation.give", "donation.receipt"})
+PUBLIC_ACTIONS = frozenset({"organisation.view", "listing.report", "donation.give", "donation.receipt",
+                            "funding.open_data"})
 
 
 def can(user: User | None, action: str, obj: Any = None) -> bool:

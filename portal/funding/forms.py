@@ -194,6 +194,13 @@ class ShareForm(FlaskForm):
     share = HiddenField()
 
 
+class PublishForm(FlaskForm):
+    publish = RadioField("Publish your grants and contracts as open data?",
+                         choices=choices([("yes", "Yes, publish them at the public addresses below"),
+                                          ("no", "No, keep them private")]),
+                         validators=[Required("Select yes or no")])
+
+
 class DonationSettingsForm(FlaskForm):
     enabled = RadioField("Take donations on your organisation's page?",
                          choices=choices([("yes", "Yes, show a Donate button"), ("no", "No")]),

@@ -270,3 +270,15 @@ class StripeEvent(db.Model):
     type: Mapped[str] = mapped_column(String(80))
     donation_id: Mapped[int | None] = mapped_column(ForeignKey("funding_donations.id"))
     received_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
+class OpenDataPublication(TimestampMixin, db.Model):
+    """An organisation's choice to publish its grants (360Giving) and contracts (OCDS) as public open data under
+    the portal's open-data licence. Nothing is public until an owner, manager or finance member says so."""
+
+    __tablename__ = "funding_open_data_publications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), unique=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
