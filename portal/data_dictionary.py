@@ -199,6 +199,10 @@ DICTIONARY: dict[str, dict[str, str]] = {
     "funding_donation_settings": {
         **{c: NONE for c in ("id", "organisation_id", "enabled", "changed_at", "changed_by_id")}, **_TIMESTAMPS,
     },
+    "funding_agreement_documents": {
+        **{c: NONE for c in ("id", "public_id", "agreement_id", "title", "filename", "stored_name", "content_type",
+                             "size", "sha256", "uploaded_by_id")}, **_TIMESTAMPS,
+    },
     "funding_open_data_publications": {
         **{c: NONE for c in ("id", "organisation_id", "published", "changed_at", "changed_by_id")}, **_TIMESTAMPS,
     },

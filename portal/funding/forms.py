@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, Length, Optional, StopValidation, ValidationError
 
@@ -188,6 +189,11 @@ class CohortForm(FlaskForm):
                                         validators=[Number("the validator's cohort size", required=False)])
     validator_outcomes = StringField("Validator's figure: reoffending (optional)",
                                      validators=[Number("the validator's reoffending figure", required=False)])
+
+
+class DocumentForm(FlaskForm):
+    title = _line("Title (optional)", "", required=False)
+    file = FileField("Upload a file")
 
 
 class ShareForm(FlaskForm):

@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.funding import opendata, payments, pbr
 from portal.funding.models import (
     Agreement,
+    AgreementDocument,
     AgreementKind,
     CohortResult,
     ContractRole,
@@ -39,6 +40,7 @@ from portal.funding.models import (
 )
 from portal.mail import queue_email
 from portal.reference.models import ContractPackageArea
+from portal.supply_chain import uploads  # the one checked upload path (evidence files use it too)
 from portal.templating import LONDON
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,21 @@ def create_agreement(user: User, organisation: Organisation, answers: AgreementA
     audit.record("funding.agreement_created", "agreement", agreement.public_id, actor=user,
                  details={"kind": agreement.kind})
     return agreement
+
+
+def add_document(user: User, agreement: Agreement, title: str, filename: str, data: bytes) -> AgreementDocument:
+    """Attach a file to a grant or contract, checked by content through the portal's one upload path."""
+    policy.authorize(user, "agreement.edit", agreement, secret=True)
+    checked = uploads.check(filename, data)
+    document = AgreementDocument(agreement=agreement, title=(title or "").strip()[:200] or checked.filename,
+                                 filename=checked.filename, stored_name=uploads.store(checked.data),
+                                 content_type=checked.content_type, size=len(checked.data), sha256=checked.sha256,
+                                 uploaded_by_id=user.id)
+    db.session.add(document)
+    db.session.flush()
+    audit.record("funding.document_added", "agreement", agreement.public_id, actor=user,
+                 details={"document": document.public_id, "size": document.size})
+    return document
 
 
 def share_with_lead(user: User, agreement: Agreement, share: bool) -> None:

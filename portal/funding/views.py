@@ -6,7 +6,7 @@ import json
 import logging
 
 import stripe
-from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from portal.funding import bp, operations, payments, presenters
 from portal.funding.forms import (
     AgreementForm,
     CohortForm,
+    DocumentForm,
     DonateForm,
     DonationSettingsForm,
     EntryForm,
@@ -31,10 +32,11 @@ from portal.funding.forms import (
     ShareForm,
     StatusForm,
 )
-from portal.funding.models import Agreement, Donation, OutcomeMeasure, Requirement
+from portal.funding.models import Agreement, AgreementDocument, Donation, OutcomeMeasure, Requirement
 from portal.funding.opendata import grants_csv
 from portal.funding.pbr import pence
 from portal.reference.models import ContractPackageArea
+from portal.supply_chain import uploads
 from portal.views import REFUSED, add_error, attempt, attempt_or_flash, render_form
 
 log = logging.getLogger(__name__)
@@ -161,6 +163,39 @@ def new_entry(public_id: str):
             flash("The amount has been added", "success")
             return redirect(url_for("funding.agreement", public_id=item.public_id))
     return render_form("funding/entry_form.html", form, agreement=item)
+
+
+@bp.route("/funding/agreements/<public_id>/documents/new", methods=["GET", "POST"])
+@login_required
+def new_document(public_id: str):
+    item = _editable(public_id)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        if attempt(form, lambda: operations.add_document(current_user, item, form.title.data or "",
+                                                         getattr(upload, "filename", "") or "",
+                                                         upload.read() if upload else b"")) is not REFUSED:
+            flash(f"‘{uploads.clean_filename(upload.filename)}’ has been added", "success")
+            return redirect(url_for("funding.agreement", public_id=item.public_id))
+    return render_form("funding/document_form.html", form, agreement=item,
+                       max_mb=uploads.MAX_BYTES // (1024 * 1024), allowed=uploads.ALLOWED_DESCRIPTION)
+
+
+@bp.route("/funding/documents/<public_id>")
+@login_required
+def document(public_id: str):
+    """A grant or contract's file: for whoever may see the agreement (its finance staff; the lead provider of a
+    shared sub-contract)."""
+    item = _by_public_id(AgreementDocument, public_id)
+    policy.authorize(current_user, "agreement.view", item.agreement, secret=True)
+    path = uploads.path_of(item.stored_name)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename,
+                         max_age=0, conditional=False, etag=False)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
+    return response
 
 
 @bp.route("/funding/agreements/<public_id>/share", methods=["POST"])

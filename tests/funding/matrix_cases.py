@@ -88,10 +88,28 @@ def _unpublished():
     return {"public_id": owner.organisation.public_id, "fmt": "json"}, owner
 
 
+def _document():
+    import tempfile
+
+    from flask import current_app
+
+    from portal.extensions import db
+    from portal.funding import operations
+    from tests.supply_chain.factories import PDF
+
+    current_app.config["SUPPLY_CHAIN_UPLOAD_DIR"] = tempfile.mkdtemp(prefix="matrix-funding-")
+    owner = funding.finance_user()
+    document = operations.add_document(owner, funding.agreement(owner.organisation), "Agreement", "a.pdf", PDF)
+    db.session.commit()
+    return {"public_id": document.public_id}, owner
+
+
 CASES: dict[str, Case] = {
     "funding.agreement": Case("GET", _agreement(), SECRET),
     "funding.new_requirement": Case("GET", _agreement(), SECRET),
     "funding.new_entry": Case("GET", _agreement(), SECRET),
+    "funding.new_document": Case("GET", _agreement(), SECRET),
+    "funding.document": Case("GET", _document, SECRET),
     "funding.new_measure": Case("GET", _agreement("contract"), SECRET),
     "funding.share": Case("POST", _sub_contract, {OWNER: 302, ANONYMOUS: SIGN_IN, "*": 404}, data={"share": "yes"}),
     "funding.requirement": Case("GET", _requirement, SECRET),

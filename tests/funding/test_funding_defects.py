@@ -3,11 +3,14 @@ money written the same way everywhere, the contract's cap on outcome payments ap
 marked met recorded as income once."""
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import func, select
 
 from portal.funding.models import CohortResult, LedgerEntry, Requirement
 from tests.funding import factories as funding
-from tests.html import page
+from tests.html import field_error, page
+from tests.supply_chain.factories import PDF
 
 
 def _summary(response) -> dict[str, str]:
@@ -78,3 +81,31 @@ def test_marking_a_payment_met_records_the_income_once(client, db, login_as):
     assert (entry.direction, entry.planned, entry.amount_pence) == ("income", False, 1_212_500)
     rows = page(client.get(f"/funding/agreements/{grant.public_id}")).select("table.govuk-table tbody tr")
     assert any("Received: Second instalment" in row.get_text() and "£12,125.00" in row.get_text() for row in rows)
+
+
+def _upload(client, agreement, data: bytes, filename: str, title: str = ""):
+    return client.post(f"/funding/agreements/{agreement.public_id}/documents/new",
+                       data={"title": title, "file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+
+
+def test_grant_documents_are_uploaded_through_the_checked_upload_path(client, db, login_as, app, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "SUPPLY_CHAIN_UPLOAD_DIR", str(tmp_path))
+    user = funding.finance_user()
+    grant = funding.agreement(user.organisation)
+    login_as(user)
+    # A file that is not what its name says is refused by content, naming the field, and nothing is kept.
+    response = _upload(client, grant, b"MZ\x90\x00 not a pdf", "agreement.pdf")
+    assert response.status_code == 400
+    assert field_error(response, "file").startswith("The selected file is not a real PDF file")
+    assert list(tmp_path.iterdir()) == []
+    response = _upload(client, grant, PDF, "Grant agreement.pdf", title="Signed agreement")
+    assert response.status_code == 302
+    shown = page(client.get(f"/funding/agreements/{grant.public_id}"))
+    link = next(a for a in shown.select("a.govuk-link") if a.get_text(strip=True) == "Signed agreement")
+    download = client.get(link["href"])
+    assert download.status_code == 200 and download.data == PDF
+    assert "attachment" in download.headers["Content-Disposition"]
+    # Another organisation's finance staff cannot open it.
+    login_as(funding.finance_user())
+    assert client.get(link["href"]).status_code == 404
