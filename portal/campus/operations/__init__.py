@@ -1,0 +1,107 @@
+"""Virtual Campus rules, one module per sub-domain: learners, supervised kiosk sessions, checked messages,
+content and progress, the CV and the market place. No request objects here: views pass plain values and the acting
+user. Callers keep using `portal.campus.operations.<name>`; new code may import from the sub-domain module.
+
+Every staff decision is written to the audit log with the learner's public id as the subject reference (never
+a name or prison number).
+"""
+from portal.campus.operations.common import (  # noqa: F401
+    learner_of,
+    subject_ref,
+)
+from portal.campus.operations.content import (  # noqa: F401
+    ContentDetails,
+    ItemProgress,
+    add_lesson,
+    add_question,
+    authored_content,
+    complete_lesson,
+    content_for_author,
+    create_content,
+    lesson_for_author,
+    progress_of,
+    publish_content,
+    published_content,
+    published_item,
+    published_lesson,
+    update_content,
+    update_lesson,
+    upload_image,
+    withdraw_content,
+)
+from portal.campus.operations.cv import (  # noqa: F401
+    CV_TEXT_MAX,
+    add_cv_entry,
+    cv_for,
+    cv_has_content,
+    cv_snapshot,
+    cvs_shared_with,
+    remove_cv_entry,
+    share_cv_with_offender_manager,
+    shared_cv,
+    update_cv,
+)
+from portal.campus.operations.learners import (  # noqa: F401
+    PRISON_NUMBER,
+    LearnerDetails,
+    create_learner,
+    learner_for_staff,
+    learners_at,
+    release_area_label,
+    release_learner,
+    set_offender_manager,
+    transfer_learner,
+    update_learner,
+)
+from portal.campus.operations.market import (  # noqa: F401
+    find_opportunities,
+    find_services,
+    market_service,
+    may_see_learner_pages,
+)
+from portal.campus.operations.messages import (  # noqa: F401
+    CONTACT_KINDS,
+    MESSAGE_MAX,
+    MESSAGE_RULES,
+    SUBJECT_MAX,
+    active_blocks,
+    approved_contact,
+    block_contact,
+    can_write,
+    check_message_text,
+    contacts_of,
+    decide_message,
+    find_contacts,
+    inbox_message,
+    is_blocked,
+    learner_message_history,
+    learner_messages,
+    lift_block,
+    mark_read,
+    message_for_staff,
+    messages_to_check,
+    organisation_inbox,
+    reply,
+    resume_messaging,
+    send_message,
+    suspend_messaging,
+)
+from portal.campus.operations.sessions import (  # noqa: F401
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    DEFAULT_SESSION_MINUTES,
+    IDLE_MINUTES,
+    MAX_CODE_ATTEMPTS,
+    MAX_SESSION_MINUTES,
+    MIN_SESSION_MINUTES,
+    current_session,
+    end_session,
+    kiosk_sign_in,
+    live_sessions,
+    normalise_code,
+    open_session,
+    recent_sessions,
+    session_for_staff,
+    session_problem,
+    touch,
+)
