@@ -2,15 +2,20 @@
 pausing a learner's messages and blocking an organisation."""
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import audit, policy
 from portal.accounts.models import Organisation, User
 from portal.accounts.roles import OrgKind, OrgStatus
-from portal.campus.models import ContactBlock, Direction, Learner, Message, MessageState
+from portal.campus import contact_filter
+from portal.campus.models import (
+    ContactBlock,
+    Direction,
+    Learner,
+    Message,
+    MessageState,
+)
 from portal.campus.operations.common import _authorized, _not_found, learner_of, subject_ref
 from portal.campus.operations.cv import cv_for, cv_has_content, cv_snapshot
 from portal.database import utcnow
@@ -22,11 +27,6 @@ SUBJECT_MAX = 150
 CONTACT_KINDS = (OrgKind.PROVIDER, OrgKind.LEAD_PROVIDER, OrgKind.EMPLOYER)
 
 
-_URL = re.compile(r"(https?:|ftp:|www\.|//|\b[a-z0-9-]+(\.[a-z0-9-]+)*\.(com|org|net|uk|io|info|biz|gov|me|co)\b)",
-                  re.IGNORECASE)
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+")
-_PHONE = re.compile(r"(\+?\d[\d\s().-]{8,}\d)")
-
 MESSAGE_RULES = ("Write in your own words. Do not include web addresses (links), email addresses or phone "
                  "numbers: a message with any of these is refused. You cannot attach files.")
 
@@ -37,12 +37,8 @@ def check_message_text(body: str, field: str = "body") -> str:
         raise DomainError("Enter your message", field)
     if len(body) > MESSAGE_MAX:
         raise DomainError(f"Message must be {MESSAGE_MAX} characters or fewer", field)
-    if _EMAIL.search(body):
-        raise DomainError("Remove the email address from your message", field)
-    if _URL.search(body):
-        raise DomainError("Remove the web address from your message. Messages cannot contain links", field)
-    if sum(ch.isdigit() for ch in match.group(0)) >= 9 if (match := _PHONE.search(body)) else False:
-        raise DomainError("Remove the phone number from your message", field)
+    if (problem := contact_filter.refusal(body)) is not None:
+        raise DomainError(problem, field)
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in body):
         raise DomainError("Remove the special characters from your message", field)
     return body
