@@ -160,4 +160,9 @@ class MarketSearchForm(FlaskForm):
         csrf = False
 
     q = StringField("Search", validators=[NoControlCharacters()])
-    pathway = SelectField("What kind of help", choices=[])
+    pathway = SelectField("What kind of help", choices=[], default="", validate_choice=False)
+
+    def validate_pathway(self, field):
+        if field.data not in {value for value, *_ in field.choices}:
+            raise ValidationError("Select what kind of help from the list")
+

@@ -76,6 +76,53 @@ def test_every_learner_page_links_only_inside_the_campus_and_loads_nothing_from_
     assert not problems, "\n".join(problems)
 
 
+def _in_the_campus_layout(response, url: str) -> list[str]:
+    soup = page(response)
+    problems = _external_problems(response.get_data(as_text=True), url)
+    if "Virtual Campus" not in soup.title.get_text():
+        problems.append(f"{url}: {response.status_code} drawn in the staff layout ({soup.title.get_text(strip=True)})")
+    return problems
+
+
+def test_every_error_a_learner_meets_is_drawn_in_the_campus_layout(app, client, db, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from portal.campus import operations
+
+    item = helpers.content()
+    learner = helpers.learner()
+    helpers.sign_in_at_kiosk(client, learner)
+    seen = {}
+    seen[404] = client.get("/campus/learning/no-such-guide")
+    seen[403] = client.get("/campus/staff")
+    seen[413] = client.post("/campus/cv", data={"personal_statement": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)})
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        seen[400] = client.post("/campus/cv", data={"personal_statement": "No token"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    for status, fault in ((409, StaleDataError("changed")), (500, RuntimeError("bug")),
+                          (503, OperationalError("SELECT 1", {}, Exception("server closed the connection")))):
+        def broken(*args, fault=fault, **kwargs):
+            raise fault
+        with monkeypatch.context() as patch:
+            patch.setattr(operations, "progress_of", broken)
+            seen[status] = client.get(f"/campus/learning/{item.public_id}")
+    kiosk = app.test_client()  # someone at the kiosk trying codes until the kiosk stops them
+    for n in range(25):
+        response = kiosk.post("/campus/sign-in", data={"prison_number": f"B{1000 + n}CD", "code": "AAAAAA"})
+        if response.status_code == 429:
+            break
+    seen[429] = response
+    assert sorted(status for status, response in seen.items() if response.status_code == status) == \
+        [400, 403, 404, 409, 413, 429, 500, 503], {status: r.status_code for status, r in seen.items()}
+    problems = [problem for status, response in seen.items() for problem in _in_the_campus_layout(response, status)]
+    assert not problems, "\n".join(problems)
+    assert h1(seen[404]) == "Page not found"
+    assert page(seen[404]).find("a", string="Go to the campus home page")["href"] == "/campus/"
+
+
 def test_content_markdown_is_sanitised_and_links_stay_inside_the_campus(client, db):
     item = helpers.content(body="## Money\n\n<script>alert(1)</script>Click [here](javascript:alert(1)) or "
                                 "[there](https://bank.example.org).\n\n<img src=x onerror=alert(1)>")
@@ -255,3 +302,13 @@ def test_staff_create_learners_with_checked_details(client, db, login_as):
     learner = db.session.scalar(select(Learner))
     assert learner.prison_number == "A1234BC" and learner.release_area == "yorkshire-humber"
     assert learner.user.email is None and learner.user.role == Role.LEARNER
+
+
+def test_the_market_place_first_visit_shows_no_problem_and_a_bad_filter_is_named(client, db):
+    factories.empty_search_index()
+    helpers.sign_in_at_kiosk(client, helpers.learner(release_area="LS1"))
+    first = client.get("/campus/market")
+    assert first.status_code == 200 and error_summary(first) == []
+    assert not page(first).title.get_text().startswith("Error: ")
+    chosen = client.get("/campus/market?q=&pathway=not-a-pathway")
+    assert field_error(chosen, "pathway") == "Select what kind of help from the list"
