@@ -468,6 +468,10 @@ RULES.update({
     "campus.content.write": _content_author,
     "campus.content.edit": lambda user, item: _is_admin(user) or (
         item.organisation_id is not None and _listing_staff(user, item.organisation, *LISTING_EDITORS)),
+    # Safeguarding checks (issue #13): content written outside the administrators' team is approved by an
+    # administrator; employers' opportunities reach learners once an administrator or prison staff approve them.
+    "campus.content.review": lambda user, _=None: _is_admin(user),
+    "campus.opportunity.review": lambda user, _=None: _is_admin(user) or _prison_staff(user),
     "campus.cv.view_shared": lambda user, cv: (_is(user, Role.OFFENDER_MANAGER)
                                                and cv.learner.offender_manager_id == user.id),
     "campus.shared_cvs": lambda user, _=None: _is(user, Role.OFFENDER_MANAGER),

@@ -166,3 +166,8 @@ class MarketSearchForm(FlaskForm):
         if field.data not in {value for value, *_ in field.choices}:
             raise ValidationError("Select what kind of help from the list")
 
+
+class ReviewForm(FlaskForm):
+    """A step in content review; sending back needs a note for the author (checked by the operation)."""
+
+    note = TextAreaField("What the author needs to change", validators=[NoControlCharacters()])

@@ -154,6 +154,13 @@ CASES: dict[str, Case] = {
     "campus.new_lesson": Case("GET", _draft_content(), {OWNER: 200, Role.ADMIN: 200, ANONYMOUS: SIGN_IN, "*": 404}),
     "campus.publish_content": Case("POST", _draft_content(),
                                    {OWNER: 302, Role.ADMIN: 302, ANONYMOUS: SIGN_IN, "*": 404}),
+    "campus.submit_content": Case("POST", _draft_content(),
+                                  {OWNER: 302, Role.ADMIN: 302, ANONYMOUS: SIGN_IN, "*": 404}),
+    # Reviewing: administrators only (the authors see their item, so they get 403).
+    "campus.approve_content": Case("POST", _draft_content(),
+                                   {OWNER: 403, Role.ADMIN: 302, ANONYMOUS: SIGN_IN, "*": 404}),
+    "campus.send_back_content": Case("POST", _draft_content(),
+                                     {OWNER: 403, Role.ADMIN: 302, ANONYMOUS: SIGN_IN, "*": 404}),
     "campus.withdraw_content": Case("POST", _draft_content(),
                                     {OWNER: 302, Role.ADMIN: 302, ANONYMOUS: SIGN_IN, "*": 404}),
     "campus.edit_lesson": Case("GET", _draft_content(lesson=True),

@@ -164,27 +164,78 @@ def test_a_learner_does_a_quiz_and_staff_see_their_progress(app, client, db):
     assert f"{item.title}: Completed, 1 of 1 lessons" in text
 
 
-def test_authors_write_publish_and_withdraw_content(client, db, login_as):
+def test_a_providers_guide_waits_for_an_administrator_before_learners_see_it(app, client, db, login_as):
+    from portal.audit import AuditEvent
+    from portal.campus.models import ContentItem
+
     author = login_as(Role.PROVIDER)
     response = client.post("/campus/content/new", data={"topic": "", "title": ""})
     assert response.status_code == 400 and error_summary(response) == ["Select a topic", "Enter a title"]
     client.post("/campus/content/new", data={"topic": "money", "title": "Budgeting", "summary": "Plan money."})
-    from portal.campus.models import ContentItem
     item = db.session.scalar(select(ContentItem))
-    assert item.organisation_id == author.organisation.id and not item.is_published
+    assert item.organisation_id == author.organisation.id and item.state == "draft"
+    client.post(f"/campus/content/{item.public_id}/submit")
+    db.session.refresh(item)
+    assert item.state == "draft"  # no lessons yet
+    response = client.post(f"/campus/content/{item.public_id}/lessons/new",
+                           data={"title": "Your week", "body": "Write it down.\nThen ring 0113 496 0000 for help."})
+    assert response.status_code == 400
+    assert field_error(response, "body").startswith("Remove the phone number from the lesson's text, line 2 (found in")
+    client.post(f"/campus/content/{item.public_id}/lessons/new", data={"title": "Your week", "body": "Write it down."})
+    assert client.post(f"/campus/content/{item.public_id}/publish").status_code == 302
+    db.session.refresh(item)
+    assert item.state == "draft"  # a provider cannot publish without review
+    client.post(f"/campus/content/{item.public_id}/submit")
+    db.session.refresh(item)
+    assert item.state == "submitted" and item.submitted_by_id == author.id
+    assert client.post(f"/campus/content/{item.public_id}/approve").status_code == 403  # not their own review
+    response = client.post(f"/campus/content/lessons/{item.lessons[0].public_id}/edit",
+                           data={"title": "Changed", "body": "Changed"})
+    assert response.status_code == 400  # what was sent for review does not change
+
+    learner_client = app.test_client()
+    helpers.sign_in_at_kiosk(learner_client, helpers.learner())
+    assert "Budgeting" not in learner_client.get("/campus/learning").get_data(as_text=True)
+
+    admin = app.test_client()
+    reviewer = factories.user(role=Role.ADMIN)
+    factories.sign_in(admin, reviewer)
+    queue = page(admin.get("/campus/content")).find(id="to-review")
+    assert "Budgeting" in queue.get_text()
+    response = admin.post(f"/campus/content/{item.public_id}/send-back", data={"note": ""})
+    db.session.refresh(item)
+    assert item.state == "submitted"  # a reason is needed
+    admin.post(f"/campus/content/{item.public_id}/approve")
+    db.session.refresh(item)
+    assert item.state == "approved" and item.reviewed_by_id == reviewer.id
     client.post(f"/campus/content/{item.public_id}/publish")
     db.session.refresh(item)
-    assert not item.is_published  # no lessons yet
+    assert item.is_published and item.published_by_id == author.id
+    assert "Budgeting" in learner_client.get("/campus/learning").get_data(as_text=True)
+    steps = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == item.public_id)
+                               .order_by(AuditEvent.id)).all()
+    assert steps == ["campus.content_created", "campus.content_submit", "campus.content_approve",
+                     "campus.content_publish"]
+    client.post(f"/campus/content/{item.public_id}/withdraw")
+    db.session.refresh(item)
+    assert item.state == "draft"
+
+
+def test_administrators_publish_their_own_content_and_contact_details_are_refused_where_found(client, db, login_as):
+    from portal.campus.models import ContentItem
+
+    login_as(Role.ADMIN)
+    response = client.post("/campus/content/new", data={"topic": "money", "title": "Budgeting",
+                                                        "summary": "Ask us at help (at) example (dot) org"})
+    assert response.status_code == 400
+    assert field_error(response, "summary") == ("Remove the email address from the summary (found in "
+                                                "“ask us at help (at) example (dot) org”)")
+    client.post("/campus/content/new", data={"topic": "money", "title": "Budgeting", "summary": "Plan money."})
+    item = db.session.scalar(select(ContentItem))
     client.post(f"/campus/content/{item.public_id}/lessons/new", data={"title": "Your week", "body": "Write it down."})
     client.post(f"/campus/content/{item.public_id}/publish")
     db.session.refresh(item)
     assert item.is_published
-    response = client.post(f"/campus/content/lessons/{item.lessons[0].public_id}/edit",
-                           data={"title": "Changed", "body": "Changed"})
-    assert response.status_code == 400  # published content is withdrawn before it changes
-    client.post(f"/campus/content/{item.public_id}/withdraw")
-    db.session.refresh(item)
-    assert not item.is_published
 
 
 def test_pictures_are_checked_and_served_from_the_campus(client, db, login_as):

@@ -10,6 +10,11 @@ from portal.campus.operations.common import (  # noqa: F401
     subject_ref,
 )
 from portal.campus.operations.content import (  # noqa: F401
+    TRANSITIONS,
+    allowed_steps,
+    content_problems,
+    content_to_review,
+    take_step,
     ContentDetails,
     ItemProgress,
     add_lesson,

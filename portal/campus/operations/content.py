@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal import audit, policy
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.campus import contact_filter
 from portal.campus.models import (
     TOPICS,
     ContentImage,
@@ -44,6 +45,10 @@ def _check_content(details: ContentDetails) -> ContentDetails:
         errors.append(("title", "Title must be 200 characters or fewer"))
     if len(details.summary or "") > 1000:
         errors.append(("summary", "Summary must be 1,000 characters or fewer"))
+    for field, value, where in (("title", title, "the title"), ("summary", details.summary, "the summary"),
+                                ("accredited_by", details.accredited_by, "who accredits it")):
+        if (problem := _contact_problem(value, where)) is not None:
+            errors.append((field, problem))
     if errors:
         raise InvalidInput(errors)
     return ContentDetails(details.topic, title, (details.summary or "").strip(),
@@ -66,6 +71,8 @@ def _editable(author: User, item: ContentItem) -> None:
     policy.authorize(author, "campus.content.edit", item, secret=True)
     if item.is_published:
         raise DomainError("Withdraw this item before changing it: learners see only what has been published")
+    if item.state != ContentState.DRAFT:
+        raise DomainError("Withdraw this item before changing it: what was sent for review cannot change")
 
 
 def update_content(author: User, item: ContentItem, details: ContentDetails) -> None:
@@ -87,9 +94,37 @@ def _check_lesson(title: str, body: str) -> tuple[str, str]:
         errors.append(("body", "Enter the lesson's text"))
     elif len(body) > 50_000:
         errors.append(("body", "The lesson's text must be 50,000 characters or fewer"))
+    for field, value, where in (("title", title, "the lesson's title"), ("body", body, "the lesson's text")):
+        if (problem := _contact_problem(value, where)) is not None:
+            errors.append((field, problem))
     if errors:
         raise InvalidInput(errors)
     return title, body
+
+
+def _contact_problem(text: str | None, where: str) -> str | None:
+    """Contact details in words a learner will read, refused with the place they were found: the line (of a
+    longer text) and the words around them."""
+    text = text or ""
+    if contact_filter.first_problem(text) is None:
+        return None
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
+        if len(lines) > 1 and contact_filter.first_problem(line) is not None:
+            return contact_filter.refusal(line, f"{where}, line {number}", show_place=True)
+    return contact_filter.refusal(text, where, show_place=True)
+
+
+def content_problems(item: ContentItem) -> list[str]:
+    """Everything in an item a learner would read that carries contact details, each with its place."""
+    places = [(item.title, "the title"), (item.summary, "the summary"), (item.accredited_by, "who accredits it")]
+    for lesson in item.lessons:
+        name = f"lesson {lesson.position} (‘{lesson.title}’)"
+        places += [(lesson.title, f"the title of {name}"), (lesson.body, f"the text of {name}")]
+        for question in lesson.questions:
+            words = " ".join([question.question, *question.options])
+            places.append((words, f"quiz question {question.position} of {name}"))
+    return [problem for text, where in places if (problem := _contact_problem(text, where)) is not None]
 
 
 def add_lesson(author: User, item: ContentItem, title: str, body: str) -> Lesson:
@@ -121,6 +156,8 @@ def add_question(author: User, lesson: Lesson, question: str, options: list[str]
     index = int(correct) - 1 if (correct or "").isdigit() else -1
     if not 0 <= index < len(filled) or not filled[index][1]:
         errors.append(("correct", "Select the right answer, one you have written"))
+    if (problem := _contact_problem(" ".join([question, *answers]), "the question or its answers")) is not None:
+        errors.append(("question", problem))
     if errors:
         raise InvalidInput(errors)
     correct_text = filled[index][1]
@@ -148,22 +185,82 @@ def upload_image(author: User, data: bytes, alt_text: str) -> ContentImage:
     return image
 
 
+# Each step: the states it starts from, the state it leads to, and the policy action that allows it. Content an
+# organisation wrote is reviewed by an administrator before it can be published; administrators' own content
+# (no organisation) may be published from a draft. Every step is stamped and audited.
+TRANSITIONS = {
+    "submit": ({ContentState.DRAFT}, ContentState.SUBMITTED, "campus.content.edit"),
+    "approve": ({ContentState.SUBMITTED}, ContentState.APPROVED, "campus.content.review"),
+    "send_back": ({ContentState.SUBMITTED, ContentState.APPROVED}, ContentState.DRAFT, "campus.content.review"),
+    "publish": ({ContentState.APPROVED}, ContentState.PUBLISHED, "campus.content.edit"),
+    "withdraw": ({ContentState.SUBMITTED, ContentState.APPROVED, ContentState.PUBLISHED}, ContentState.DRAFT,
+                 "campus.content.edit"),
+}
+REFUSALS = {
+    "submit": "Only a draft can be sent for review",
+    "approve": "Only content waiting for review can be approved",
+    "send_back": "Only content waiting for review, or approved, can be sent back",
+    "publish": "Only approved content can be published. Send it for review first",
+    "withdraw": "This item is a draft already",
+}
+
+
+def _starts_from(item: ContentItem, step: str) -> set[str]:
+    starts = set(TRANSITIONS[step][0])
+    if step == "publish" and item.organisation_id is None:
+        starts.add(ContentState.DRAFT)  # written by the administrators' team
+    return starts
+
+
+def allowed_steps(user: User, item: ContentItem) -> list[str]:
+    return [step for step, (_, _, action) in TRANSITIONS.items()
+            if item.state in _starts_from(item, step) and policy.can(user, action, item)]
+
+
+def take_step(user: User, item: ContentItem, step: str, note: str = "") -> None:
+    """Move the item one step (see TRANSITIONS), refusing anything else with a clear message."""
+    if step not in TRANSITIONS:
+        raise _not_found()
+    starts, to, action = TRANSITIONS[step]
+    policy.authorize(user, "campus.content.edit", item, secret=True)
+    policy.authorize(user, action, item)
+    if item.state not in _starts_from(item, step):
+        raise DomainError(REFUSALS[step])
+    if step in ("submit", "approve", "publish"):
+        if not item.lessons:
+            raise DomainError("Add at least one lesson or page first")
+        if problems := content_problems(item):
+            raise DomainError(problems[0])
+    note = (note or "").strip()
+    if step == "send_back" and not note:
+        raise DomainError("Enter what the author needs to change", "note")
+    if len(note) > 1000:
+        raise DomainError("What the author needs to change must be 1,000 characters or fewer", "note")
+    now = utcnow()
+    if step == "submit":
+        item.submitted_at, item.submitted_by_id, item.review_note = now, user.id, ""
+    elif step in ("approve", "send_back"):
+        item.reviewed_at, item.reviewed_by_id, item.review_note = now, user.id, note
+    elif step == "publish":
+        item.published_at, item.published_by_id = now, user.id
+    item.state = to
+    audit.record(f"campus.content_{step}", "campus_content", item.public_id, actor=user, reason=note,
+                 details={"to": to})
+
+
 def publish_content(author: User, item: ContentItem) -> None:
-    policy.authorize(author, "campus.content.edit", item, secret=True)
-    if item.is_published:
-        raise DomainError("This item is already published")
-    if not item.lessons:
-        raise DomainError("Add at least one lesson or page before publishing")
-    item.state, item.published_at, item.published_by_id = ContentState.PUBLISHED, utcnow(), author.id
-    audit.record("campus.content_published", "campus_content", item.public_id, actor=author)
+    take_step(author, item, "publish")
 
 
 def withdraw_content(author: User, item: ContentItem) -> None:
-    policy.authorize(author, "campus.content.edit", item, secret=True)
-    if not item.is_published:
-        raise DomainError("This item is not published")
-    item.state = ContentState.DRAFT
-    audit.record("campus.content_withdrawn", "campus_content", item.public_id, actor=author)
+    take_step(author, item, "withdraw")
+
+
+def content_to_review(user: User) -> list[ContentItem]:
+    policy.authorize(user, "campus.content.review")
+    return list(db.session.scalars(select(ContentItem).where(ContentItem.state == ContentState.SUBMITTED)
+                                   .options(selectinload(ContentItem.organisation))
+                                   .order_by(ContentItem.submitted_at)))
 
 
 def content_for_author(author: User, public_id: str) -> ContentItem:
