@@ -471,7 +471,8 @@ RULES.update({
     # Safeguarding checks (issue #13): content written outside the administrators' team is approved by an
     # administrator; employers' opportunities reach learners once an administrator or prison staff approve them.
     "campus.content.review": lambda user, _=None: _is_admin(user),
-    "campus.opportunity.review": lambda user, _=None: _is_admin(user) or _prison_staff(user),
+    "campus.opportunity.review": lambda user, opportunity=None: _is_admin(user) or (_prison_staff(user) and (
+        opportunity is None or not opportunity.prisons or user.prison_id in {p.id for p in opportunity.prisons})),
     "campus.cv.view_shared": lambda user, cv: (_is(user, Role.OFFENDER_MANAGER)
                                                and cv.learner.offender_manager_id == user.id),
     "campus.shared_cvs": lambda user, _=None: _is(user, Role.OFFENDER_MANAGER),

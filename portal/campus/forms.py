@@ -99,6 +99,15 @@ class DecisionForm(FlaskForm):
     reason = TextAreaField("Reason for stopping it (the learner will see this)")
 
 
+class OpportunityDecisionForm(FlaskForm):
+    decision = RadioField("Can learners see this opportunity?",
+                          choices=choices([("approve", "Yes, show it to learners"),
+                                           ("refuse", "No, do not show it to learners")]),
+                          validators=[Required("Select whether learners can see this opportunity")])
+    reason = TextAreaField("Reason for not showing it (the employer will see this)",
+                           validators=[NoControlCharacters()])
+
+
 class MessageForm(FlaskForm):
     subject = StringField("What is your message about?", validators=[Required("Enter what your message is about"),
                                                                     NoControlCharacters()])

@@ -16,6 +16,7 @@ from portal.campus.forms import (
     LearnerForm,
     OffenderManagerForm,
     OpenSessionForm,
+    OpportunityDecisionForm,
     ReasonForm,
     ReplyForm,
     TransferForm,
@@ -229,6 +230,32 @@ def check_message(public_id: str):
             return redirect(url_for("campus.check_queue"))
     return render_form("campus/staff/check_message.html", form, message=message,
                        cv=message.cv_snapshot, sections=rendering.SECTION_TITLES)
+
+
+# --- Employers' opportunities checked for the campus (administrators, and staff at a prison they are open to) ---
+
+@bp.route("/opportunities")
+@login_required
+def opportunities_to_check():
+    return render_template("campus/staff/opportunities.html",
+                           opportunities=operations.opportunities_to_check(current_user))
+
+
+@bp.route("/opportunities/<public_id>", methods=["GET", "POST"])
+@login_required
+def check_opportunity(public_id: str):
+    opportunity = operations.opportunity_for_review(current_user, public_id)
+    form = OpportunityDecisionForm()
+    if form.validate_on_submit():
+        approve = form.decision.data == "approve"
+        if attempt(form, lambda: operations.review_opportunity(current_user, opportunity, approve,
+                                                               form.reason.data)) is not REFUSED:
+            flash("Learners can now see this opportunity" if approve
+                  else "Learners will not see this opportunity. The employer will see your reason", "success")
+            return redirect(url_for("campus.opportunities_to_check"))
+    return render_form("campus/staff/check_opportunity.html", form, opportunity=opportunity,
+                       status=operations.campus_status(opportunity),
+                       problems=operations.text_problems(opportunity))
 
 
 # --- Organisations: the campus inbox ---

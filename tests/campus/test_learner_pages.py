@@ -315,6 +315,8 @@ def test_the_market_place_shows_services_in_the_release_area_and_interest_become
 
 
 def test_the_market_place_shows_employer_opportunities_open_to_the_learner_near_their_release_area(client, db):
+    from portal.campus import operations
+    from portal.employers.models import Opportunity
     from tests.employers import factories as employers
 
     factories.empty_search_index()
@@ -322,6 +324,9 @@ def test_the_market_place_shows_employer_opportunities_open_to_the_learner_near_
     employers.opportunity(title="Plymouth dock hand", postcodes=("PL1 1AA",))
     employers.opportunity(title="Only for another prison", postcodes=("LS1 4AP",), prison_codes=("BMI",))
     learner = helpers.learner(release_area="LS1")
+    for opportunity in db.session.scalars(select(Opportunity)):
+        operations.review_opportunity(factories.user(role=Role.ADMIN), opportunity, True)
+    db.session.commit()
     helpers.sign_in_at_kiosk(client, learner)
     market = page(client.get("/campus/market"))
     offers = market.find(id="opportunities")
@@ -363,3 +368,58 @@ def test_the_market_place_first_visit_shows_no_problem_and_a_bad_filter_is_named
     assert not page(first).title.get_text().startswith("Error: ")
     chosen = client.get("/campus/market?q=&pathway=not-a-pathway")
     assert field_error(chosen, "pathway") == "Select what kind of help from the list"
+
+
+def test_an_employers_opportunity_reaches_learners_only_once_checked_and_again_after_a_change(app, client, db):
+    from portal.audit import AuditEvent
+    from portal.employers.models import Opportunity
+    from tests.employers import factories as employers
+
+    factories.empty_search_index()
+    offer = employers.opportunity(title="Kitchen porter", postcodes=("LS1 4AP",),
+                                  description="Evening shifts. Text Dave on 07700 900 123 to apply.")
+    learner = helpers.learner(release_area="LS1")
+    staff = helpers.staff_of(learner)
+    helpers.sign_in_at_kiosk(client, learner)
+
+    def offers():
+        found = page(client.get("/campus/market")).find(id="opportunities")
+        return [h.get_text(strip=True) for h in found.find_all("h3")] if found else []
+
+    assert offers() == []  # waiting for a check
+    checker = app.test_client()
+    factories.sign_in(checker, staff)
+    queue = page(checker.get("/campus/opportunities")).find(id="opportunities-to-check")
+    assert "Kitchen porter" in queue.get_text()
+    url = f"/campus/opportunities/{offer.public_id}"
+    response = checker.post(url, data={"decision": "approve"})
+    assert response.status_code == 400
+    assert error_summary(response)[0].startswith("Remove the phone number from the description (found in")
+    assert offers() == []
+    response = checker.post(url, data={"decision": "refuse", "reason": ""})
+    assert error_summary(response) == ["Enter the reason for not showing this opportunity to learners"]
+
+    offer = db.session.scalar(select(Opportunity))
+    offer.description = "Evening shifts in our city centre kitchen."
+    db.session.commit()
+    assert checker.post(url, data={"decision": "approve"}).status_code == 302
+    assert offers() == ["Kitchen porter"]
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "campus.opportunity_approved")).actor_id \
+        == staff.id
+
+    offer.description = "Evening shifts. Find us on snap: kitchen_dave"  # changed after the check
+    db.session.commit()
+    assert offers() == []
+    assert "Kitchen porter" in page(checker.get("/campus/opportunities")).get_text()
+
+
+def test_only_administrators_and_staff_at_a_prison_it_is_open_to_check_an_opportunity(app, client, db, login_as):
+    from tests.employers import factories as employers
+
+    offer = employers.opportunity(title="Only for Belmarsh", prison_codes=("BMI",))
+    login_as(helpers.prison_staff("LEI"))
+    assert client.get(f"/campus/opportunities/{offer.public_id}").status_code == 404
+    assert "Only for Belmarsh" not in client.get("/campus/opportunities").get_data(as_text=True)
+    other = app.test_client()
+    factories.sign_in(other, helpers.org_user(offer.organisation))
+    assert other.get("/campus/opportunities").status_code == 403

@@ -11,17 +11,16 @@ from portal.campus.operations.common import (  # noqa: F401
 )
 from portal.campus.operations.content import (  # noqa: F401
     TRANSITIONS,
-    allowed_steps,
-    content_problems,
-    content_to_review,
-    take_step,
     ContentDetails,
     ItemProgress,
     add_lesson,
     add_question,
+    allowed_steps,
     authored_content,
     complete_lesson,
     content_for_author,
+    content_problems,
+    content_to_review,
     create_content,
     lesson_for_author,
     progress_of,
@@ -29,6 +28,7 @@ from portal.campus.operations.content import (  # noqa: F401
     published_content,
     published_item,
     published_lesson,
+    take_step,
     update_content,
     update_lesson,
     upload_image,
@@ -90,6 +90,14 @@ from portal.campus.operations.messages import (  # noqa: F401
     resume_messaging,
     send_message,
     suspend_messaging,
+)
+from portal.campus.operations.opportunities import (  # noqa: F401
+    approved_for_learners,
+    campus_status,
+    opportunities_to_check,
+    opportunity_for_review,
+    review_opportunity,
+    text_problems,
 )
 from portal.campus.operations.sessions import (  # noqa: F401
     CODE_ALPHABET,

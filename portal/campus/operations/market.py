@@ -5,6 +5,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import OrgStatus, Role
 from portal.campus.models import Learner
 from portal.campus.operations.common import _not_found
+from portal.campus.operations.opportunities import approved_for_learners
 from portal.errors import DomainError
 
 
@@ -40,8 +41,9 @@ def market_service(service_uuid: str):
 
 def find_opportunities(learner: Learner, text: str = "", limit: int = 20) -> list:
     """Employer opportunities (guaranteed interviews, placements, training, mentoring) a learner may approach:
-    open to their prison (or to any prison) and near the area they will be released to. Each result's employer
-    is an approved organisation, so an interest becomes a checked message to it (`send_message`)."""
+    open to their prison (or to any prison), near the area they will be released to, and whose words were approved
+    for the campus (`opportunities.approved_for_learners`). Each result's employer is an approved organisation, so
+    an interest becomes a checked message to it (`send_message`)."""
     from portal.directory import vocabulary
     from portal.employers import operations as employers
 
@@ -51,7 +53,8 @@ def find_opportunities(learner: Learner, text: str = "", limit: int = 20) -> lis
         filters = employers.OpportunityFilters.parse(text=text, prison=learner.prison.code, **near)
     except DomainError:
         return []
-    return [found.opportunity for found in employers.find_opportunities(filters, per_page=limit).items]
+    found = [found.opportunity for found in employers.find_opportunities(filters, per_page=limit * 3).items]
+    return approved_for_learners(found)[:limit]
 
 
 def may_see_learner_pages(user: User | None) -> bool:
