@@ -480,6 +480,19 @@ RULES.update({
 })
 
 
+def campus_readable_organisations() -> Select:
+    """Ids of organisations with someone who can read their campus inbox now (see `_campus_org_staff`): an active,
+    verified provider or employer user who is an owner, manager or caseworker of an approved organisation.
+    Learners are offered only these, so nobody writes to an inbox that nobody reads."""
+    from portal.accounts.models import Membership
+
+    return (select(Membership.organisation_id).join(User, Membership.user_id == User.id)
+            .join(Organisation, Membership.organisation_id == Organisation.id)
+            .where(User.role.in_([Role.PROVIDER, Role.LEAD_PROVIDER, Role.EMPLOYER]), User.disabled_at.is_(None),
+                   User.email_verified_at.is_not(None), Membership.org_role.in_(LISTING_EDITORS),
+                   Organisation.status == OrgStatus.APPROVED))
+
+
 def visible_learners(user: User | None) -> Select:
     from sqlalchemy import false
 

@@ -158,7 +158,7 @@ class MarketService:
     organisation: str
     description: str
     areas: list[str]
-    write_href: str
+    write_href: str | None  # None when nobody at the organisation reads campus messages
 
 
 def market_service(service) -> MarketService:
@@ -168,7 +168,8 @@ def market_service(service) -> MarketService:
     return MarketService(name=service.name, organisation=service.organisation.name,
                          description=without_addresses(document.get("description", "")), areas=towns,
                          write_href=url_for("campus.write", organisation_id=service.organisation.public_id,
-                                            service=service.uuid))
+                                            service=service.uuid)
+                         if operations.reads_campus_messages(service.organisation) else None)
 
 
 def interest_subject(service_uuid: str, organisation, opportunity_id: str = "") -> str:

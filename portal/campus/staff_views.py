@@ -75,6 +75,7 @@ def learner(public_id: str):
         "campus/staff/learner.html", learner=learner_, area=operations.release_area_label(learner_.release_area),
         sessions=operations.recent_sessions(learner_), progress=operations.progress_of(learner_),
         history=operations.learner_message_history(learner_), blocks=operations.active_blocks(learner_),
+        contacts=operations.contact_summary(learner_),
         session_form=OpenSessionForm(), confirm=ConfirmForm(), om_form=OffenderManagerForm(
             offender_manager_email=learner_.offender_manager.email if learner_.offender_manager else ""))
 

@@ -299,6 +299,7 @@ def test_the_market_place_shows_services_in_the_release_area_and_interest_become
     factories.empty_search_index()
     near = factories.published_service(name="Leeds Employment Support", postcode="LS1 4AP")
     factories.published_service(name="Plymouth Employment Support", postcode="PL1 1AA")
+    helpers.org_user(near.organisation)  # someone reads its campus inbox
     learner = helpers.learner(release_area="LS1")
     helpers.sign_in_at_kiosk(client, learner)
     text = page(client.get("/campus/market")).get_text(" ", strip=True)

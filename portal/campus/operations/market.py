@@ -1,12 +1,14 @@
 """The market place: directory services and employers' opportunities a learner may approach."""
 from __future__ import annotations
 
+from portal import policy
 from portal.accounts.models import User
 from portal.accounts.roles import OrgStatus, Role
 from portal.campus.models import Learner
 from portal.campus.operations.common import _not_found
 from portal.campus.operations.opportunities import approved_for_learners
 from portal.errors import DomainError
+from portal.extensions import db
 
 
 def find_services(learner: Learner, text: str = "", pathway: str = "", page: int = 1):
@@ -54,7 +56,8 @@ def find_opportunities(learner: Learner, text: str = "", limit: int = 20) -> lis
     except DomainError:
         return []
     found = [found.opportunity for found in employers.find_opportunities(filters, per_page=limit * 3).items]
-    return approved_for_learners(found)[:limit]
+    readable = set(db.session.scalars(policy.campus_readable_organisations()))
+    return [o for o in approved_for_learners(found) if o.organisation_id in readable][:limit]
 
 
 def may_see_learner_pages(user: User | None) -> bool:

@@ -2,6 +2,8 @@
 pausing a learner's messages and blocking an organisation."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -44,17 +46,25 @@ def check_message_text(body: str, field: str = "body") -> str:
     return body
 
 
+def _offered():
+    return select(Organisation).where(Organisation.status == OrgStatus.APPROVED,
+                                      Organisation.kind.in_(CONTACT_KINDS),
+                                      Organisation.id.in_(policy.campus_readable_organisations()))
+
+
 def approved_contact(public_id: str) -> Organisation | None:
-    """An organisation a learner may write to: a verified provider or employer, never a person."""
-    return db.session.scalar(select(Organisation).where(
-        Organisation.public_id == public_id, Organisation.status == OrgStatus.APPROVED,
-        Organisation.kind.in_(CONTACT_KINDS)))
+    """An organisation a learner may write to: a verified provider or employer, never a person, with someone who
+    reads its campus inbox."""
+    return db.session.scalar(_offered().where(Organisation.public_id == public_id))
+
+
+def reads_campus_messages(organisation: Organisation) -> bool:
+    return db.session.scalar(_offered().where(Organisation.id == organisation.id)) is not None
 
 
 def find_contacts(text: str, limit: int = 20) -> list[Organisation]:
     text = " ".join((text or "").split())[:100]
-    query = select(Organisation).where(Organisation.status == OrgStatus.APPROVED,
-                                       Organisation.kind.in_(CONTACT_KINDS))
+    query = _offered()
     if text:
         query = query.where(func.lower(Organisation.name).contains(text.lower(), autoescape=True))
     return list(db.session.scalars(query.order_by(Organisation.name).limit(limit)))
@@ -74,6 +84,8 @@ def can_write(learner: Learner, organisation: Organisation) -> str | None:
         return "Your messages are paused by staff at your prison. Ask them if you want to know more"
     if is_blocked(learner, organisation):
         return "You cannot write to this organisation. Ask staff at your prison if you want to know more"
+    if not reads_campus_messages(organisation):
+        return "Nobody at this organisation reads messages on the Virtual Campus at the moment"
     return None
 
 
@@ -238,6 +250,32 @@ def active_blocks(learner: Learner) -> list[ContactBlock]:
     return list(db.session.scalars(select(ContactBlock).where(ContactBlock.learner_id == learner.id,
                                                               ContactBlock.active.is_(True))
                                    .options(selectinload(ContactBlock.organisation))))
+
+
+@dataclass
+class Contact:
+    organisation: Organisation
+    sent: int
+    received: int
+    last_at: object
+    blocked: bool
+
+
+def contact_summary(learner: Learner) -> list[Contact]:
+    """Every organisation the learner is in contact with, for staff at their prison: messages each way (in any
+    state), the latest, and whether it is blocked."""
+    rows = db.session.execute(select(Message.organisation_id, Message.direction, func.count(),
+                                     func.max(Message.sent_at)).where(Message.learner_id == learner.id)
+                              .group_by(Message.organisation_id, Message.direction)).all()
+    blocked = {b.organisation_id for b in active_blocks(learner)}
+    found: dict[int, dict] = {}
+    for organisation_id, direction, count, last_at in rows:
+        entry = found.setdefault(organisation_id, {"sent": 0, "received": 0, "last_at": last_at})
+        entry["sent" if direction == Direction.TO_ORGANISATION else "received"] += count
+        entry["last_at"] = max(entry["last_at"], last_at)
+    organisations = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(found)))}
+    return sorted((Contact(organisations[i], e["sent"], e["received"], e["last_at"], i in blocked)
+                   for i, e in found.items()), key=lambda c: c.last_at, reverse=True)
 
 
 def contacts_of(learner: Learner) -> list[Organisation]:
