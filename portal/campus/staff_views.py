@@ -136,6 +136,20 @@ def end_session(public_id: str):
                     or url_for("campus.staff_home"))
 
 
+@bp.route("/staff/sessions/<public_id>/new-code", methods=["POST"])
+@login_required
+def reissue_code(public_id: str):
+    kiosk = operations.session_for_staff(current_user, public_id)
+    if ConfirmForm().validate_on_submit():
+        code = attempt_or_flash(lambda: operations.reissue_code(current_user, kiosk))
+        if code is not REFUSED:
+            db.session.commit()
+            # The code is shown once, on this response (not stored, never in a URL or a log).
+            return render_template("campus/staff/session_opened.html", learner=kiosk.learner, kiosk=kiosk, code=code,
+                                   ends_at=presenters.clock(kiosk.expires_at), reissued=True)
+    return redirect(url_for("campus.staff_home"))
+
+
 @bp.route("/staff/learners/<public_id>/transfer", methods=["GET", "POST"])
 @login_required
 def transfer_learner(public_id: str):

@@ -148,6 +148,7 @@ CASES: dict[str, Case] = {
     "campus.open_session": Case("POST", _learner, STAFF_OWN, data={"minutes": "30"}),
     "campus.lift_block": Case("POST", _blocked, STAFF_OWN_POST),
     "campus.end_session": Case("POST", _kiosk_session, STAFF_OWN_POST),
+    "campus.reissue_code": Case("POST", _kiosk_session, STAFF_OWN),
     "campus.check_message": Case("GET", _waiting_message, STAFF_OWN),
     # Employers' opportunities checked for the campus: administrators and prison staff (open to any prison).
     "campus.check_opportunity": Case("GET", _opportunity, {Role.ADMIN: 200, Role.PRISON_STAFF: 200,

@@ -25,7 +25,9 @@ DEFAULT_SESSION_MINUTES = 60
 MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 10, 240
 CODE_ALPHABET = "ACDEFHJKLMNPRTUVWXY34679"  # no look-alikes (0/O, 1/I/L, 5/S, 8/B, 2/Z)
 CODE_LENGTH = 6
-MAX_CODE_ATTEMPTS = 5
+FREE_CODE_ATTEMPTS = 3  # wrong codes before the code starts to wait
+MAX_LOCK_MINUTES = 30
+MAX_CODE_ATTEMPTS = 12  # then the code never works: staff give a new one (the session itself goes on)
 
 
 def _code_hash(kiosk_session_id: str, code: str) -> str:
@@ -49,7 +51,7 @@ def open_session(staff: User, learner: Learner, minutes: int | None = None) -> t
                           "minutes")
     _end_sessions_of(learner, EndReason.NEW_SESSION, staff)
     now = utcnow()
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code = _new_code()
     kiosk = KioskSession(learner=learner, prison_id=learner.prison_id, opened_by_id=staff.id, opened_at=now,
                          expires_at=now + timedelta(minutes=minutes), limit_minutes=minutes, code_hash="")
     db.session.add(kiosk)
@@ -66,25 +68,63 @@ def _open_session_of(learner: Learner) -> KioskSession | None:
                              .order_by(KioskSession.opened_at.desc()).limit(1))
 
 
+def lock_minutes(failed_attempts: int) -> int:
+    """How long the code waits after this many wrong tries: 3 free, then 1, 2, 4, 8, 16, then 30 minutes."""
+    if failed_attempts < FREE_CODE_ATTEMPTS:
+        return 0
+    return min(2 ** (failed_attempts - FREE_CODE_ATTEMPTS), MAX_LOCK_MINUTES)
+
+
 def kiosk_sign_in(prison_number: str, code: str) -> KioskSession:
     """The learner's session, once their prison number and the session's code match. A code works once, only
-    for the session it was made for, and only while that session lasts; five wrong codes end the session."""
+    for the session it was made for, and only while that session lasts. Wrong codes make the code wait longer
+    and longer (`lock_minutes`), and after 12 it never works; the session is not ended, so nobody can end a
+    learner's session by typing wrong codes, and staff can give a new code at once (`reissue_code`)."""
     refusal = DomainError("Enter the prison number and the code your member of staff gave you", "code")
     learner = db.session.scalar(select(Learner).where(Learner.prison_number == normalise_prison_number(prison_number)))
     kiosk = _open_session_of(learner) if learner is not None else None
     if kiosk is None or kiosk.code_used_at is not None or session_problem(kiosk) is not None:
         raise refusal
+    now = utcnow()
+    if kiosk.failed_attempts >= MAX_CODE_ATTEMPTS:
+        raise DomainError("This code no longer works. Ask a member of staff for a new code", "code")
+    if kiosk.locked_until is not None and now < kiosk.locked_until:
+        wait = max(1, -(-int((kiosk.locked_until - now).total_seconds()) // 60))
+        raise DomainError(f"Too many wrong codes. Try again in {wait} {'minute' if wait == 1 else 'minutes'}, "
+                          "or ask a member of staff for a new code", "code")
     if not hmac.compare_digest(kiosk.code_hash, _code_hash(kiosk.public_id, normalise_code(code))):
         kiosk.failed_attempts += 1
-        if kiosk.failed_attempts >= MAX_CODE_ATTEMPTS:
-            end_session(kiosk, EndReason.ENDED_BY_STAFF, None, note="too many wrong codes")
+        if minutes := lock_minutes(kiosk.failed_attempts):
+            kiosk.locked_until = now + timedelta(minutes=minutes)
+        if kiosk.failed_attempts in (FREE_CODE_ATTEMPTS, MAX_CODE_ATTEMPTS):
+            audit.record("campus.session_code_locked", "campus_session", kiosk.public_id, actor=None,
+                         subject_ref=subject_ref(learner), details={"wrong_codes": kiosk.failed_attempts})
         raise refusal
-    now = utcnow()
     kiosk.code_used_at = kiosk.last_active_at = now
     learner.user.last_signed_in_at = now
     audit.record("campus.session_signed_in", "campus_session", kiosk.public_id, actor=learner.user,
                  subject_ref=subject_ref(learner))
     return kiosk
+
+
+def reissue_code(staff: User, kiosk: KioskSession) -> str:
+    """A new code for a session the learner has not yet signed into (the old code stops working, and wrong
+    tries are forgotten). Shown once; audited."""
+    policy.authorize(staff, "campus.session.end", kiosk, secret=True)
+    if session_problem(kiosk) is not None:
+        raise DomainError("This session has ended. Open a new session for the learner")
+    if kiosk.code_used_at is not None:
+        raise DomainError("The learner has already signed in to this session")
+    code = _new_code()
+    kiosk.code_hash = _code_hash(kiosk.public_id, code)
+    kiosk.failed_attempts, kiosk.locked_until = 0, None
+    audit.record("campus.session_code_reissued", "campus_session", kiosk.public_id, actor=staff,
+                 subject_ref=subject_ref(kiosk.learner))
+    return code
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def session_problem(kiosk: KioskSession | None, now: datetime | None = None) -> str | None:
