@@ -171,6 +171,7 @@ def load_campus(echo: Callable[[str], None] = print) -> None:
     db.session.add(item)
     db.session.commit()
     echo("Virtual Campus: learner A1234BC at the demo prison; prison staff open a session for them at /campus/staff")
+    echo("  employers' opportunities reach learners once checked at /campus/opportunities")
 
 
 def load_directory(echo: Callable[[str], None] = print) -> None:
