@@ -1,6 +1,6 @@
 """A provider's finance officer records a grant with two reports due, marks one met, sees the dashboard and
-exports the funder's grants as 360Giving. Every page reached is checked with axe-core (WCAG 2.0-2.2 A and AA)
-and must load nothing from another host."""
+exports the funder's grants as 360Giving. Every page reached is checked with axe-core (WCAG 2.0-2.2 A and AA) and
+must load nothing from another host."""
 from __future__ import annotations
 
 import json
