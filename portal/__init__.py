@@ -1,7 +1,6 @@
 """The Resettlement Partnership Portal: application factory."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,7 +23,6 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     app.config.from_mapping(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # the SQLite files, search index and uploads live here
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(ROOT / "templates")),
@@ -40,13 +38,17 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     limiter.init_app(app)
 
     from portal import (  # noqa: F401 - outbox handlers, user loader
+        logs,
         mail,
+        metrics,
         models,
         security,
     )
     from portal.errors import register_error_handlers
 
     security.init_app(app)
+    logs.configure(app)  # after security (the request id), before metrics (whose timing the request line reports)
+    metrics.init_app(app)
     register_error_handlers(app)
     for name in DOMAIN_BLUEPRINTS:
         module = __import__(f"portal.{name}", fromlist=["bp"])

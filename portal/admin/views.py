@@ -36,3 +36,10 @@ def organisation(public_id: str):
             flash(f"{org.name} has been {'approved' if org.is_approved else 'rejected'}", "success")
             return redirect(url_for("admin.organisations"))
     return render_form("admin/organisation.html", form, organisation=org)
+
+
+@bp.route("/status")
+def status():
+    from portal import status as service_status
+
+    return render_template("admin/status.html", status=service_status.gather())
