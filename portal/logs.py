@@ -52,6 +52,7 @@ def configure(app: Flask) -> None:
         handler.setFormatter(_TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
+    REQUEST_LOG.setLevel(logging.INFO)  # one line per request, whatever level another library set on the root
 
     @app.after_request
     def _log_request(response):
@@ -88,6 +89,6 @@ def _sentry(dsn: str, environment: str) -> None:
     import sentry_sdk
     from sentry_sdk.integrations.flask import FlaskIntegration
 
-    sentry_sdk.init(dsn=dsn, environment=environment, integrations=[FlaskIntegration()], send_default_pii=False,
+    sentry_sdk.init(dsn=dsn, environment=environment, integrations=[FlaskIntegration()],
                     max_request_body_size="never", include_local_variables=False, traces_sample_rate=0,
                     before_send=_scrub)

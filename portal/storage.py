@@ -153,7 +153,10 @@ class S3Storage:
     def ensure_bucket(self) -> None:
         """Create the bucket when it does not exist (`flask storage init`)."""
         if not self.health():
-            self.client.create_bucket(Bucket=self.bucket)
+            region = self.client.meta.region_name
+            extra = {"CreateBucketConfiguration": {"LocationConstraint": region}} \
+                if region and region != "us-east-1" else {}
+            self.client.create_bucket(Bucket=self.bucket, **extra)
 
 
 _clients: dict[tuple, S3Storage] = {}
