@@ -9,8 +9,12 @@ import os
 import secrets
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+# A checkout: templates/, static/ and migrations/ sit beside portal/. An installed wheel: they are in
+# portal/_files/ (setup.py copies them in), and the instance folder defaults to ./instance where it runs.
+_PACKAGE = Path(__file__).resolve().parent
+_INSTALLED = (_PACKAGE / "_files").is_dir()
+ROOT = _PACKAGE / "_files" if _INSTALLED else _PACKAGE.parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", (Path.cwd() if _INSTALLED else ROOT) / "instance"))
 
 
 def _secret_key(instance: Path) -> str:

@@ -31,7 +31,6 @@ from tests import factories
 from tests.html import page
 from tests.supply_chain.factories import PDF
 
-
 # What a user typed (kept away from the test's source lines, which Sentry sends as context)
 TYPED_EMAIL, TYPED_PASSWORD = "jane.doe@example.org", "hunter2-secret"
 

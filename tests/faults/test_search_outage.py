@@ -1,6 +1,7 @@
 """Meilisearch stops (killed, as in a crash) while the portal runs: public search says plainly that it is
-unavailable on the normal search page, /readyz stays ready (search is for the status page), everything that does not need the
-engine keeps working, and writes that change the index still succeed (their index updates wait in the outbox).
+unavailable on the normal search page, /readyz stays ready (search is for the status page), everything that does
+not need the engine keeps working, and writes that change the index still succeed (their index updates wait in
+the outbox).
 Meilisearch then comes back on the same port with the same data directory - what a restarted search service
 does, and the case the outbox is for; an engine that lost its data needs `flask directory reindex`, not a catch-up
 - and the relay catches up until the index holds exactly the published listings of the database, by name.
