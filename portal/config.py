@@ -108,6 +108,11 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         # Keeps this portal's counters apart from other apps (or test runs) sharing one Redis
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "rpp"),
         "OUTBOX_INLINE": _bool("OUTBOX_INLINE", False),
+        # Open data. OCDS_PREFIX is the ocid prefix the publisher registers with the Open Contracting Partnership
+        # (ocds- and six characters); the default is a placeholder that says so. OPEN_DATA_LICENCE: ogl (Open
+        # Government Licence v3.0) or cc-by (Creative Commons Attribution 4.0) for the public open-data files.
+        "OCDS_PREFIX": os.environ.get("OCDS_PREFIX", "ocds-000000"),
+        "OPEN_DATA_LICENCE": os.environ.get("OPEN_DATA_LICENCE", "ogl"),
         "WTF_CSRF_TIME_LIMIT": None,
         "TESTING": False,
     }

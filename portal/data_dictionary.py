@@ -201,6 +201,13 @@ DICTIONARY: dict[str, dict[str, str]] = {
     "funding_donation_settings": {
         **{c: NONE for c in ("id", "organisation_id", "enabled", "changed_at", "changed_by_id")}, **_TIMESTAMPS,
     },
+    "funding_agreement_documents": {
+        **{c: NONE for c in ("id", "public_id", "agreement_id", "title", "filename", "stored_name", "content_type",
+                             "size", "sha256", "uploaded_by_id")}, **_TIMESTAMPS,
+    },
+    "funding_open_data_publications": {
+        **{c: NONE for c in ("id", "organisation_id", "published", "changed_at", "changed_by_id")}, **_TIMESTAMPS,
+    },
     "funding_donations": {
         **{c: NONE for c in ("id", "public_id", "organisation_id", "amount_pence", "currency", "state",
                              "payment_intent_id", "gift_aid", "gift_aid_declared_at", "paid_at", "refunded_pence",
@@ -227,12 +234,13 @@ DICTIONARY.update({
     "campus_sessions": {
         "id": NONE, "public_id": NONE, "learner_id": NONE, "prison_id": OFFENCE, "opened_by_id": NONE,
         "opened_at": PERSONAL, "expires_at": PERSONAL, "limit_minutes": NONE, "code_hash": SECRET,
-        "code_used_at": PERSONAL, "failed_attempts": NONE, "last_active_at": PERSONAL, "ended_at": PERSONAL,
-        "ended_by_id": NONE, "end_reason": NONE, **_TIMESTAMPS,
+        "code_used_at": PERSONAL, "failed_attempts": NONE, "locked_until": NONE, "last_active_at": PERSONAL,
+        "ended_at": PERSONAL, "ended_by_id": NONE, "end_reason": NONE, **_TIMESTAMPS,
     },
     "campus_content": {c: NONE for c in (
         "id", "public_id", "topic", "title", "summary", "accredited_by", "state", "organisation_id", "created_by_id",
-        "published_at", "published_by_id", "version", "created_at", "updated_at")},
+        "submitted_at", "submitted_by_id", "reviewed_at", "reviewed_by_id", "review_note", "published_at",
+        "published_by_id", "version", "created_at", "updated_at")},
     "campus_lessons": {c: NONE for c in ("id", "public_id", "content_id", "position", "title", "body",
                                          "created_at", "updated_at")},
     "campus_quiz_questions": {c: NONE for c in ("id", "lesson_id", "position", "question", "options", "correct",
@@ -254,6 +262,9 @@ DICTIONARY.update({
         "sent_by_id": NONE, "state": NONE, "decided_at": NONE, "decided_by_id": NONE, "stop_reason": OFFENCE,
         "read_at": NONE, "version": NONE, **_TIMESTAMPS,
     },
+    "campus_opportunity_reviews": {c: NONE for c in (
+        "id", "opportunity_id", "approved", "fingerprint", "decided_at", "decided_by_id", "reason", "created_at",
+        "updated_at")},
     "campus_contact_blocks": {
         "id": NONE, "learner_id": NONE, "organisation_id": NONE, "blocked_at": NONE, "blocked_by_id": NONE,
         "reason": OFFENCE, "lifted_at": NONE, "lifted_by_id": NONE, "active": NONE, **_TIMESTAMPS,

@@ -179,6 +179,13 @@ def _takes_donations(user: User | None, organisation: Organisation | None) -> bo
     return organisation is not None and organisation.status == OrgStatus.APPROVED and donations_open(organisation)
 
 
+def _publishes_open_data(user: User | None, organisation: Organisation | None) -> bool:
+    """An organisation's public open-data files: anyone, once it is approved and has chosen to publish."""
+    from portal.funding.operations import publishes_open_data  # imported here: funding's views import this module
+
+    return organisation is not None and organisation.status == OrgStatus.APPROVED and publishes_open_data(organisation)
+
+
 def _donor_or_finance(user: User | None, claim: Any) -> bool:
     """A receipt: the donor's browser (which holds the donation's id in its session), or the finance staff."""
     return claim.donation.public_id in claim.held or _finance_staff(user, claim.donation.organisation)
@@ -291,13 +298,15 @@ RULES: dict[str, Rule] = {
     "agreement.view": _sees_agreement,
     "agreement.edit": lambda user, agreement: _finance_staff(user, agreement.organisation),
     "donation.give": _takes_donations,
+    "funding.open_data": _publishes_open_data,
     "donation.receipt": _donor_or_finance,
     "donation.refund": lambda user, donation: _finance_staff(user, donation.organisation),
 }
 
 
 # Actions an anonymous visitor may be granted (the rule still decides per object).
-PUBLIC_ACTIONS = frozenset({"organisation.view", "listing.report", "donation.give", "donation.receipt"})
+PUBLIC_ACTIONS = frozenset({"organisation.view", "listing.report", "donation.give", "donation.receipt",
+                            "funding.open_data"})
 
 
 def can(user: User | None, action: str, obj: Any = None) -> bool:
@@ -468,11 +477,29 @@ RULES.update({
     "campus.content.write": _content_author,
     "campus.content.edit": lambda user, item: _is_admin(user) or (
         item.organisation_id is not None and _listing_staff(user, item.organisation, *LISTING_EDITORS)),
+    # Safeguarding checks (issue #13): content written outside the administrators' team is approved by an
+    # administrator; employers' opportunities reach learners once an administrator or prison staff approve them.
+    "campus.content.review": lambda user, _=None: _is_admin(user),
+    "campus.opportunity.review": lambda user, opportunity=None: _is_admin(user) or (_prison_staff(user) and (
+        opportunity is None or not opportunity.prisons or user.prison_id in {p.id for p in opportunity.prisons})),
     "campus.cv.view_shared": lambda user, cv: (_is(user, Role.OFFENDER_MANAGER)
                                                and cv.learner.offender_manager_id == user.id),
     "campus.shared_cvs": lambda user, _=None: _is(user, Role.OFFENDER_MANAGER),
     "campus.image.view": lambda user, _=None: _is(user, *Role),
 })
+
+
+def campus_readable_organisations() -> Select:
+    """Ids of organisations with someone who can read their campus inbox now (see `_campus_org_staff`): an active,
+    verified provider or employer user who is an owner, manager or caseworker of an approved organisation.
+    Learners are offered only these, so nobody writes to an inbox that nobody reads."""
+    from portal.accounts.models import Membership
+
+    return (select(Membership.organisation_id).join(User, Membership.user_id == User.id)
+            .join(Organisation, Membership.organisation_id == Organisation.id)
+            .where(User.role.in_([Role.PROVIDER, Role.LEAD_PROVIDER, Role.EMPLOYER]), User.disabled_at.is_(None),
+                   User.email_verified_at.is_not(None), Membership.org_role.in_(LISTING_EDITORS),
+                   Organisation.status == OrgStatus.APPROVED))
 
 
 def visible_learners(user: User | None) -> Select:
