@@ -14,6 +14,7 @@ class BuildWithFiles(build_py):
     def run(self):
         super().run()
         target = Path(self.build_lib) / "portal" / "_files"
+        shutil.rmtree(target, ignore_errors=True)  # a build folder left from before keeps no removed file
         for name in ("templates", "static", "migrations"):
             shutil.copytree(HERE / name, target / name, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
