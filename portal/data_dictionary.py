@@ -142,9 +142,11 @@ DICTIONARY: dict[str, dict[str, str]] = {
             "probation_region_id", "consent_given", "consent_date", "consent_method", "sent_at", "sent_by_id",
             "responded_at", "responded_by_id", "decline_reason", "assigned_to_id", "assigned_at", "assigned_by_id",
             "first_appointment_at", "appointment_booked_at", "appointment_booked_by_id", "concluded_at",
-            "concluded_by_id", "end_reason", "reminded_at", "version")},
+            "concluded_by_id", "end_reason", "reminded_at", "version", "risk_escalated_at", "risk_escalated_by_id",
+            "escalation_decision", "escalation_decided_at", "escalation_decided_by_id", "payment_basis")},
+        "referrer_phone": PERSONAL,  # the probation practitioner's work phone
         **{c: OFFENCE for c in ("desired_outcomes", "risk_level", "mappa", "risk_summary", "additional_information",
-                                "end_of_service_report")},
+                                "end_of_service_report", "risk_plan_document", "risk_plan_review_date")},
         **_TIMESTAMPS,
     },
     "referral_people": {

@@ -213,6 +213,7 @@ def _partner_finder(user: User | None) -> bool:
 
 RULES: dict[str, Rule] = {
     "admin.access": _is_admin,
+    "audit_log.view": _is_admin,
     "organisation.approve": _is_admin,
     "organisation.view": lambda user, org: _is_admin(user) or _member_of(user, org) or org.status == OrgStatus.APPROVED,
     "organisation.edit": lambda user, org: _is_admin(user) or _member_of(user, org, OrgRole.OWNER, OrgRole.MANAGER),
@@ -240,6 +241,8 @@ RULES: dict[str, Rule] = {
     "referral.view_risk": _sees_risk,
     "referral.edit_draft": lambda user, referral: referral.state == "draft" and _referrer(user, referral),
     "referral.amend": lambda user, referral: _referrer(user, referral),
+    # After a risk escalation, the referring side decides: refer on, or continue under a risk management plan
+    "referral.decide_escalation": lambda user, referral: _referrer(user, referral) and referral.escalation_pending,
     **{f"referral.{step}": _may_take(step) for step in REFERRAL_STEPS},
     "referral.reports": _referral_reports,
     "referral.subject_access": _is_admin,

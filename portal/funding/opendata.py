@@ -135,8 +135,11 @@ def _money_text(pence: int, currency: str) -> str:
     return f"{pence // 100:,}.{pence % 100:02d} {currency}"
 
 
-def _stamp(moment: datetime | None) -> str:
-    return (moment or utcnow()).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def _stamp(moment: datetime | None, precise: bool = False) -> str:
+    """An RFC 3339 UTC time; `precise` keeps microseconds, so two changes in one second still differ."""
+    moment = (moment or utcnow()).astimezone(UTC)
+    return moment.isoformat(timespec="microseconds" if precise else "seconds").replace(
+        "+00:00", "Z")
 
 
 def _day(value: date) -> str:
@@ -225,7 +228,7 @@ def grant(agreement: Agreement, settings: Settings, data_source: str = "") -> di
         "beneficiaryLocation": [{"name": area.name, "countryCode": "GB"}] if area is not None else [],
         "grantProgramme": [{"title": agreement.programme}] if agreement.programme else [],
         "dataSource": data_source or None,
-        "dateModified": _stamp(last_changed(agreement)),
+        "dateModified": _stamp(last_changed(agreement), precise=True),
     }
     return prune(document)
 
@@ -406,7 +409,7 @@ def release(agreement: Agreement, today: date, settings: Settings, *, sub_contra
         changed = max(changed, moved)
     document = prune({
         "ocid": ocid(agreement, settings),
-        "date": _stamp(changed),
+        "date": _stamp(changed, precise=True),
         "tag": ["award", "contract"] + (["implementation"] if transactions else []),
         "initiationType": "tender",
         "language": "en",
