@@ -92,8 +92,11 @@ class Shape:
         return Path(self.env["MAIL_DIRECTORY"])
 
     def flask(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=self.env, check=check,
-                              capture_output=True, text=True, timeout=600)
+        result = subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, timeout=600)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+        return result
 
     def sql(self, statement: str, **params):
         engine = create_engine(self.database_url)
