@@ -9,7 +9,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_WORKERS ?= auto
 export FLASK_APP := app
 
-.PHONY: run test venv browser lint security bench faults loadtest clean
+.PHONY: run test venv browser nginx lint security bench faults topology loadtest clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,12 +34,13 @@ run: venv
 ## make test: the whole suite on SQLite and, when a server answers, on PostgreSQL
 test: venv
 	@$(MAKE) --no-print-directory browser
+	@$(MAKE) --no-print-directory nginx
 	@rm -rf .test-results && mkdir -p .test-results
 	@echo "=== Test suite on SQLite ==="
 	@env -u TEST_DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS) --junitxml=.test-results/sqlite.xml; echo $$? > .test-results/sqlite.rc
 	@if [ -n "$$TEST_DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 	  echo "=== Test suite on PostgreSQL ==="; \
-	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -n $(TEST_WORKERS) -m "not faults" --junitxml=.test-results/postgresql.xml; echo $$? > .test-results/postgresql.rc; \
+	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -n $(TEST_WORKERS) -m "not faults and not topology" --junitxml=.test-results/postgresql.xml; echo $$? > .test-results/postgresql.rc; \
 	else echo "=== PostgreSQL: no server on 127.0.0.1:5432 and TEST_DATABASE_URL unset, so not run ==="; fi
 	@$(BIN)/python tests/summarise.py .test-results
 
@@ -51,6 +52,22 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "Could not install chromium: browser tests will be skipped"; \
 	  else echo "chromium is not installed and cannot be installed here: browser tests will be skipped"; fi; }
+
+## Debian's nginx for the topology tests (the proxy in front of two servers); installed when missing and possible
+nginx:
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's nginx for the topology tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null \
+	      || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
+	      || echo "Could not install nginx: topology tests will be skipped"; \
+	  else echo "nginx is not installed and cannot be installed here: topology tests will be skipped"; fi; }
+
+## make topology: the production shape from processes on this machine (nginx, 2 gunicorn servers, 2 relays,
+## 2 schedulers, PostgreSQL, Meilisearch, Redis db 4, S3 storage), proved through the proxy (about 3 minutes).
+## `$(BIN)/python -m tests.topology.shape` starts the same shape and leaves it running until Ctrl+C.
+topology: venv nginx
+	@$(BIN)/pytest -p no:cacheprovider -n 0 -m topology tests/topology -v
 
 lint: venv
 	@$(BIN)/ruff check .

@@ -1,7 +1,6 @@
 """The Resettlement Partnership Portal: application factory."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 
 from flask import Flask
@@ -41,8 +40,6 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     private_directory(app.instance_path)
     private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    log_redaction.install()  # tokens in URL paths (reset, verification, invitation links) never reach a log
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(ROOT / "templates")),
@@ -58,13 +55,18 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     limiter.init_app(app)
 
     from portal import (  # noqa: F401 - outbox handlers, user loader
+        logs,
         mail,
+        metrics,
         models,
         security,
     )
     from portal.errors import register_error_handlers
 
     security.init_app(app)
+    logs.configure(app)  # after security (the request id), before metrics (whose timing the request line reports)
+    log_redaction.install()  # after the handlers exist: tokens in URL paths (reset, verification...) never logged
+    metrics.init_app(app)
     register_error_handlers(app)
     for name in DOMAIN_BLUEPRINTS:
         module = __import__(f"portal.{name}", fromlist=["bp"])

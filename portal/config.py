@@ -12,8 +12,12 @@ from pathlib import Path
 from portal.private_files import private_directory, write_private
 from portal.public_address import split_base_url
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+# A checkout: templates/, static/ and migrations/ sit beside portal/. An installed wheel: they are in
+# portal/_files/ (setup.py copies them in), and the instance folder defaults to ./instance where it runs.
+_PACKAGE = Path(__file__).resolve().parent
+_INSTALLED = (_PACKAGE / "_files").is_dir()
+ROOT = _PACKAGE / "_files" if _INSTALLED else _PACKAGE.parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", (Path.cwd() if _INSTALLED else ROOT) / "instance"))
 
 
 def _secret_key(instance: Path) -> str:
@@ -45,6 +49,24 @@ def _bool(name: str, default: bool = False) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _pool_options() -> dict:
+    """Connection pool per process, from the environment: web processes x workers x servers must stay under the
+    database's (or PgBouncer's) connection limit. DATABASE_PGBOUNCER=true (PgBouncer in transaction mode): no
+    server-side prepared statements, since the next transaction may run on another server connection."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        return {}
+    options: dict = {
+        "pool_size": int(os.environ.get("DATABASE_POOL_SIZE", "5")),
+        "max_overflow": int(os.environ.get("DATABASE_MAX_OVERFLOW", "5")),
+        "pool_timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800")),
+    }
+    if _bool("DATABASE_PGBOUNCER"):
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
 def from_environment(instance: Path = INSTANCE) -> dict:
     """Build the configuration mapping from the environment."""
     production = os.environ.get("PORTAL_ENV", "").strip().lower() == "production"
@@ -62,6 +84,7 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'portal.sqlite3'}"),
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
+            **_pool_options(),
             # SQLite only: take the write lock when a transaction begins (waiting up to the busy timeout), so
             # requests in several gunicorn workers queue instead of failing with "database is locked" when a
             # read transaction later needs to write. PostgreSQL ignores it.
@@ -88,8 +111,20 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
-        # Evidence files for expressions of interest; empty means <instance>/uploads/supply_chain (never static/).
-        "SUPPLY_CHAIN_UPLOAD_DIR": os.environ.get("SUPPLY_CHAIN_UPLOAD_DIR", ""),
+        # Every stored file (portal/storage.py): "local" (STORAGE_DIR, default <instance>/uploads) or "s3"
+        "STORAGE_BACKEND": os.environ.get("STORAGE_BACKEND", "local"),
+        "STORAGE_DIR": os.environ.get("STORAGE_DIR", ""),
+        "STORAGE_S3_BUCKET": os.environ.get("STORAGE_S3_BUCKET", ""),
+        "STORAGE_S3_ENDPOINT_URL": os.environ.get("STORAGE_S3_ENDPOINT_URL", ""),
+        "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION", ""),
+        "STORAGE_S3_PREFIX": os.environ.get("STORAGE_S3_PREFIX", ""),
+        # Delivered outbox rows (their payloads can hold email addresses) are deleted after this many days
+        "OUTBOX_RETENTION_DAYS": int(os.environ.get("OUTBOX_RETENTION_DAYS", "7")),
+        # Operations: JSON logs, Prometheus metrics (separate port in gunicorn, or /metrics with this token), Sentry
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
+        "SENTRY_ENVIRONMENT": os.environ.get("SENTRY_ENVIRONMENT", os.environ.get("PORTAL_ENV", "development")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
         "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),
         # Failed passwords per account and client address, progressive: locked for 15 minutes after 5, for the

@@ -132,8 +132,10 @@ DICTIONARY: dict[str, dict[str, str]] = {
                                                      "recorded_by_id")},
     "outbox_messages": {
         "id": NONE, "topic": NONE, "payload": PERSONAL, "created_at": NONE, "available_at": NONE,
-        "attempts": NONE, "processed_at": NONE, "failed_at": NONE, "last_error": NONE,
+        "attempts": NONE, "processed_at": NONE, "failed_at": NONE, "last_error": NONE, "priority": NONE,
     },
+    "scheduled_runs": {c: NONE for c in ("id", "job", "slot", "started_at", "finished_at", "items", "error",
+                                         "host")},
     # Referrals: criminal-offence data about a person on probation or in prison
     "referrals": {
         **{c: NONE for c in (

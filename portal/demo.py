@@ -284,6 +284,7 @@ def load_referrals(echo: Callable[[str], None] = print) -> None:
             operations.save_draft(officer, referral, {
                 "first_name": first, "last_name": last, "crn": crn, "date_of_birth": date(1988, 3, 14),
                 "gender": "not-stated", "in_custody": False, "postcode": "NE1 4ST", "phone": "07700 900123",
+                "referrer_phone": "0191 496 0000",
                 "availability": "Weekday mornings", "arson_conviction": False, "sexual_offence_conviction": False,
                 "needs": [{"pathway": pathway, "rating": "red"}], "desired_outcomes": [outcome],
                 "risk_level": "low", "mappa": False, "risk_summary": "No known risk to staff.",

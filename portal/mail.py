@@ -10,11 +10,15 @@ from flask import current_app, render_template
 from portal import outbox
 from portal.private_files import private_directory, write_private
 
+# Someone is waiting for these (a reset link, a code, an invitation): they go before reminders and notices.
+URGENT_TEMPLATES = frozenset({"reset_password", "verify_email", "invitation"})
+
 
 def queue_email(to: str, subject: str, template: str, **context) -> None:
     """Render a plain-text email now and queue it for delivery when the current transaction commits."""
     body = render_template(f"emails/{template}.txt", **context)
-    outbox.enqueue("email", {"to": to, "subject": subject, "body": body, "message_id": uuid.uuid4().hex})
+    outbox.enqueue("email", {"to": to, "subject": subject, "body": body, "message_id": uuid.uuid4().hex},
+                   urgent=template in URGENT_TEMPLATES)
 
 
 def _sanitise_header(value: str) -> str:

@@ -117,3 +117,10 @@ def reset_two_factor(public_id: str):
     return _act(public_id, lambda found, form: accounts.reset_second_factor(found, current_user, form.reason.data),
                 "{name}'s two-factor authentication has been reset: we have emailed them a link to set it up again",
                 prefix="reset")
+
+
+@bp.route("/status")
+def status():
+    from portal import status as service_status
+
+    return render_template("admin/status.html", status=service_status.gather())

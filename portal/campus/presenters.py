@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from flask import make_response, url_for
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from portal.campus.models import (
 )
 from portal.database import utcnow
 from portal.extensions import db
+from portal.storage import storage
 from portal.templating import LONDON
 
 SUMMARY_CHARS = 240
@@ -97,12 +97,12 @@ def next_lesson(lesson: Lesson) -> Lesson | None:
     return lessons[index + 1] if index + 1 < len(lessons) else None
 
 
-def image_file(public_id: str) -> tuple[Path, str] | None:
+def image_file(public_id: str) -> tuple[bytes, str] | None:
     image = db.session.scalar(select(ContentImage).where(ContentImage.public_id == public_id))
     if image is None:
         return None
-    path = rendering.image_folder() / image.public_id
-    return (path, image.media_type) if path.exists() else None
+    data = storage().get(rendering.image_key(image.public_id))
+    return (data, image.media_type) if data is not None else None
 
 
 def pdf_response(data: bytes, filename: str):

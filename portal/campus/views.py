@@ -145,8 +145,8 @@ def image(public_id: str):
     found = presenters.image_file(public_id)
     if found is None:
         abort(404)
-    path, media_type = found
-    response = make_response(path.read_bytes())
+    data, media_type = found
+    response = make_response(data)
     response.headers["Content-Type"] = media_type
     response.headers["Content-Disposition"] = "inline"
     response.headers["Cache-Control"] = "no-store"

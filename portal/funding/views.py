@@ -2,6 +2,7 @@
 errors). Organisation pages use the signed-in user's organisation; object pages take a random public id."""
 from __future__ import annotations
 
+import io
 import json
 import logging
 
@@ -188,11 +189,11 @@ def document(public_id: str):
     shared sub-contract)."""
     item = _by_public_id(AgreementDocument, public_id)
     policy.authorize(current_user, "agreement.view", item.agreement, secret=True)
-    path = uploads.path_of(item.stored_name)
-    if not path.exists():
+    data = uploads.read(item.stored_name)
+    if data is None:
         abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename,
-                         max_age=0, conditional=False, etag=False)
+    response = send_file(io.BytesIO(data), mimetype=item.content_type, as_attachment=True,
+                         download_name=item.filename, max_age=0, conditional=False, etag=False)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     return response

@@ -95,6 +95,8 @@ def dashboard_for(user: User) -> Dashboard:
                                 "New listings and changes waiting for approval, shown as differences"))
         board.tiles.append(Tile("Searches that found nothing", url_for("directory.search_gaps"),
                                 "The most frequent searches with no results: gaps in provision"))
+        board.tiles.append(Tile("Service status", url_for("admin.status"),
+                                "Search, emails waiting, file storage and the scheduled jobs' last runs"))
     if policy.can(user, "campus.manage_learners"):
         board.tiles.append(Tile("Virtual Campus", url_for("campus.staff_home"),
                                 "Learners, kiosk sessions and messages to check at your prison"))

@@ -96,12 +96,13 @@ def _published_content(lesson: bool = False):
 
 def _image():
     from portal.campus import rendering
+    from portal.storage import storage
 
     owner = factories.user(role=Role.ADMIN)
     image = ContentImage(uploaded_by_id=owner.id, media_type="image/png", size=4, alt_text="A kitchen")
     db.session.add(image)
     db.session.commit()
-    (rendering.image_folder() / image.public_id).write_bytes(b"\x89PNG")
+    storage().put(rendering.image_key(image.public_id), b"\x89PNG")
     return {"public_id": image.public_id}, None
 
 

@@ -97,7 +97,7 @@ def _document():
     from portal.funding import operations
     from tests.supply_chain.factories import PDF
 
-    current_app.config["SUPPLY_CHAIN_UPLOAD_DIR"] = tempfile.mkdtemp(prefix="matrix-funding-")
+    current_app.config["STORAGE_DIR"] = tempfile.mkdtemp(prefix="matrix-funding-")
     owner = funding.finance_user()
     document = operations.add_document(owner, funding.agreement(owner.organisation), "Agreement", "a.pdf", PDF)
     db.session.commit()

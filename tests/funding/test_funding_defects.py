@@ -90,7 +90,7 @@ def _upload(client, agreement, data: bytes, filename: str, title: str = ""):
 
 def test_grant_documents_are_uploaded_through_the_checked_upload_path(client, db, login_as, app, tmp_path,
                                                                        monkeypatch):
-    monkeypatch.setitem(app.config, "SUPPLY_CHAIN_UPLOAD_DIR", str(tmp_path))
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path))
     user = funding.finance_user()
     grant = funding.agreement(user.organisation)
     login_as(user)

@@ -24,6 +24,7 @@ from portal.campus.operations.common import _authorized, _not_found, learner_of
 from portal.database import utcnow
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db
+from portal.storage import storage
 
 
 @dataclass
@@ -168,7 +169,7 @@ def add_question(author: User, lesson: Lesson, question: str, options: list[str]
 
 
 def upload_image(author: User, data: bytes, alt_text: str) -> ContentImage:
-    """Check an uploaded picture (PNG or JPEG, under 2MB) and keep it under the instance folder."""
+    """Check an uploaded picture (PNG or JPEG, under 2MB) and keep it in the portal's storage."""
     from portal.campus import rendering
 
     policy.authorize(author, "campus.content.write")
@@ -180,7 +181,7 @@ def upload_image(author: User, data: bytes, alt_text: str) -> ContentImage:
                          organisation_id=author.organisation.id if author.organisation else None)
     db.session.add(image)
     db.session.flush()
-    (rendering.image_folder() / image.public_id).write_bytes(data)
+    storage().put(rendering.image_key(image.public_id), data, media_type)
     audit.record("campus.image_uploaded", "campus_image", image.public_id, actor=author)
     return image
 
