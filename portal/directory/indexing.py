@@ -52,6 +52,7 @@ def search_document(service: Service) -> dict | None:
         "postcode": first.postal_code if first else None,
         "last_checked": (service.last_checked_at or service.published_at).date().isoformat(),
         "verified": freshness(service) == "fresh",
+        "high_risk": ["approved"] if service.takes_high_risk else [],
     }
     return document
 
@@ -72,7 +73,7 @@ def documents(uuids: list[str]) -> dict[str, dict | None]:
     """
     rows = db.session.execute(
         select(Service.id, Service.uuid, Service.name, Service.state, Service.capacity, Service.minimum_age,
-               Service.maximum_age, Service.last_checked_at, Service.published_at,
+               Service.maximum_age, Service.last_checked_at, Service.published_at, Service.high_risk_approved,
                Service.document["description"].as_string(), Service.document["service_areas"],
                Service.document.is_(None), Organisation.name, Organisation.sector)
         .join(Organisation, Organisation.id == Service.organisation_id)
@@ -95,7 +96,7 @@ def documents(uuids: list[str]) -> dict[str, dict | None]:
     now = utcnow()
     found: dict[str, dict | None] = {}
     for (service_id, uuid, name, _state, capacity, minimum_age, maximum_age, last_checked_at, published_at,
-         description, service_areas, no_document, organisation_name, sector) in rows:
+         high_risk_approved, description, service_areas, no_document, organisation_name, sector) in rows:
         dates = SimpleNamespace(last_checked_at=last_checked_at, published_at=published_at)
         fresh = freshness(dates, now)
         if no_document or fresh == "hidden":
@@ -124,6 +125,7 @@ def documents(uuids: list[str]) -> dict[str, dict | None]:
             "postcode": first[3] if first else None,
             "last_checked": (last_checked_at or published_at).date().isoformat(),
             "verified": fresh == "fresh",
+            "high_risk": ["approved"] if sector == "public" or bool(high_risk_approved) else [],  # takes_high_risk
         }
     return {uuid: found.get(uuid) for uuid in uuids}
 
