@@ -15,7 +15,16 @@ from flask import current_app, url_for
 from portal import policy
 from portal.accounts.models import User
 from portal.directory import vocabulary
-from portal.directory.finding import FACETS, MAX_PAGE, PER_PAGE, SORTS, Criteria, describe_filters, is_listed
+from portal.directory.finding import (
+    FACETS,
+    MAX_PAGE,
+    PER_PAGE,
+    SORTS,
+    Criteria,
+    describe_filters,
+    is_listed,
+    normalise_query,
+)
 from portal.directory.indexing import freshness
 from portal.directory.models import SavedList, SearchGap, Service
 from portal.templating import LONDON
@@ -446,5 +455,17 @@ class SearchGapsPage:
 
 
 def search_gaps_page(gaps: list[SearchGap]) -> SearchGapsPage:
-    return SearchGapsPage([GapRow(gap.query, describe_filters(gap.filters), gap.count, gap.last_seen)
-                           for gap in gaps])
+    """Rows as recorded, with the words normalised again (rows recorded before today's rules may hold links or
+    long strings): rows that become the same are added together, rows with nothing left are not shown."""
+    merged: dict[tuple[str, str], GapRow] = {}
+    for gap in gaps:
+        words = normalise_query(gap.query)
+        if not (words or gap.filters):
+            continue
+        row = merged.get((words, gap.filters))
+        if row is None:
+            merged[(words, gap.filters)] = GapRow(words, describe_filters(gap.filters), gap.count, gap.last_seen)
+        else:
+            row.count += gap.count
+            row.last_seen = max(row.last_seen, gap.last_seen)
+    return SearchGapsPage(sorted(merged.values(), key=lambda row: -row.count))
