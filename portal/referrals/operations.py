@@ -195,7 +195,10 @@ def clean_answers(referral: Referral, answers: dict) -> tuple[dict, list[tuple[s
 
     for name, value in answers.items():
         if name in TEXT_LIMITS and name not in ("needs", "desired_outcomes"):
-            value = "" if value is None else str(value).strip()
+            if value is not None and not isinstance(value, str):  # never the text of a list or an object
+                fail(name, f"{FIELD_LABELS[name]} must be text")
+                continue
+            value = "" if value is None else value.strip()
             if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in value) or (
                     name in ("first_name", "last_name", "phone", "interpreter_language") and "\n" in value):
                 fail(name, f"{FIELD_LABELS[name]} must not contain line breaks or special characters")

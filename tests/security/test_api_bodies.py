@@ -173,3 +173,18 @@ def test_roles_without_bodies_still_get_the_same_refusals(client, db):
     response = client.post("/api/v1/referrals", data=deep_body(), content_type="application/json",
                            headers=_bearer(employer))
     assert response.status_code == 400
+
+
+def test_the_operations_refuse_a_non_text_answer_whoever_calls_them(people):
+    """Behind the schema, the rule itself: an answer that should be text is refused, not stored as str(value)."""
+    from portal.errors import InvalidInput
+    from portal.referrals import operations
+
+    _, referrer, _, draft, _ = people
+    with pytest.raises(InvalidInput) as refused:
+        operations.save_draft(referrer, draft, {"first_name": {"a": 1}, "availability": ["x"]})
+    assert dict(refused.value.errors) == {"first_name": "First name must be text",
+                                          "availability": "Availability must be text"}
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Referral, draft.id).person.first_name != "{'a': 1}"
