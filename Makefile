@@ -55,13 +55,16 @@ lint: venv
 	@$(BIN)/bandit -q -r portal search app.py --severity-level high
 
 ## make security: bandit (no high-severity finding), the static checks, the authorisation matrix, CSRF, headers,
-## sessions and personal data (tests/security/test_personal_data.py, test_headers_and_csrf.py, test_sessions.py)
+## sessions and personal data (tests/security/test_personal_data.py, test_headers_and_csrf.py, test_sessions.py),
+## and the input contract of issue #12 (zip bombs, API bodies, search state, postcodes in URLs, search-gap words)
 security: venv
 	@$(BIN)/bandit -q -r portal search app.py --severity-level high
 	@env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider tests/test_static_checks.py \
 	  tests/test_authorisation_matrix.py tests/test_security_and_errors.py tests/security/test_personal_data.py \
 	  tests/security/test_headers_and_csrf.py tests/security/test_sessions.py tests/accounts/test_sign_in.py \
-	  tests/test_rate_limit_workers.py
+	  tests/test_rate_limit_workers.py tests/security/test_upload_inspection.py tests/security/test_api_bodies.py \
+	  tests/security/test_search_state.py tests/security/test_postcodes_in_urls.py \
+	  tests/security/test_search_gaps_words.py
 
 ## make faults: fault injection (the database stopping mid-run, ...) with private servers; also in make test
 faults: venv
