@@ -67,6 +67,7 @@ class ReferralAnswers(Body):
     consent_date: Date | None = None
     consent_method: ConsentMethod | None = None
     additional_information: _text(_limit("additional_information")) | None = None
+    referrer_phone: _text(_limit("referrer_phone"), "The referring probation practitioner's work phone") | None = None
 
 
 assert set(ReferralAnswers.model_fields) == set(ANSWER_FIELDS)  # noqa: S101 - one list of answers

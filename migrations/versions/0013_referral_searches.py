@@ -1,15 +1,15 @@
 """referral dashboard searches kept on the server (not in the session cookie)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 19:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
