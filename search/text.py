@@ -85,19 +85,24 @@ class Synonyms:
 
         ``["mental", "health", "leeds"]`` -> ``[(("mental", "health"), ("wellbeing",), ...), (("leeds",),)]``
         """
-        groups: list[tuple[Phrase, ...]] = []
+        return [group for _, group in self.units(terms)]
+
+    def units(self, terms: Sequence[str]) -> list[tuple[Phrase, tuple[Phrase, ...]]]:
+        """Terms as units of meaning: (the words typed, the group of alternative phrases they stand for)."""
+        units: list[tuple[Phrase, tuple[Phrase, ...]]] = []
         i = 0
         while i < len(terms):
             for length in range(min(self._longest, len(terms) - i), 0, -1):
-                group = self._group_of.get(tuple(terms[i : i + length]))
+                typed = tuple(terms[i : i + length])
+                group = self._group_of.get(typed)
                 if group is not None:
-                    groups.append(self.groups[group])
+                    units.append((typed, self.groups[group]))
                     i += length
                     break
             else:
-                groups.append(((terms[i],),))
+                units.append(((terms[i],), ((terms[i],),)))
                 i += 1
-        return groups
+        return units
 
     def as_mapping(self) -> dict[str, list[str]]:
         """Each phrase mapped to the others of its group (the Meilisearch form)."""
