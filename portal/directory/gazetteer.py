@@ -2,13 +2,14 @@
 
 Each post town and county of `vocabulary` is placed at the mean centre of its postcode districts
 (data/uk-outcodes.csv), and every district of England and Wales is listed by itself ("LS1"). The search
-library reads the file; it never imports the portal. `flask directory places` rewrites it, and
+library reads the file; it never imports the portal. `flask search places` rewrites it, and
 tests/directory/test_gazetteer.py fails when the checked-in file is out of date.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -43,6 +44,10 @@ OTHER_TOWNS = {
     "Tottenham": "N15 N17", "Brent": "NW10 HA9", "Lewisham": "SE13", "Peckham": "SE15", "Stratford": "E15",
     "Wandsworth": "SW18", "Hammersmith": "W6", "Ealing": "W5 W13", "Scunthorpe": "DN15 DN16", "Bolton": "BL1 BL3",
 }
+# Post towns whose lowest-numbered districts are not the town itself
+CENTRES = {"Newport": "NP19 NP20", "Llandudno": "LL30", "Wirral": "CH60 CH61 CH62 CH63", "Newcastle upon Tyne": "NE1 NE2 NE4"}
+OTHER_TOWNS |= CENTRES
+TOWN_CENTRE_DISTRICTS = 3
 # Place names that are also ordinary words: a place only when typed with a capital ("Reading", not "reading").
 AMBIGUOUS = {"Reading", "Bath", "Rugby", "Grays", "Wirral", "Sutton", "Deeside", "Newport"}
 TOWN_RADIUS_M = 25_000
@@ -52,7 +57,7 @@ DISTRICT_RADIUS_M = 15_000
 
 def rows() -> list[tuple[str, str, float, float, int]]:
     """(name, kind, latitude, longitude, radius in metres), sorted; kind is town, county, alias or district."""
-    towns: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    towns: dict[tuple[str, str], list[tuple[int, tuple[float, float]]]] = defaultdict(list)
     counties: dict[str, list[tuple[float, float]]] = defaultdict(list)
     districts = []
     centres: dict[str, tuple[float, float]] = {}
@@ -62,16 +67,20 @@ def rows() -> list[tuple[str, str, float, float, int]]:
             if area is None:
                 continue
             point = (float(row["latitude"]), float(row["longitude"]))
-            towns[area.town, area.county].append(point)
+            towns[area.town, area.county].append((_number(row["outcode"]), point))
             counties[area.county].append(point)
             districts.append((row["outcode"], "district", *point, DISTRICT_RADIUS_M))
             centres[row["outcode"]] = point
     for town, spec in OTHER_TOWNS.items():
-        if town not in {name for name, _ in towns} and (points := [centres[d] for d in spec.split() if d in centres]):
+        if town in CENTRES or town not in {name for name, _ in towns}:
+            points = [(0, centres[d]) for d in spec.split() if d in centres]
+            towns = {k: v for k, v in towns.items() if k[0] != town}
             towns[town, "other"] = points
     by_name: dict[str, list[tuple[float, float]]] = {}
-    for (name, _), points in sorted(towns.items(), key=lambda kv: len(kv[1])):
-        by_name[name] = points  # two towns of one name (Newport): the one with more districts
+    for (name, _), numbered in sorted(towns.items(), key=lambda kv: len(kv[1])):
+        # A post town's area can reach far beyond it (SA: Swansea to Pembrokeshire): its lowest-numbered
+        # districts are its centre. Two towns of one name (Newport): the one with more districts.
+        by_name[name] = [point for _, point in sorted(numbered)[:TOWN_CENTRE_DISTRICTS]]
     found = []
     for kind, places, radius in (("town", by_name, TOWN_RADIUS_M), ("county", counties, COUNTY_RADIUS_M)):
         for name, points in places.items():
@@ -83,6 +92,11 @@ def rows() -> list[tuple[str, str, float, float, int]]:
             for alias in ALIASES.get(name, []):
                 found.append((alias, "alias", lat, lon, radius))
     return sorted(found) + sorted(districts)
+
+
+def _number(outcode: str) -> int:
+    digits = re.match(r"[A-Z]+(\d+)", outcode)
+    return int(digits.group(1)) if digits else 999
 
 
 def render() -> str:

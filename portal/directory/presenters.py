@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app, url_for
+from markupsafe import Markup
 
 from portal import policy
 from portal.accounts.models import User
@@ -101,6 +102,8 @@ class SearchPage:
     total: int = 0
     total_text: str = ""
     corrected_text: str | None = None
+    left_out: list[str] = field(default_factory=list)  # words no matching service holds, left out of the search
+    place_named: str | None = None  # a place in the search words: services there are listed first
     pagination: dict | None = None
     sort_options: list[tuple[str, str]] = field(default_factory=list)
     text_was_cut: bool = False
@@ -109,6 +112,13 @@ class SearchPage:
     first_page_href: str = ""
     clear_href: str = ""
     signed_in_staff: bool = False
+
+    @property
+    def left_out_html(self) -> Markup:
+        """"No service matches all your words, so these results leave out ‘help’ and ‘today’." """
+        quoted = [Markup("<strong>‘{}’</strong>").format(word) for word in self.left_out]
+        words = quoted[0] if len(quoted) == 1 else Markup(", ").join(quoted[:-1]) + Markup(" and ") + quoted[-1]
+        return Markup("No service matches all your words, so these results leave out {}.").format(words)
 
     @property
     def distance_used(self) -> bool:
@@ -187,6 +197,8 @@ def search_page(criteria: Criteria, result: SearchResult | None, *, text_was_cut
     page.total = result.total
     page.total_text = services_count(result.total, result.total_is_capped)
     page.corrected_text = result.corrected_text
+    page.left_out = result.left_out
+    page.place_named = result.place
     page.results = [_result_item(hit) for hit in result.hits]
     page.facets = _facet_groups(criteria, result.facets)
     page.pagination = _pagination(criteria, result.total)
