@@ -45,7 +45,8 @@ OTHER_TOWNS = {
     "Wandsworth": "SW18", "Hammersmith": "W6", "Ealing": "W5 W13", "Scunthorpe": "DN15 DN16", "Bolton": "BL1 BL3",
 }
 # Post towns whose lowest-numbered districts are not the town itself
-CENTRES = {"Newport": "NP19 NP20", "Llandudno": "LL30", "Wirral": "CH60 CH61 CH62 CH63", "Newcastle upon Tyne": "NE1 NE2 NE4"}
+CENTRES = {"Newport": "NP19 NP20", "Llandudno": "LL30",
+           "Wirral": "CH60 CH61 CH62 CH63", "Newcastle upon Tyne": "NE1 NE2 NE4"}
 OTHER_TOWNS |= CENTRES
 TOWN_CENTRE_DISTRICTS = 3
 # Place names that are also ordinary words: a place only when typed with a capital ("Reading", not "reading").

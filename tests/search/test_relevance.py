@@ -82,7 +82,9 @@ def test_relaxation_stays_within_the_filters(backend: SearchBackend) -> None:
         ("wellbeing Swansea", "Swansea", "Swansea Wellbeing Service"),
     ],
 )
-def test_a_place_in_the_text_ranks_services_there_first(backend: SearchBackend, text: str, place: str, top: str) -> None:
+def test_a_place_in_the_text_ranks_services_there_first(
+    backend: SearchBackend, text: str, place: str, top: str
+) -> None:
     result = search(backend, text=text)
 
     assert result.place == place
