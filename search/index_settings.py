@@ -37,7 +37,7 @@ from typing import Any
 
 from search import MAX_PER_PAGE, InvalidQuery, SearchError, SearchQuery
 from search.relevance import Gazetteer, Understood
-from search.text import MAX_QUERY_CHARS, Synonyms, fold, query_terms
+from search.text import MAX_QUERY_CHARS, Phrase, Synonyms, fold, query_terms
 from search.util import as_list
 
 SETTINGS_DIR = Path(__file__).with_name("settings")
@@ -94,6 +94,13 @@ class IndexSettings:
     @property
     def gazetteer(self) -> Gazetteer | None:
         return Gazetteer.load(self.places_file, self.stop_words) if self.places_file and self.geo else None
+
+    def units(self, terms: list[str]) -> list[tuple[Phrase, tuple[Phrase, ...]]]:
+        """The query's units of meaning (``Synonyms.units``) that must match: weak words ("help", "urgent")
+        only when the query has nothing else, as they would exclude services that never use them."""
+        units = self.synonyms.units(terms)
+        strong = [u for u in units if not (len(u[0]) == 1 and u[0][0] in self.weak_words)]
+        return strong or units
 
     def understand(self, text: str) -> Understood:
         """The query's words to match as text, and the place it names (see ``search.relevance``)."""
@@ -225,6 +232,7 @@ def load_settings(index: str) -> IndexSettings:
     raw = json.loads(path.read_text(encoding="utf-8"))
     demote = raw.get("demote")
     geo = raw.get("geo")
+    stop_words = frozenset(fold(w) for w in raw.get("stop_words", ()))
     settings = IndexSettings(
         name=index,
         primary_key=raw["primary_key"],
@@ -238,8 +246,8 @@ def load_settings(index: str) -> IndexSettings:
         geo=GeoFields(geo["lat"], geo["lon"]) if geo else None,
         demote=Demotion(demote["field"], demote["value"], float(demote["factor"])) if demote else None,
         max_total_hits=int(raw.get("max_total_hits", 1000)),
-        stop_words=frozenset(fold(w) for w in raw.get("stop_words", ())),
-        synonyms=Synonyms(_synonym_groups(raw.get("synonyms", ()))),
+        stop_words=stop_words,
+        synonyms=Synonyms(_synonym_groups(raw.get("synonyms", ())), stop_words),
         weak_words=frozenset(fold(w) for w in raw.get("weak_words", ())),
         places_file=(raw.get("places") or {}).get("file"),
         diversify=tuple(raw.get("diversify", ())),

@@ -22,7 +22,7 @@ from meilisearch.models.task import TaskInfo
 from search import Hit, SearchError, SearchQuery, SearchResult, SearchUnavailable
 from search.geo import haversine_m
 from search.index_settings import IndexSettings, load_settings, sort_facet_counts
-from search.relevance import DIVERSIFY_WINDOW, diversify, duplicate_key, left_out_words, relax
+from search.relevance import DIVERSIFY_WINDOW, diversify, duplicate_key, informativeness, left_out_words, relax
 from search.spelling import corrected_text, infer_corrections
 from search.text import ONE_TYPO_MIN_CHARS, TWO_TYPOS_MIN_CHARS, Phrase, nothing_to_search_for
 from search.util import batches
@@ -140,15 +140,21 @@ class MeiliBackend:
             if not terms:
                 for window in windows[:2]:
                     window["sort"] = [f"_geoPoint({place.latitude!r}, {place.longitude!r}):asc"]
-        text = " ".join(terms)
+        units = settings.units(terms)
+        text = " ".join(word for words, _ in units for word in words)
         responses = self._search_all(index, settings, query, text, windows)
         left_out: list[str] = []
-        units = settings.synonyms.units(terms)
         if sum(r["totalHits"] for r in responses) == 0 and len(units) > 1:
-            kept, left_out = self._relaxed(index, units, filters, settings)
+            kept, searched, left_out = self._relaxed(index, units, filters, settings)
             if left_out:
-                text = " ".join(kept)
-                responses = self._search_all(index, settings, query, text, windows)
+                # Services holding any of the words searched, those holding the most and rarest first
+                # (Meilisearch's "frequency" strategy); should that find nothing, as it can when words have
+                # synonyms (Meilisearch 1.21), those holding the kept words
+                text = " ".join(searched)
+                responses = self._search_all(index, settings, query, text, windows, strategy="frequency")
+                if sum(r["totalHits"] for r in responses) == 0:
+                    text = " ".join(kept)
+                    responses = self._search_all(index, settings, query, text, windows)
         hits: list[tuple[dict[str, Any], float]] = []
         for lift, response in zip(range(len(responses) - 1, -1, -1), responses, strict=True):
             hits += [(hit, hit["_rankingScore"] + lift) for hit in response["hits"]]
@@ -181,7 +187,13 @@ class MeiliBackend:
         )
 
     def _search_all(
-        self, index: str, settings: IndexSettings, query: SearchQuery, text: str, windows: list[dict[str, Any]]
+        self,
+        index: str,
+        settings: IndexSettings,
+        query: SearchQuery,
+        text: str,
+        windows: list[dict[str, Any]],
+        strategy: str = "all",
     ) -> list[dict[str, Any]]:
         """One search per window (filters, page), in one request."""
         common: dict[str, Any] = {
@@ -189,7 +201,7 @@ class MeiliBackend:
             "q": text,
             "facets": [settings.filters[name] for name in query.facets],
             "showRankingScore": True,
-            "matchingStrategy": "all",  # every word must match, as in the embedded backend
+            "matchingStrategy": strategy,  # "all": every word must match, as in the embedded backend
         }
         if query.sort == "distance" and query.geo:
             common["sort"] = [f"_geoPoint({query.geo[0]!r}, {query.geo[1]!r}):asc"]
@@ -205,7 +217,7 @@ class MeiliBackend:
 
     def _relaxed(
         self, index: str, units: list[tuple[Phrase, tuple[Phrase, ...]]], filters: list[str], settings: IndexSettings
-    ) -> tuple[list[str], list[str]]:
+    ) -> tuple[list[str], list[str], list[str]]:
         """When no document holds every unit of the query: the words to keep and those left out
         (``search.relevance.relax``, counting with multi-searches)."""
         typed = [words for words, _ in units]
@@ -227,8 +239,14 @@ class MeiliBackend:
             lambda subsets: counts([" ".join(w for i in subset for w in typed[i]) for subset in subsets]),
         )
         if not relaxed.kept:
-            return [], []
-        return [w for i in relaxed.kept for w in typed[i]], left_out_words(typed, relaxed.left_out)
+            return [], [], []
+        # The kept words and every other informative one (as the embedded backend ranks them)
+        # in order of importance
+        info = informativeness(alone, total, weak)
+        others = [i for i in range(len(typed)) if alone[i] and not weak[i] and i not in relaxed.kept]
+        chosen = sorted(relaxed.kept, key=lambda i: -info[i]) + sorted(others, key=lambda i: -info[i])
+        kept = [w for i in relaxed.kept for w in typed[i]]
+        return kept, [w for i in chosen for w in typed[i]], left_out_words(typed, relaxed.left_out)
 
     def upsert(self, index: str, docs: list[dict[str, Any]]) -> None:
         settings = load_settings(index)

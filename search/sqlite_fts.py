@@ -37,7 +37,14 @@ from typing import Any
 from search import Hit, SearchError, SearchQuery, SearchResult, SearchUnavailable, bitset
 from search.geo import EARTH_RADIUS_M, bounding_box
 from search.index_settings import IndexSettings, facet_key, load_settings, sort_facet_counts
-from search.relevance import DIVERSIFY_WINDOW, diversify, duplicate_key, left_out_words, relax
+from search.relevance import (
+    DIVERSIFY_WINDOW,
+    diversify,
+    duplicate_key,
+    informativeness,
+    left_out_words,
+    relax,
+)
 from search.spelling import Vocabulary, corrected_text
 from search.text import Phrase, nothing_to_search_for
 from search.util import as_list, batches
@@ -184,7 +191,7 @@ class SqliteBackend:
             if nothing_to_search_for(query.text, terms) and understood.place is None:
                 matches = 0
             elif terms:
-                units = settings.synonyms.units([corrections.get(t, t) for t in terms])
+                units = settings.units([corrections.get(t, t) for t in terms])
                 text, left_out = self._relaxed_text_matches(conn, snap, settings, units, matches)
                 matches &= text.rowids
             near: dict[int, float] | None = None
@@ -237,22 +244,29 @@ class SqliteBackend:
                 return list(islice(((r, 0.0) for r in nearest if member[r]), start, start + count))
             return list(islice(self._order(snap, settings, query, subset, distances), start, start + count))
 
-        if near is None or query.sort != "relevance":
+        if query.sort != "relevance" or (near is None and (text is None or not text.tiers)):
             return ordered(matches, offset, limit, None)
-        # Tiers: in the place itself, within its reach, the rest; scores of a tier stay above the next's
-        inner_radius = min(place_rings)
-        tiers = [{r: d for r, d in near.items() if d <= inner_radius},
-                 {r: d for r, d in near.items() if d > inner_radius}]
+        # Tiers, each ranked within: by place (in the place itself, within its reach, the rest), then by the
+        # words of a relaxed query each document holds; scores of a tier stay above the next's.
+        places: list[tuple[int, dict[int, float] | None]] = [(matches, None)]
+        if near is not None:
+            inner_radius = min(place_rings)
+            inner = {r: d for r, d in near.items() if d <= inner_radius}
+            outer = {r: d for r, d in near.items() if d > inner_radius}
+            places = [(bitset.from_rowids(inner, snap.size), inner), (bitset.from_rowids(outer, snap.size), outer),
+                      (matches, None)]
+        words = list(text.tiers) if text is not None and text.tiers else [matches]
+        tiers = [(where & holding, nearest) for where, nearest in places for holding in words]
         page: list[tuple[int, float]] = []
         remaining, skip = matches, offset
         lift = len(settings.searchable) + 1
-        for k, tier in enumerate([*tiers, None]):
-            subset = remaining if tier is None else remaining & bitset.from_rowids(tier, snap.size)
+        for k, (members, nearest) in enumerate(tiers):
+            subset = remaining & members
             remaining &= ~subset
             size = subset.bit_count()
             if skip < size and len(page) < limit:
-                bonus = lift * (len(tiers) - k)
-                page += [(r, s + bonus) for r, s in ordered(subset, skip, limit - len(page), tier)]
+                bonus = lift * (len(tiers) - 1 - k)
+                page += [(r, s + bonus) for r, s in ordered(subset, skip, limit - len(page), nearest)]
             skip = max(0, skip - size)
         return page
 
@@ -523,11 +537,26 @@ class SqliteBackend:
             return [functools.reduce(operator.and_, (holding[i] for i in subset)).bit_count() for subset in subsets]
 
         weak = [len(words) == 1 and words[0] in settings.weak_words for words in typed]
-        relaxed = relax(len(units), [h.bit_count() for h in holding], allowed.bit_count(), weak, count_all)
+        counts = [h.bit_count() for h in holding]
+        relaxed = relax(len(units), counts, allowed.bit_count(), weak, count_all)
         if not relaxed.kept:
             return every, []
-        kept_terms = [w for i in relaxed.kept for w in typed[i]]
-        text = self._text_matches(conn, snap, settings, kept_terms)
+        # Every document holding a kept word or an informative one, ranked by how informative the words it
+        # holds are (those holding the kept words first)
+        info = informativeness(counts, allowed.bit_count(), weak)
+        chosen = sorted(set(relaxed.kept) | {i for i in range(len(units)) if counts[i] and not weak[i]})
+        rowids = functools.reduce(operator.or_, (holding[i] for i in chosen))
+        by_weight: dict[float, list[int]] = {}
+        flags = [bitset.flags(holding[i], snap.size) for i in chosen]
+        for rowid in bitset.iterate(rowids, snap.size):
+            weight = round(sum(info[i] for i, held in zip(chosen, flags, strict=True) if held[rowid]), 6)
+            by_weight.setdefault(weight, []).append(rowid)
+        best = functools.reduce(operator.and_, (holding[i] for i in relaxed.kept))
+        ordered_tiers = [best] + [
+            bitset.from_rowids(rowids_, snap.size) & ~best for _, rowids_ in sorted(by_weight.items(), reverse=True)
+        ]
+        expression = " OR ".join(f"({match_expression([units[i][1]], prefix=i == last)})" for i in chosen)
+        text = _TextMatches(expression, rowids, 0, tuple(t for t in ordered_tiers if t))
         return text, left_out_words(typed, relaxed.left_out)
 
     def _ranked_page(
@@ -642,6 +671,7 @@ class _TextMatches:
     expression: str  # the FTS5 MATCH expression, synonyms included
     rowids: int
     synonym_only: int  # matches that hold none of the query's own words, only synonyms
+    tiers: tuple[int, ...] = ()  # a relaxed query's matches, grouped best first by the words they hold
 
 
 def _rescored(
@@ -752,12 +782,23 @@ def match_expression(groups: list[tuple[Phrase, ...]], prefix: bool = True) -> s
     """
     parts = []
     for i, group in enumerate(groups):
-        phrases = [_quote(" ".join(phrase)) for phrase in group]
+        phrases = [_phrase(phrase) for phrase in group]
         single_word = len(group) == 1 and len(group[0]) == 1 and len(group[0][0]) >= PREFIX_MIN_CHARS
         if prefix and i == len(groups) - 1 and single_word:
             phrases = [phrases[0] + "*"]
         parts.append(phrases[0] if len(phrases) == 1 else f"({' OR '.join(phrases)})")
     return " AND ".join(parts)
+
+
+# Words of a phrase may have up to this many others between them: the "s" of "women's centre" and the stop
+# words a query drops ("reading and writing" is searched as "reading writing").
+PHRASE_GAP = 2
+
+
+def _phrase(words: Phrase) -> str:
+    if len(words) == 1:
+        return _quote(words[0])
+    return f"NEAR({' '.join(_quote(w) for w in words)}, {PHRASE_GAP * (len(words) - 1)})"
 
 
 def _quote(text: str) -> str:

@@ -3,6 +3,7 @@ what offender managers, prison staff and people on probation type, with misspell
 jargon and the words they add ("help", "for my client"). Each query lists the services a practitioner would
 accept as the right answer, as (organisation, service name, town); town None means any town of it, "*" the
 national service."""
+
 from __future__ import annotations
 
 Expected = tuple[str, str, str | None]
@@ -10,22 +11,42 @@ Expected = tuple[str, str, str | None]
 QUERIES: list[tuple[str, list[Expected]]] = [
     # Accommodation
     ("housing help leeds", [("Shelter", "Housing Advice Service", "Leeds")]),
-    ("homeless on release manchester", [("Shelter", "Housing Advice Service", "Manchester"),
-                                        ("Commissioned Accommodation Service", "CAS3 Temporary Accommodation", "Manchester")]),
-    ("nfa bristol", [("Shelter", "Housing Advice Service", "Bristol"), ("Julian House", "Bail and Probation Accommodation", "Bristol")]),
+    (
+        "homeless on release manchester",
+        [
+            ("Shelter", "Housing Advice Service", "Manchester"),
+            ("Commissioned Accommodation Service", "CAS3 Temporary Accommodation", "Manchester"),
+        ],
+    ),
+    (
+        "nfa bristol",
+        [
+            ("Shelter", "Housing Advice Service", "Bristol"),
+            ("Julian House", "Bail and Probation Accommodation", "Bristol"),
+        ],
+    ),
     ("rough sleeper outreach brixton", [("St Mungo's", "Street Outreach Team", "Brixton")]),
     ("emergency bed tonight maidstone", [("Kent Reliance Trust", "Night Shelter", "Maidstone")]),
     ("night shelter", [("Kent Reliance Trust", "Night Shelter", None), ("Salvation Army", "Lifehouse", None)]),
     ("hostel liverpool", [("Salvation Army", "Lifehouse", "Liverpool")]),
     ("cas3", [("Commissioned Accommodation Service", "CAS3 Temporary Accommodation", None)]),
     ("cas 3 accomodation bolton", [("Commissioned Accommodation Service", "CAS3 Temporary Accommodation", "Bolton")]),
-    ("young person needs somewhere to stay newcastle", [("Depaul UK", "Nightstop", "Newcastle"), ("YMCA", "Young People's Supported Housing", None)]),
+    (
+        "young person needs somewhere to stay newcastle",
+        [("Depaul UK", "Nightstop", "Newcastle"), ("YMCA", "Young People's Supported Housing", None)],
+    ),
     ("supported housing 18-25 derby", [("YMCA", "Young People's Supported Housing", "Derby")]),
-    ("leaving approved premises need a flat wolverhampton", [("Stonham Homes", "Approved Premises Move-On Service", "Wolverhampton")]),
+    (
+        "leaving approved premises need a flat wolverhampton",
+        [("Stonham Homes", "Approved Premises Move-On Service", "Wolverhampton")],
+    ),
     ("rent deposit scheme hull", [("Hull Homes Trust", "Private Rented Access Scheme", "Hull")]),
     ("landlord that accepts ex offenders", [("Hull Homes Trust", "Private Rented Access Scheme", "Hull")]),
     ("bail hostel gloucester", [("Julian House", "Bail and Probation Accommodation", "Gloucester")]),
-    ("keeping a tenancy going", [("Leeds Housing Concern", "Tenancy Sustainment Project", "Leeds"), ("Nacro", "Nacro Housing Support", None)]),
+    (
+        "keeping a tenancy going",
+        [("Leeds Housing Concern", "Tenancy Sustainment Project", "Leeds"), ("Nacro", "Nacro Housing Support", None)],
+    ),
     ("furniture for new flat nottingham", [("Furniture Now", "Furniture Bank", "Nottingham")]),
     ("beds and white goods", [("Furniture Now", "Furniture Bank", None)]),
     ("housing women complex needs salford", [("Threshold", "Women's Housing First", "Salford")]),
@@ -47,16 +68,24 @@ QUERIES: list[tuple[str, list[Expected]]] = [
     ("flt training doncaster", [("Forklift Futures", "Warehouse and Forklift Training", "Doncaster")]),
     ("apprenticeship birmingham", [("Apprenticeships Connect", "Apprenticeship Support Programme", "Birmingham")]),
     ("cv help", [("Ready for Work", "Job Club", None), ("Hull Fresh Start", "Employability Course", "Hull")]),
-    ("interveiw practice", [("Ready for Work", "Job Club", None), ("Hull Fresh Start", "Employability Course", "Hull")]),
-    ("telling employers about my record", [("Working Chance", "Women's Employment Service", None),
-                                          ("Hull Fresh Start", "Employability Course", "Hull")]),
+    (
+        "interveiw practice",
+        [("Ready for Work", "Job Club", None), ("Hull Fresh Start", "Employability Course", "Hull")],
+    ),
+    (
+        "telling employers about my record",
+        [("Working Chance", "Women's Employment Service", None), ("Hull Fresh Start", "Employability Course", "Hull")],
+    ),
     ("start my own business", [("The Prince's Trust", "Enterprise Programme", None)]),
     ("english lessons for foreign national", [("Swansea College", "ESOL Classes", None)]),
     ("volunteering blackpool", [("Lancashire Volunteer Centre", "Volunteering Opportunities", "Blackpool")]),
     ("key cutting job", [("Timpson Foundation", "Timpson Recruitment", "*")]),
     # Finance, benefit and debt
     ("debt advice plymouth", [("Citizens Advice", "Money Advice Service", "Plymouth")]),
-    ("owes money to bailiffs", [("Citizens Advice", "Money Advice Service", None), ("StepChange", "Debt Helpline", "*")]),
+    (
+        "owes money to bailiffs",
+        [("Citizens Advice", "Money Advice Service", None), ("StepChange", "Debt Helpline", "*")],
+    ),
     ("universal credit claim before release", [("Jobcentre Plus", "Prison Work Coaches", None)]),
     ("benifits appeal salford", [("Salford Community Law", "Welfare Rights Service", "Salford")]),
     ("pip tribunal", [("Salford Community Law", "Welfare Rights Service", "Salford")]),
@@ -100,7 +129,10 @@ QUERIES: list[tuple[str, list[Expected]]] = [
     ("contact with kids newport", [("Barnardo's", "Family Contact Service", "Newport")]),
     ("family mediation", [("Relate", "Relationship Counselling", None)]),
     # Attitudes, thinking and behaviour
-    ("peer mentor through the gate", [("St Giles Trust", "Peer Advisers", None), ("Gateway Trust", "Gateway Peer Mentors", None)]),
+    (
+        "peer mentor through the gate",
+        [("St Giles Trust", "Peer Advisers", None), ("Gateway Trust", "Gateway Peer Mentors", None)],
+    ),
     ("mentor for young adult on probation nottingham", [("Catch22", "Young Adults Mentoring", "Nottingham")]),
     ("restorative justice", [("Why Me", "Restorative Justice Service", "*")]),
     ("anger managment course", [("Calm Minds", "Anger Management Course", None)]),
@@ -117,7 +149,10 @@ QUERIES: list[tuple[str, list[Expected]]] = [
     # Women
     ("womens centre bradford", [("Women's Support Network", "Women's Centre", "Bradford")]),
     ("women's center birmingham", [("Anawim", "Women's Centre Birmingham", "Birmingham")]),
-    ("dv support for women london", [("Advance", "Minerva Women's Service", "London"), ("Refuge", "National Domestic Abuse Helpline", "*")]),
+    (
+        "dv support for women london",
+        [("Advance", "Minerva Women's Service", "London"), ("Refuge", "National Domestic Abuse Helpline", "*")],
+    ),
     ("refuge", [("Refuge", "National Domestic Abuse Helpline", "*")]),
     ("sex work support leeds", [("Basis Yorkshire", "Exiting Sex Work Support", "Leeds")]),
     ("rape crisis bristol", [("Rape Crisis", "Sexual Violence Support", "Bristol")]),

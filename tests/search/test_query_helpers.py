@@ -87,7 +87,7 @@ def test_corrected_text_keeps_the_users_words() -> None:
 def test_match_expression_is_quoted_phrases_only() -> None:
     groups = [(("housing",), ("drug", "treatment")), (("leeds",),)]
 
-    assert match_expression(groups) == '("housing" OR "drug treatment") AND "leeds"*'
+    assert match_expression(groups) == '("housing" OR NEAR("drug" "treatment", 2)) AND "leeds"*'
     assert match_expression([(('a"b',),)]) == '"a""b"*'
     assert match_expression([(("x",),)]) == '"x"'  # one letter: no prefix search
 
