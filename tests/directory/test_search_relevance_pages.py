@@ -70,3 +70,13 @@ def test_the_same_service_in_many_towns_does_not_crowd_the_first_page(client):
     assert names[:3].count("Recovery Hub") == 1
     assert {"Harbour Recovery Cafe", "Moorland Recovery Group"} <= set(names[:3])
     assert names.count("Recovery Hub") == 6  # moved down, not hidden
+
+
+def test_the_open_referral_feeds_search_ranks_services_in_a_named_town_first(client):
+    factories.published_service(name="Irwell Housing Advice", postcode="M1 1AE", description="Housing advice.")
+    factories.published_service(name="Pennine Housing Advice", postcode="LS1 4AP", description="Housing advice.")
+
+    for town, first in (("leeds", "Pennine Housing Advice"), ("manchester", "Irwell Housing Advice")):
+        body = client.get(f"/api/oruk/services?search=housing+advice+{town}").get_json()
+        assert [item["name"] for item in body["contents"]][0] == first
+        assert body["total_items"] == 2
