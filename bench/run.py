@@ -1,4 +1,5 @@
-"""`make bench`: search relevance on both backends (bench/relevance.py), the directory benchmark (import, reindex, search latency, HTTP under load) and the referrals
+"""`make bench`: search relevance on both backends (bench/relevance.py), the directory benchmark
+ (import, reindex, search latency, HTTP under load) and the referrals
 benchmark (creation and step throughput, dashboards with 100,000 referrals).
 
     .venv/bin/python bench/run.py                          # 10,000 and 100,000 services

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app, url_for
-from markupsafe import Markup
 
 from portal import policy
 from portal.accounts.models import User
@@ -112,13 +111,6 @@ class SearchPage:
     first_page_href: str = ""
     clear_href: str = ""
     signed_in_staff: bool = False
-
-    @property
-    def left_out_html(self) -> Markup:
-        """"No service matches all your words, so these results leave out ‘help’ and ‘today’." """
-        quoted = [Markup("<strong>‘{}’</strong>").format(word) for word in self.left_out]
-        words = quoted[0] if len(quoted) == 1 else Markup(", ").join(quoted[:-1]) + Markup(" and ") + quoted[-1]
-        return Markup("No service matches all your words, so these results leave out {}.").format(words)
 
     @property
     def distance_used(self) -> bool:
