@@ -9,7 +9,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_WORKERS ?= auto
 export FLASK_APP := app
 
-.PHONY: run test venv browser lint security bench faults loadtest clean
+.PHONY: run test venv browser nginx lint security bench faults topology loadtest clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml requirements.lock
 venv: $(STAMP)
 
 ## make run: virtualenv, install, migrate, demo data, outbox relay and the web server on 127.0.0.1:$(PORT)
+## (emailed links use BASE_URL, which defaults to that address, so links from commands reach this server too)
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: venv
 	@$(BIN)/flask db upgrade
 	@$(BIN)/flask seed --demo
@@ -32,12 +34,13 @@ run: venv
 ## make test: the whole suite on SQLite and, when a server answers, on PostgreSQL
 test: venv
 	@$(MAKE) --no-print-directory browser
+	@$(MAKE) --no-print-directory nginx
 	@rm -rf .test-results && mkdir -p .test-results
 	@echo "=== Test suite on SQLite ==="
 	@env -u TEST_DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS) --junitxml=.test-results/sqlite.xml; echo $$? > .test-results/sqlite.rc
 	@if [ -n "$$TEST_DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 	  echo "=== Test suite on PostgreSQL ==="; \
-	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -n $(TEST_WORKERS) -m "not faults" --junitxml=.test-results/postgresql.xml; echo $$? > .test-results/postgresql.rc; \
+	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -n $(TEST_WORKERS) -m "not faults and not topology" --junitxml=.test-results/postgresql.xml; echo $$? > .test-results/postgresql.rc; \
 	else echo "=== PostgreSQL: no server on 127.0.0.1:5432 and TEST_DATABASE_URL unset, so not run ==="; fi
 	@$(BIN)/python tests/summarise.py .test-results
 
@@ -50,9 +53,31 @@ browser:
 	      || echo "Could not install chromium: browser tests will be skipped"; \
 	  else echo "chromium is not installed and cannot be installed here: browser tests will be skipped"; fi; }
 
+## Debian's nginx for the topology tests (the proxy in front of two servers); installed when missing and possible
+nginx:
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's nginx for the topology tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null \
+	      || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
+	      || echo "Could not install nginx: topology tests will be skipped"; \
+	  else echo "nginx is not installed and cannot be installed here: topology tests will be skipped"; fi; }
+
+## make topology: the production shape from processes on this machine (nginx, 2 gunicorn servers, 2 relays,
+## 2 schedulers, PostgreSQL, Meilisearch, Redis db 4, S3 storage), proved through the proxy (about 3 minutes).
+## `$(BIN)/python -m tests.topology.shape` starts the same shape and leaves it running until Ctrl+C.
+topology: venv nginx
+	@$(BIN)/pytest -p no:cacheprovider -n 0 -m topology tests/topology -v
+
 lint: venv
 	@$(BIN)/ruff check .
 	@$(BIN)/bandit -q -r portal search app.py --severity-level high
+
+# Issue #12 (accounts and links): each file's docstring names the weakness it shows
+SECURITY_12 := tests/security/test_public_address.py tests/security/test_production_profile.py \
+  tests/security/test_ending_credentials.py tests/security/test_unapproved_organisations.py \
+  tests/security/test_sign_in_limits.py tests/security/test_two_factor_enrolment.py \
+  tests/security/test_private_files_and_logs.py tests/accounts/test_registration.py
 
 ## make security: bandit (no high-severity finding), the static checks, the authorisation matrix, CSRF, headers,
 ## sessions and personal data (tests/security/test_personal_data.py, test_headers_and_csrf.py, test_sessions.py)
@@ -61,7 +86,10 @@ security: venv
 	@env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider tests/test_static_checks.py \
 	  tests/test_authorisation_matrix.py tests/test_security_and_errors.py tests/security/test_personal_data.py \
 	  tests/security/test_headers_and_csrf.py tests/security/test_sessions.py tests/accounts/test_sign_in.py \
-	  tests/test_rate_limit_workers.py
+	  tests/test_rate_limit_workers.py $(SECURITY_12)
+	@if [ -n "$$TEST_DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+	  echo "=== Issue #12 tests on PostgreSQL ==="; \
+	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -q -p no:cacheprovider $(SECURITY_12); fi
 
 ## make faults: fault injection (the database stopping mid-run, ...) with private servers; also in make test
 faults: venv

@@ -193,6 +193,37 @@ def run(kind: str, users: int, seconds: int, workers: int, learners: int) -> dic
         return stats
 
 
+def run_topology(users: int, seconds: int, learners: int) -> list[dict]:
+    """The production shape (tests/topology/shape.py: nginx, two gunicorn servers of 2 workers, relays,
+    schedulers, PostgreSQL, Meilisearch, Redis, S3): Locust against one server directly, then through the proxy
+    against both, in the same run and on the same data."""
+    from tests.topology import shape as topology
+
+    log("\n=== Load test on the production shape (PostgreSQL, Meilisearch, Redis, S3) ===")
+    os.environ["RATELIMIT_ENABLED"] = "false"  # one address sends everything: the sign-in limits would stop it
+    results = []
+    with tempfile.TemporaryDirectory(prefix="rpp-load-topology-") as tmp:
+        work = Path(tmp)
+        with topology.running(work / "shape", progress=lambda line: log(f"  {line}")) as shape:
+            settings = prepare(shape.env, learners)
+            for label, base in (("one server (direct)", shape.servers[0].url),
+                                ("two servers through nginx", shape.proxy_url)):
+                run_dir = work / label.split()[0]
+                run_dir.mkdir()
+                log(f"--- {label} ---")
+                started = time.monotonic()
+                run_locust(base, settings, users, seconds, run_dir)
+                stats = read_stats(run_dir)
+                stats["server_log"] = str(work / "shape")
+                stats["consistency"] = check_referrals(shape.database_url)
+                stats["outbox_waiting_after"] = outbox_waiting(shape.database_url)
+                stats.update(database=f"postgresql, {label}", users=users, seconds=seconds, gunicorn_workers=2,
+                             wall_seconds=round(time.monotonic() - started, 1))
+                report(stats)
+                results.append(stats)
+    return results
+
+
 def report(stats: dict) -> None:
     log(f"  {stats['requests']:,} requests, {stats['rps']} a second; median {stats['median_ms']:.0f} ms, "
         f"p95 {stats['p95_ms']:.0f} ms; failures {stats['failures']}, 5xx {stats['server_errors']}")
@@ -210,14 +241,18 @@ def report(stats: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", choices=["postgresql", "sqlite", "both"], default="both")
+    parser.add_argument("--database", choices=["postgresql", "sqlite", "both", "topology"], default="both",
+                        help="topology: one server, then two servers through nginx, on the production shape")
     parser.add_argument("--users", type=int, default=40, help="simulated users (default 40)")
     parser.add_argument("--seconds", type=int, default=90, help="run time per database (default 90)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     args = parser.parse_args(argv)
     learners = max(4, args.users // 4)
     kinds = ["postgresql", "sqlite"] if args.database == "both" else [args.database]
-    results = [run(kind, args.users, args.seconds, args.workers, learners) for kind in kinds]
+    if args.database == "topology":
+        results = run_topology(args.users, args.seconds, learners)
+    else:
+        results = [run(kind, args.users, args.seconds, args.workers, learners) for kind in kinds]
     out = ROOT / "bench" / "results" / f"loadtest-{date.today().isoformat()}.json"
     out.write_text(json.dumps(results, indent=2))
     log(f"\nResults written to {out.relative_to(ROOT)}")

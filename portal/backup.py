@@ -3,11 +3,14 @@
 An archive (`.tar.gz`) holds:
 - `database.sqlite3` (SQLite's online backup interface: a consistent copy while the portal runs) or
   `database.pgdump` (pg_dump's custom format: one consistent snapshot);
-- `files/`: everything under the instance's `uploads/` folder;
-- `manifest.json`: when, which migration, and for every table its row count and a checksum of its rows.
+- `files/`: every stored file (supply-chain evidence, campus pictures: everything in portal/storage.py, whether
+  a local folder or object storage), under its storage key;
+- `manifest.json`: when, which migration, for every table its row count and a checksum of its rows, and for
+  every file its SHA-256.
 
-Restoring loads the archive into an empty database, puts the files back, then recomputes every table's count
-and checksum and compares them with the manifest: a restore that does not match says which tables differ.
+Restoring loads the archive into an empty database, puts the files back into the target's storage, then
+recomputes every table's count and checksum and every file's checksum (read back from the storage) and compares
+them with the manifest: a restore that does not match says which tables and files differ.
 The secret key is not in the archive (a restored portal on a new machine signs everyone out, by design).
 """
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import tarfile
@@ -28,8 +30,9 @@ from sqlalchemy import Engine, MetaData, create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from portal.database import utcnow
+from portal.storage import LocalStorage, Storage
 
-FORMAT = 1
+FORMAT = 2  # 2: files from the storage module, each with its checksum
 Progress = Callable[[str], None]
 
 
@@ -68,8 +71,14 @@ def _canonical(value):
     return value
 
 
-def create_backup(database_url: str, instance_path: Path, destination: Path, progress: Progress = print) -> Path:
-    """Write an archive of the database and uploads to `destination` (a file path). Returns the path."""
+def _local(instance_path: Path) -> Storage:
+    return LocalStorage(Path(instance_path) / "uploads")
+
+
+def create_backup(database_url: str, instance_path: Path, destination: Path, progress: Progress = print,
+                  storage: Storage | None = None) -> Path:
+    """Write an archive of the database and every stored file to `destination` (a file path). Returns the path."""
+    storage = storage or _local(instance_path)
     url = make_url(database_url)
     destination.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
@@ -90,34 +99,46 @@ def create_backup(database_url: str, instance_path: Path, destination: Path, pro
         copy_engine = create_engine(f"sqlite:///{database_file}") if url.get_backend_name() == "sqlite" else engine
         progress("Counting and checksumming every table...")
         tables = fingerprints(copy_engine)
-        uploads = Path(instance_path) / "uploads"
-        files = sorted(p for p in uploads.rglob("*") if p.is_file()) if uploads.is_dir() else []
+        progress(f"Copying stored files from {storage.name} storage...")
+        files: dict[str, str] = {}
+        for key in storage.keys():
+            data = storage.get(key)
+            if data is None:  # deleted since it was listed
+                continue
+            target = work_dir / "files" / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            files[key] = hashlib.sha256(data).hexdigest()
+            if len(files) % 500 == 0:
+                progress(f"  {len(files):,} files")
         manifest = {
             "format": FORMAT,
             "created_at": utcnow().isoformat(),
             "database": url.get_backend_name(),
             "migration": _migration(copy_engine),
             "tables": {name: {"rows": f.rows, "sha256": f.sha256} for name, f in tables.items()},
-            "files": len(files),
+            "files": files,
         }
         (work_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
         progress(f"Archiving {len(tables)} tables ({sum(f.rows for f in tables.values()):,} rows) "
-                 f"and {len(files):,} uploaded files...")
+                 f"and {len(files):,} stored files...")
         partial = destination.with_name(destination.name + ".partial")
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(work_dir / "manifest.json", "manifest.json")
             archive.add(database_file, database_file.name)
-            for path in files:
-                archive.add(path, f"files/{path.relative_to(uploads)}")
+            for key in files:
+                archive.add(work_dir / "files" / key, f"files/{key}")
         partial.replace(destination)  # never a half-written archive under the real name
     engine.dispose()
     progress(f"Backup written to {destination}")
     return destination
 
 
-def restore_backup(archive_path: Path, database_url: str, instance_path: Path, progress: Progress = print) -> list[str]:
-    """Load an archive into an empty database and the instance folder. Returns the tables that do not match
-    the manifest (empty when the restore is whole)."""
+def restore_backup(archive_path: Path, database_url: str, instance_path: Path, progress: Progress = print,
+                   storage: Storage | None = None) -> list[str]:
+    """Load an archive into an empty database and the target's storage. Returns the tables (by name) and files
+    (as `file <key>`) that do not match the manifest: empty when the restore is whole."""
+    storage = storage or _local(instance_path)
     url = make_url(database_url)
     engine = create_engine(url)
     if inspect(engine).get_table_names():
@@ -142,18 +163,26 @@ def restore_backup(archive_path: Path, database_url: str, instance_path: Path, p
             subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",  # noqa: S603,S607
                             "--dbname", _libpq(url), str(work_dir / "database.pgdump")], check=True,
                            env=_pg_env(url))
-        files = work_dir / "files"
-        if files.is_dir():
-            progress(f"Restoring {manifest['files']:,} uploaded files...")
-            shutil.copytree(files, Path(instance_path) / "uploads", dirs_exist_ok=True)
-        progress("Checking every table against the manifest...")
+        files: dict[str, str] = manifest["files"]
+        progress(f"Restoring {len(files):,} stored files into {storage.name} storage...")
+        for n, key in enumerate(files, start=1):
+            storage.put(key, (work_dir / "files" / key).read_bytes())
+            if n % 500 == 0:
+                progress(f"  {n:,} of {len(files):,} files")
+        progress("Checking every table and file against the manifest...")
         engine = create_engine(url)
         restored = fingerprints(engine)
         engine.dispose()
     expected = manifest["tables"]
-    return sorted(name for name in set(expected) | set(restored)
-                  if name not in restored or name not in expected
-                  or (restored[name].rows, restored[name].sha256) != (expected[name]["rows"], expected[name]["sha256"]))
+    different = sorted(name for name in set(expected) | set(restored)
+                       if name not in restored or name not in expected
+                       or (restored[name].rows, restored[name].sha256)
+                       != (expected[name]["rows"], expected[name]["sha256"]))
+    for key, sha256 in sorted(files.items()):
+        data = storage.get(key)
+        if data is None or hashlib.sha256(data).hexdigest() != sha256:
+            different.append(f"file {key}")
+    return different
 
 
 class RestoreRefused(Exception):

@@ -16,6 +16,8 @@ from portal.extensions import db
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API personal access tokens.")
 outbox_cli = AppGroup("outbox", help="Deliver queued emails and search updates.")
+schedule_cli = AppGroup("schedule", help="Run the scheduled jobs (reminders, purges) at their times.")
+storage_cli = AppGroup("storage", help="The storage of every uploaded file.")
 
 
 def with_public_urls(command):
@@ -116,6 +118,75 @@ def run_outbox(once, interval):
         pass
 
 
+@outbox_cli.command("purge")
+def purge_outbox():
+    """Delete delivered messages older than OUTBOX_RETENTION_DAYS (the scheduler does this every hour)."""
+    from portal import outbox
+
+    deleted = outbox.purge_delivered(checkpoint=db.session.commit)
+    db.session.commit()
+    click.echo(f"Deleted {deleted:,} delivered message(s)")
+
+
+@schedule_cli.command("run")
+@click.option("--once", is_flag=True, help="Run the jobs that are due, then stop")
+@click.option("--tick", default=30.0, help="Seconds between looks at what is due")
+def run_schedule(once, tick):
+    """Run every scheduled job at its time until stopped (one run per job and time, across all schedulers)."""
+    from portal import scheduler
+
+    if once:
+        for run in scheduler.run_due():
+            click.echo(f"{run.job}: {run.outcome}, {run.items if run.items is not None else '-'} item(s)")
+        return
+    click.echo("Scheduler running; Ctrl+C stops it. Jobs:")
+    for job in scheduler.JOBS.values():
+        click.echo(f"  {job.name:<24} {job.when}")
+    try:
+        scheduler.run_forever(tick)
+    except KeyboardInterrupt:
+        pass
+
+
+@schedule_cli.command("run-job")
+@click.argument("name")
+def run_scheduled_job(name):
+    """Run one scheduled job now (under the same lock as the scheduler, so never twice at once)."""
+    from portal import scheduler
+
+    job = scheduler.JOBS.get(name)
+    if job is None:
+        _fail(f"no job called {name!r}; `flask schedule list` shows them")
+    click.echo(f"Running {name}...", err=True)
+    run = scheduler.run_job(job, slot=scheduler.utcnow())
+    if run is None:
+        _fail(f"{name} is running elsewhere; try again when it has finished")
+    click.echo(f"{name}: {run.outcome}, {run.items if run.items is not None else '-'} item(s)")
+
+
+@schedule_cli.command("list")
+def list_schedule():
+    """Each job, when it runs and how its last run went."""
+    from portal import scheduler
+
+    for job, run in scheduler.latest_runs():
+        last = f"last {run.started_at:%Y-%m-%d %H:%M} UTC, {run.outcome}" if run else "not run yet"
+        click.echo(f"{job.name:<24} {job.when:<22} {last}")
+
+
+@storage_cli.command("init")
+def storage_init():
+    """Create the object storage bucket when it does not exist (S3 only), then check the storage answers."""
+    from portal.storage import S3Storage, storage
+
+    backend = storage()
+    if isinstance(backend, S3Storage):
+        backend.ensure_bucket()
+    if not backend.health():
+        _fail(f"the {backend.name} storage is not answering or not writable")
+    click.echo(f"The {backend.name} storage is ready")
+
+
 @click.command("seed")
 @click.option("--demo", is_flag=True, help="Load demonstration organisations and users")
 def seed(demo):
@@ -131,7 +202,7 @@ def seed(demo):
 @click.argument("destination", required=False, type=click.Path(dir_okay=False))
 @with_appcontext
 def backup_command(destination):
-    """Back up the database and uploaded files into one archive (default: instance/backups/)."""
+    """Back up the database and every stored file into one archive (default: instance/backups/)."""
     from pathlib import Path
 
     from flask import current_app
@@ -141,8 +212,11 @@ def backup_command(destination):
     instance = Path(current_app.instance_path)
     target = Path(destination) if destination else \
         instance / "backups" / f"portal-{backup.utcnow():%Y%m%d-%H%M%S}.tar.gz"
+    from portal.storage import storage
+
     db.session.remove()
-    backup.create_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], instance, target, progress=click.echo)
+    backup.create_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], instance, target, progress=click.echo,
+                         storage=storage())
 
 
 @click.command("restore")
@@ -159,13 +233,15 @@ def restore_command(archive):
     db.session.remove()
     db.engine.dispose()
     try:
+        from portal.storage import storage
+
         different = backup.restore_backup(Path(archive), current_app.config["SQLALCHEMY_DATABASE_URI"],
-                                          Path(current_app.instance_path), progress=click.echo)
+                                          Path(current_app.instance_path), progress=click.echo, storage=storage())
     except backup.RestoreRefused as exc:
         _fail(str(exc))
     if different:
         _fail(f"the restored data does not match the backup in: {', '.join(different)}")
-    click.echo("Restored: every table matches the backup's row counts and checksums.")
+    click.echo("Restored: every table matches the backup's row counts and checksums, and every file its checksum.")
 
 
 def init_app(app: Flask) -> None:
@@ -175,6 +251,7 @@ def init_app(app: Flask) -> None:
     from portal.referrals.cli import referrals_cli
     from portal.supply_chain.cli import supply_cli
 
-    for command in (users_cli, tokens_cli, outbox_cli, seed, directory_cli, search_cli, referrals_cli, supply_cli,
+    for command in (users_cli, tokens_cli, outbox_cli, schedule_cli, storage_cli, seed, directory_cli, search_cli,
+                    referrals_cli, supply_cli,
                     employers_cli, funding_cli, backup_command, restore_command):
         app.cli.add_command(command)

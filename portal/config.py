@@ -9,8 +9,15 @@ import os
 import secrets
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+from portal.private_files import private_directory, write_private
+from portal.public_address import split_base_url
+
+# A checkout: templates/, static/ and migrations/ sit beside portal/. An installed wheel: they are in
+# portal/_files/ (setup.py copies them in), and the instance folder defaults to ./instance where it runs.
+_PACKAGE = Path(__file__).resolve().parent
+_INSTALLED = (_PACKAGE / "_files").is_dir()
+ROOT = _PACKAGE / "_files" if _INSTALLED else _PACKAGE.parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", (Path.cwd() if _INSTALLED else ROOT) / "instance"))
 
 
 def _secret_key(instance: Path) -> str:
@@ -18,10 +25,23 @@ def _secret_key(instance: Path) -> str:
         return key
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        private_directory(instance)
+        write_private(path, secrets.token_urlsafe(48).encode())
     return path.read_text().strip()
+
+
+PRODUCTION_REQUIRED = ("SECRET_KEY", "BASE_URL", "DATABASE_URL", "REDIS_URL")
+
+
+class ConfigurationError(SystemExit):
+    """The portal cannot start as configured: the process exits non-zero with this message on stderr."""
+
+
+def production_problems(environ=None) -> list[str]:
+    """What the production profile (PORTAL_ENV=production) misses, one message per variable."""
+    environ = os.environ if environ is None else environ
+    return [f"PORTAL_ENV=production needs {name} to be set" for name in PRODUCTION_REQUIRED
+            if not environ.get(name, "").strip()]
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -29,14 +49,42 @@ def _bool(name: str, default: bool = False) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _pool_options() -> dict:
+    """Connection pool per process, from the environment: web processes x workers x servers must stay under the
+    database's (or PgBouncer's) connection limit. DATABASE_PGBOUNCER=true (PgBouncer in transaction mode): no
+    server-side prepared statements, since the next transaction may run on another server connection."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        return {}
+    options: dict = {
+        "pool_size": int(os.environ.get("DATABASE_POOL_SIZE", "5")),
+        "max_overflow": int(os.environ.get("DATABASE_MAX_OVERFLOW", "5")),
+        "pool_timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800")),
+    }
+    if _bool("DATABASE_PGBOUNCER"):
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
 def from_environment(instance: Path = INSTANCE) -> dict:
     """Build the configuration mapping from the environment."""
-    return {
+    production = os.environ.get("PORTAL_ENV", "").strip().lower() == "production"
+    if production and (problems := production_problems()):
+        raise ConfigurationError("Error: " + "; ".join(problems))
+    config = {
+        "PORTAL_ENV": "production" if production else "development",
+        # How many proxies in front of the portal may set X-Forwarded-For and -Proto (Werkzeug's ProxyFix);
+        # 0 trusts none, so a client cannot choose the address its rate limits count against.
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        # Extra host names (comma separated) the portal answers to besides BASE_URL's
+        "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", ""),
         "SECRET_KEY": _secret_key(instance),
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'portal.sqlite3'}"),
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
+            **_pool_options(),
             # SQLite only: take the write lock when a transaction begins (waiting up to the busy timeout), so
             # requests in several gunicorn workers queue instead of failing with "database is locked" when a
             # read transaction later needs to write. PostgreSQL ignores it.
@@ -63,16 +111,44 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
-        # Evidence files for expressions of interest; empty means <instance>/uploads/supply_chain (never static/).
-        "SUPPLY_CHAIN_UPLOAD_DIR": os.environ.get("SUPPLY_CHAIN_UPLOAD_DIR", ""),
+        # Every stored file (portal/storage.py): "local" (STORAGE_DIR, default <instance>/uploads) or "s3"
+        "STORAGE_BACKEND": os.environ.get("STORAGE_BACKEND", "local"),
+        "STORAGE_DIR": os.environ.get("STORAGE_DIR", ""),
+        "STORAGE_S3_BUCKET": os.environ.get("STORAGE_S3_BUCKET", ""),
+        "STORAGE_S3_ENDPOINT_URL": os.environ.get("STORAGE_S3_ENDPOINT_URL", ""),
+        "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION", ""),
+        "STORAGE_S3_PREFIX": os.environ.get("STORAGE_S3_PREFIX", ""),
+        # Delivered outbox rows (their payloads can hold email addresses) are deleted after this many days
+        "OUTBOX_RETENTION_DAYS": int(os.environ.get("OUTBOX_RETENTION_DAYS", "7")),
+        # Operations: JSON logs, Prometheus metrics (separate port in gunicorn, or /metrics with this token), Sentry
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
+        "SENTRY_ENVIRONMENT": os.environ.get("SENTRY_ENVIRONMENT", os.environ.get("PORTAL_ENV", "development")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
         "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),
-        "SIGN_IN_RATE_LIMIT_ACCOUNT": os.environ.get("SIGN_IN_RATE_LIMIT_ACCOUNT", "5 per 15 minutes"),
+        # Failed passwords per account and client address, progressive: locked for 15 minutes after 5, for the
+        # hour after 10, for the day after 20. The account holder is told by email when a lock-out begins.
+        "SIGN_IN_RATE_LIMIT_ACCOUNT": os.environ.get(
+            "SIGN_IN_RATE_LIMIT_ACCOUNT", "5 per 15 minutes; 10 per hour; 20 per day"),
+        # Wrong two-factor codes per account, from any number of addresses
+        "TWO_FACTOR_RATE_LIMIT_ACCOUNT": os.environ.get("TWO_FACTOR_RATE_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "SIGN_IN_RATE_LIMIT_ADDRESS": os.environ.get("SIGN_IN_RATE_LIMIT_ADDRESS", "20 per 15 minutes"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         # Keeps this portal's counters apart from other apps (or test runs) sharing one Redis
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "rpp"),
         "OUTBOX_INLINE": _bool("OUTBOX_INLINE", False),
+        # Open data. OCDS_PREFIX is the ocid prefix the publisher registers with the Open Contracting Partnership
+        # (ocds- and six characters); the default is a placeholder that says so. OPEN_DATA_LICENCE: ogl (Open
+        # Government Licence v3.0) or cc-by (Creative Commons Attribution 4.0) for the public open-data files.
+        "OCDS_PREFIX": os.environ.get("OCDS_PREFIX", "ocds-000000"),
+        "OPEN_DATA_LICENCE": os.environ.get("OPEN_DATA_LICENCE", "ogl"),
         "WTF_CSRF_TIME_LIMIT": None,
         "TESTING": False,
     }
+    if production:
+        # The production profile: cookies only over HTTPS; URLs and their scheme from BASE_URL alone
+        scheme, netloc, _ = split_base_url(config["BASE_URL"])
+        config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, SERVER_NAME=netloc,
+                      PREFERRED_URL_SCHEME=scheme)
+    return config

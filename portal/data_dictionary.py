@@ -43,6 +43,7 @@ DICTIONARY: dict[str, dict[str, str]] = {
         "id": NONE, "public_id": NONE, "user_id": NONE, "name": NONE, "token_hash": SECRET, "prefix": NONE,
         "last_used_at": NONE, "revoked_at": NONE, **_TIMESTAMPS,
     },
+    "recovery_codes": {"id": NONE, "user_id": NONE, "code_hash": SECRET, "used_at": NONE, **_TIMESTAMPS},
     "audit_events": {
         "id": NONE, "at": NONE, "actor_id": NONE, "actor_role": NONE, "action": NONE, "object_type": NONE,
         "object_id": NONE, "subject_ref": NONE, "reason": PERSONAL, "details": NONE, "request_id": NONE,
@@ -131,8 +132,10 @@ DICTIONARY: dict[str, dict[str, str]] = {
                                                      "recorded_by_id")},
     "outbox_messages": {
         "id": NONE, "topic": NONE, "payload": PERSONAL, "created_at": NONE, "available_at": NONE,
-        "attempts": NONE, "processed_at": NONE, "failed_at": NONE, "last_error": NONE,
+        "attempts": NONE, "processed_at": NONE, "failed_at": NONE, "last_error": NONE, "priority": NONE,
     },
+    "scheduled_runs": {c: NONE for c in ("id", "job", "slot", "started_at", "finished_at", "items", "error",
+                                         "host")},
     # Referrals: criminal-offence data about a person on probation or in prison
     "referrals": {
         **{c: NONE for c in (
@@ -140,9 +143,11 @@ DICTIONARY: dict[str, dict[str, str]] = {
             "probation_region_id", "consent_given", "consent_date", "consent_method", "sent_at", "sent_by_id",
             "responded_at", "responded_by_id", "decline_reason", "assigned_to_id", "assigned_at", "assigned_by_id",
             "first_appointment_at", "appointment_booked_at", "appointment_booked_by_id", "concluded_at",
-            "concluded_by_id", "end_reason", "reminded_at", "version")},
+            "concluded_by_id", "end_reason", "reminded_at", "version", "risk_escalated_at", "risk_escalated_by_id",
+            "escalation_decision", "escalation_decided_at", "escalation_decided_by_id", "payment_basis")},
+        "referrer_phone": PERSONAL,  # the probation practitioner's work phone
         **{c: OFFENCE for c in ("desired_outcomes", "risk_level", "mappa", "risk_summary", "additional_information",
-                                "end_of_service_report")},
+                                "end_of_service_report", "risk_plan_document", "risk_plan_review_date")},
         **_TIMESTAMPS,
     },
     "referral_people": {
@@ -199,6 +204,13 @@ DICTIONARY: dict[str, dict[str, str]] = {
     "funding_donation_settings": {
         **{c: NONE for c in ("id", "organisation_id", "enabled", "changed_at", "changed_by_id")}, **_TIMESTAMPS,
     },
+    "funding_agreement_documents": {
+        **{c: NONE for c in ("id", "public_id", "agreement_id", "title", "filename", "stored_name", "content_type",
+                             "size", "sha256", "uploaded_by_id")}, **_TIMESTAMPS,
+    },
+    "funding_open_data_publications": {
+        **{c: NONE for c in ("id", "organisation_id", "published", "changed_at", "changed_by_id")}, **_TIMESTAMPS,
+    },
     "funding_donations": {
         **{c: NONE for c in ("id", "public_id", "organisation_id", "amount_pence", "currency", "state",
                              "payment_intent_id", "gift_aid", "gift_aid_declared_at", "paid_at", "refunded_pence",
@@ -225,12 +237,13 @@ DICTIONARY.update({
     "campus_sessions": {
         "id": NONE, "public_id": NONE, "learner_id": NONE, "prison_id": OFFENCE, "opened_by_id": NONE,
         "opened_at": PERSONAL, "expires_at": PERSONAL, "limit_minutes": NONE, "code_hash": SECRET,
-        "code_used_at": PERSONAL, "failed_attempts": NONE, "last_active_at": PERSONAL, "ended_at": PERSONAL,
-        "ended_by_id": NONE, "end_reason": NONE, **_TIMESTAMPS,
+        "code_used_at": PERSONAL, "failed_attempts": NONE, "locked_until": NONE, "last_active_at": PERSONAL,
+        "ended_at": PERSONAL, "ended_by_id": NONE, "end_reason": NONE, **_TIMESTAMPS,
     },
     "campus_content": {c: NONE for c in (
         "id", "public_id", "topic", "title", "summary", "accredited_by", "state", "organisation_id", "created_by_id",
-        "published_at", "published_by_id", "version", "created_at", "updated_at")},
+        "submitted_at", "submitted_by_id", "reviewed_at", "reviewed_by_id", "review_note", "published_at",
+        "published_by_id", "version", "created_at", "updated_at")},
     "campus_lessons": {c: NONE for c in ("id", "public_id", "content_id", "position", "title", "body",
                                          "created_at", "updated_at")},
     "campus_quiz_questions": {c: NONE for c in ("id", "lesson_id", "position", "question", "options", "correct",
@@ -252,6 +265,9 @@ DICTIONARY.update({
         "sent_by_id": NONE, "state": NONE, "decided_at": NONE, "decided_by_id": NONE, "stop_reason": OFFENCE,
         "read_at": NONE, "version": NONE, **_TIMESTAMPS,
     },
+    "campus_opportunity_reviews": {c: NONE for c in (
+        "id", "opportunity_id", "approved", "fingerprint", "decided_at", "decided_by_id", "reason", "created_at",
+        "updated_at")},
     "campus_contact_blocks": {
         "id": NONE, "learner_id": NONE, "organisation_id": NONE, "blocked_at": NONE, "blocked_by_id": NONE,
         "reason": OFFENCE, "lifted_at": NONE, "lifted_by_id": NONE, "active": NONE, **_TIMESTAMPS,

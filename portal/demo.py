@@ -9,7 +9,7 @@ import pyotp
 from sqlalchemy import func, select
 
 from portal.accounts import operations as accounts
-from portal.accounts.models import Organisation, User
+from portal.accounts.models import Organisation, OrganisationIdentifier, User
 from portal.accounts.roles import OrgKind, OrgRole, OrgStatus, Role
 from portal.database import utcnow
 from portal.extensions import db
@@ -26,6 +26,14 @@ ORGANISATIONS = [
     ("Brightside Construction Ltd", OrgKind.EMPLOYER, "private", ["north-east", "north-west"], OrgStatus.APPROVED),
     ("Second Chance Mentoring CIC", OrgKind.PROVIDER, "social-enterprise", ["london"], OrgStatus.PENDING),
 ]
+
+# Real-format charity and company numbers (starting 19..., above any issued so far, like the directory's demo data)
+IDENTIFIERS = {
+    "Northern Pathways Trust": [("GB-CHC", "1999001"), ("GB-COH", "19990001")],
+    "Unity Rehabilitation Partnership": [("GB-COH", "19990002")],
+    "Brightside Construction Ltd": [("GB-COH", "19990003")],
+    "Second Chance Mentoring CIC": [("GB-COH", "19990004")],
+}
 
 USERS = [
     # role, email local part, name, organisation, extra
@@ -55,6 +63,10 @@ def load(echo: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
                 select(ContractPackageArea).join(Region).where(Region.slug.in_(region_slugs))))
             if status == OrgStatus.APPROVED:
                 org.decided_at = utcnow()
+            for scheme, number in IDENTIFIERS.get(name, []):
+                if db.session.scalar(select(OrganisationIdentifier.id).where(
+                        OrganisationIdentifier.scheme == scheme, OrganisationIdentifier.identifier == number)) is None:
+                    org.identifiers.append(OrganisationIdentifier(scheme=scheme, identifier=number))
             db.session.add(org)
         organisations[name] = org
     db.session.flush()
@@ -107,7 +119,8 @@ def load_funding(provider: Organisation, lead: Organisation, echo: Callable[[str
     echo("Adding demo grants and contracts...")
     today = utcnow().date()
     grant = Agreement(organisation=provider, kind="grant", title="Through the Gate mentoring",
-                      counterparty_name="The Northern Trust", programme="Fresh Starts", amount_pence=4_850_000,
+                      counterparty_name="The Northern Trust", counterparty_identifier="GB-CHC-1999002",
+                      programme="Fresh Starts", amount_pence=4_850_000,
                       award_date=today - timedelta(days=120), start_date=today - timedelta(days=90),
                       end_date=today + timedelta(days=275), conditions="Quarterly monitoring reports.")
     grant.requirements = [
@@ -117,7 +130,7 @@ def load_funding(provider: Organisation, lead: Organisation, echo: Callable[[str
                     amount_pence=1_212_500)]
     lead_contract = Agreement(organisation=lead, kind="contract", contract_role="lead_provider",
                               title="North East resettlement services", counterparty_name="Ministry of Justice",
-                              counterparty_identifier="GB-GOV-MOJ", amount_pence=120_000_000,
+                              counterparty_identifier="GB-GOR-D18", amount_pence=120_000_000,
                               award_date=today - timedelta(days=200), start_date=today - timedelta(days=180),
                               end_date=today + timedelta(days=900))
     sub = Agreement(organisation=provider, kind="contract", contract_role="sub_contractor",
@@ -158,6 +171,7 @@ def load_campus(echo: Callable[[str], None] = print) -> None:
     db.session.add(item)
     db.session.commit()
     echo("Virtual Campus: learner A1234BC at the demo prison; prison staff open a session for them at /campus/staff")
+    echo("  employers' opportunities reach learners once checked at /campus/opportunities")
 
 
 def load_directory(echo: Callable[[str], None] = print) -> None:
@@ -270,6 +284,7 @@ def load_referrals(echo: Callable[[str], None] = print) -> None:
             operations.save_draft(officer, referral, {
                 "first_name": first, "last_name": last, "crn": crn, "date_of_birth": date(1988, 3, 14),
                 "gender": "not-stated", "in_custody": False, "postcode": "NE1 4ST", "phone": "07700 900123",
+                "referrer_phone": "0191 496 0000",
                 "availability": "Weekday mornings", "arson_conviction": False, "sexual_offence_conviction": False,
                 "needs": [{"pathway": pathway, "rating": "red"}], "desired_outcomes": [outcome],
                 "risk_level": "low", "mappa": False, "risk_summary": "No known risk to staff.",

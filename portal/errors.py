@@ -66,7 +66,28 @@ def error_response(status: int, message: str | None = None, errors: list[dict] |
         if errors:
             body["error"]["fields"] = errors
         return make_response(jsonify(body), status)
-    return make_response(render_template("errors/error.html", status=status, title=title, message=message), status)
+    template = "campus/error.html" if _learner_at_the_kiosk() else "errors/error.html"
+    return make_response(render_template(template, status=status, title=title, message=message), status)
+
+
+KIOSK_ENDPOINTS = {"campus.kiosk", "campus.session_ended"}
+
+
+def _learner_at_the_kiosk() -> bool:
+    """A learner's errors, like every page they see, keep the campus layout: nothing links outside the campus.
+    The kiosk's session cookie says so without the database (which may be why this is an error page)."""
+    from flask import session
+    from flask_login import current_user
+
+    from portal.accounts.roles import Role
+    from portal.campus.gate import SESSION_KEY
+
+    if request.endpoint in KIOSK_ENDPOINTS or SESSION_KEY in session:
+        return True
+    try:
+        return bool(current_user and current_user.is_authenticated and current_user.role == Role.LEARNER)
+    except Exception:  # noqa: BLE001 - the user cannot be loaded (database away): not known to be a learner
+        return False
 
 
 def register_error_handlers(app: Flask) -> None:

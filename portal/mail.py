@@ -4,17 +4,21 @@ from __future__ import annotations
 import smtplib
 import uuid
 from email.message import EmailMessage
-from pathlib import Path
 
 from flask import current_app, render_template
 
 from portal import outbox
+from portal.private_files import private_directory, write_private
+
+# Someone is waiting for these (a reset link, a code, an invitation): they go before reminders and notices.
+URGENT_TEMPLATES = frozenset({"reset_password", "verify_email", "invitation"})
 
 
 def queue_email(to: str, subject: str, template: str, **context) -> None:
     """Render a plain-text email now and queue it for delivery when the current transaction commits."""
     body = render_template(f"emails/{template}.txt", **context)
-    outbox.enqueue("email", {"to": to, "subject": subject, "body": body, "message_id": uuid.uuid4().hex})
+    outbox.enqueue("email", {"to": to, "subject": subject, "body": body, "message_id": uuid.uuid4().hex},
+                   urgent=template in URGENT_TEMPLATES)
 
 
 def _sanitise_header(value: str) -> str:
@@ -39,7 +43,7 @@ def deliver(payload: dict) -> None:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             smtp.send_message(message)
         return
-    folder = Path(config["MAIL_DIRECTORY"])
-    folder.mkdir(parents=True, exist_ok=True)
+    # Private to the portal's user: the folder holds live reset and invitation links.
+    folder = private_directory(config["MAIL_DIRECTORY"])
     # Named by message id: delivering the same message twice writes the same file once.
-    (folder / f"{payload['message_id']}.eml").write_bytes(bytes(message))
+    write_private(folder / f"{payload['message_id']}.eml", bytes(message))

@@ -58,6 +58,7 @@ from portal.referrals.models import (  # noqa: F401
     ReferralPerson,
     ReferralSession,
 )
+from portal.scheduler import ScheduledRun  # noqa: F401
 from portal.supply_chain.models import (  # noqa: F401
     Expression,
     ExpressionDecision,

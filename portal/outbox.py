@@ -5,6 +5,13 @@ transaction as the change that caused it, so it is never lost and never sent for
 The relay (`flask --app app outbox run`) claims due rows, hands each to its topic's handler and marks it done;
 failures are retried with backoff. Handlers must be idempotent: a relay killed between sending and marking
 done will send that row again.
+
+- Urgent messages (password resets, email verification, invitations: someone is waiting for them) have priority
+  0 and go before everything else, so a burst of reminders never delays them.
+- On PostgreSQL each enqueue sends `NOTIFY rpp_outbox` in its transaction (delivered only on commit); relays
+  LISTEN and wake at once, polling only as a fallback (and for retries that come due).
+- Delivered rows (their payloads can hold email addresses) are deleted after `OUTBOX_RETENTION_DAYS` by the
+  scheduled `outbox-purge` job; rows that failed for good after 30 days.
 """
 from __future__ import annotations
 
@@ -13,7 +20,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Integer, String, Text, func, select
+from flask import current_app
+from sqlalchemy import JSON, Integer, String, Text, delete, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.database import TZDateTime, utcnow
@@ -24,12 +32,16 @@ log = logging.getLogger(__name__)
 Handler = Callable[[dict], None]
 _HANDLERS: dict[str, Handler] = {}
 MAX_ATTEMPTS = 12
+URGENT, NORMAL = 0, 5
+CHANNEL = "rpp_outbox"
+FAILED_RETENTION = timedelta(days=30)
 
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(String(40), index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=NORMAL, server_default=str(NORMAL))
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     available_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
@@ -49,12 +61,14 @@ def handler(topic: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def enqueue(topic: str, payload: dict) -> OutboxMessage:
+def enqueue(topic: str, payload: dict, urgent: bool = False) -> OutboxMessage:
     """Add a message to the current transaction; it is delivered only if the transaction commits."""
     if topic not in _HANDLERS:
         raise ValueError(f"no outbox handler for topic {topic!r}")
-    message = OutboxMessage(topic=topic, payload=payload)
+    message = OutboxMessage(topic=topic, payload=payload, priority=URGENT if urgent else NORMAL)
     db.session.add(message)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
     return message
 
 
@@ -63,7 +77,7 @@ def _claim_next() -> OutboxMessage | None:
         select(OutboxMessage)
         .where(OutboxMessage.processed_at.is_(None), OutboxMessage.failed_at.is_(None),
                OutboxMessage.available_at <= utcnow())
-        .order_by(OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(1)
     )
     if db.engine.dialect.name == "postgresql":
@@ -107,12 +121,82 @@ def pending_count() -> int:
     ) or 0
 
 
-def run_forever(interval: float = 1.0, stop: Callable[[], bool] = lambda: False) -> None:
+def lag_seconds() -> float:
+    """How long the oldest due, undelivered message has waited (0 when none): the relay's lag."""
+    oldest = db.session.scalar(select(func.min(OutboxMessage.available_at)).where(
+        OutboxMessage.processed_at.is_(None), OutboxMessage.failed_at.is_(None),
+        OutboxMessage.available_at <= utcnow()))
+    return max(0.0, (utcnow() - oldest).total_seconds()) if oldest else 0.0
+
+
+def failed_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.failed_at.is_not(None))) or 0
+
+
+def purge_delivered(now: datetime | None = None, retention: timedelta | None = None, batch_size: int = 1000,
+                    checkpoint: Callable[[], None] | None = None) -> int:
+    """Delete delivered messages older than the retention period (and messages that failed for good, after 30
+    days), `batch_size` at a time. Returns how many were deleted."""
+    now = now or utcnow()
+    retention = retention if retention is not None else \
+        timedelta(days=current_app.config.get("OUTBOX_RETENTION_DAYS", 7))
+    deleted = 0
+    while True:
+        ids = list(db.session.scalars(select(OutboxMessage.id).where(
+            (OutboxMessage.processed_at < now - retention) | (OutboxMessage.failed_at < now - FAILED_RETENTION))
+            .order_by(OutboxMessage.id).limit(batch_size)))
+        if not ids:
+            return deleted
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+        deleted += len(ids)
+        (checkpoint or db.session.flush)()
+
+
+class _Listener:
+    """PostgreSQL: a connection of its own that LISTENs on the outbox channel, to wake the relay on commit."""
+
+    def __init__(self):
+        import psycopg
+
+        url = db.engine.url.set(drivername="postgresql")
+        self.connection = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+        self.connection.execute(f"LISTEN {CHANNEL}")
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a notification; True if one came."""
+        woke = False
+        for _ in self.connection.notifies(timeout=timeout, stop_after=1):
+            woke = True
+        return woke
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def run_forever(interval: float = 1.0, stop: Callable[[], bool] = lambda: False,
+                fallback_poll: float = 30.0) -> None:
+    """Deliver until stopped. On PostgreSQL wait for NOTIFY (polling every `fallback_poll` seconds for retries
+    that come due); elsewhere poll every `interval` seconds."""
+    listener = None
     while not stop():
         try:
+            if listener is None and db.engine.dialect.name == "postgresql":
+                listener = _Listener()
             if relay_once() == 0:
-                time.sleep(interval)
+                if listener is not None:
+                    listener.wait(fallback_poll)
+                else:
+                    time.sleep(interval)
         except Exception:  # database away: wait and try again, the rows are still there
             db.session.rollback()
             log.exception("outbox relay error; retrying")
+            if listener is not None:
+                try:
+                    listener.close()
+                except Exception:  # noqa: BLE001,S110 - it is being replaced anyway
+                    pass
+                listener = None
             time.sleep(max(interval, 5))
+    if listener is not None:
+        listener.close()

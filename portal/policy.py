@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, false, or_, select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from portal.accounts.models import Organisation, User
-from portal.accounts.roles import OrgKind, OrgRole, OrgStatus, Role
+from portal.accounts.roles import ORGANISATION_ROLES, OrgKind, OrgRole, OrgStatus, Role
 
 Rule = Callable[[User, Any], bool]
 
@@ -179,6 +179,13 @@ def _takes_donations(user: User | None, organisation: Organisation | None) -> bo
     return organisation is not None and organisation.status == OrgStatus.APPROVED and donations_open(organisation)
 
 
+def _publishes_open_data(user: User | None, organisation: Organisation | None) -> bool:
+    """An organisation's public open-data files: anyone, once it is approved and has chosen to publish."""
+    from portal.funding.operations import publishes_open_data  # imported here: funding's views import this module
+
+    return organisation is not None and organisation.status == OrgStatus.APPROVED and publishes_open_data(organisation)
+
+
 def _donor_or_finance(user: User | None, claim: Any) -> bool:
     """A receipt: the donor's browser (which holds the donation's id in its session), or the finance staff."""
     return claim.donation.public_id in claim.held or _finance_staff(user, claim.donation.organisation)
@@ -206,12 +213,17 @@ def _partner_finder(user: User | None) -> bool:
 
 RULES: dict[str, Rule] = {
     "admin.access": _is_admin,
+    "audit_log.view": _is_admin,
     "organisation.approve": _is_admin,
+    "user.manage": _is_admin,
     "organisation.view": lambda user, org: _is_admin(user) or _member_of(user, org) or org.status == OrgStatus.APPROVED,
     "organisation.edit": lambda user, org: _is_admin(user) or _member_of(user, org, OrgRole.OWNER, OrgRole.MANAGER),
     "organisation.invite": lambda user, org: _member_of(user, org, OrgRole.OWNER, OrgRole.MANAGER),
     "organisation.members": lambda user, org: _is_admin(user) or _member_of(user, org),
     "api_token.manage": lambda user, token: bool(user and user.is_authenticated and token.user_id == user.id),
+    "api_token.create": lambda user, _=None: _is(user, *(role for role in Role if role != Role.LEARNER)),
+    # A token works only while its holder may use the API (staff of unapproved organisations may not)
+    "api.use": lambda user, _=None: _is(user, *Role),
     # Finding services: any signed-in staff member (not a learner) keeps lists of services, each list its
     # owner's alone; administrators see which searches find nothing.
     "directory.save": lambda user, _=None: _is(user, *(role for role in Role if role != Role.LEARNER)),
@@ -233,6 +245,8 @@ RULES: dict[str, Rule] = {
     "referral.view_risk": _sees_risk,
     "referral.edit_draft": lambda user, referral: referral.state == "draft" and _referrer(user, referral),
     "referral.amend": lambda user, referral: _referrer(user, referral),
+    # After a risk escalation, the referring side decides: refer on, or continue under a risk management plan
+    "referral.decide_escalation": lambda user, referral: _referrer(user, referral) and referral.escalation_pending,
     **{f"referral.{step}": _may_take(step) for step in REFERRAL_STEPS},
     "referral.reports": _referral_reports,
     "referral.subject_access": _is_admin,
@@ -291,13 +305,27 @@ RULES: dict[str, Rule] = {
     "agreement.view": _sees_agreement,
     "agreement.edit": lambda user, agreement: _finance_staff(user, agreement.organisation),
     "donation.give": _takes_donations,
+    "funding.open_data": _publishes_open_data,
     "donation.receipt": _donor_or_finance,
     "donation.refund": lambda user, donation: _finance_staff(user, donation.organisation),
 }
 
 
 # Actions an anonymous visitor may be granted (the rule still decides per object).
-PUBLIC_ACTIONS = frozenset({"organisation.view", "listing.report", "donation.give", "donation.receipt"})
+PUBLIC_ACTIONS = frozenset({"organisation.view", "listing.report", "donation.give", "donation.receipt",
+                            "funding.open_data"})
+# What staff of an organisation that is not approved (pending, rejected or suspended) may do besides what an
+# anonymous visitor may: see their own organisation's registration status. Nothing else, so no email leaves the
+# portal on its behalf (sharing lists, inviting colleagues), no API token, no employer opportunities (issue #12).
+UNAPPROVED_ACTIONS = frozenset({"organisation.view"})
+
+
+def awaiting_approval(user: User | None) -> bool:
+    """Organisation staff whose organisation is not (or no longer) approved."""
+    if not (user and user.is_authenticated and user.role in ORGANISATION_ROLES):
+        return False
+    organisation = user.organisation
+    return organisation is None or organisation.status != OrgStatus.APPROVED
 
 
 def can(user: User | None, action: str, obj: Any = None) -> bool:
@@ -305,6 +333,8 @@ def can(user: User | None, action: str, obj: Any = None) -> bool:
     if rule is None:
         raise KeyError(f"no access rule for {action!r}")
     signed_in = bool(user is not None and user.is_authenticated and user.is_active)
+    if signed_in and awaiting_approval(user) and action not in UNAPPROVED_ACTIONS:
+        signed_in = False  # treated as an anonymous visitor for everything else
     if not signed_in and action not in PUBLIC_ACTIONS:
         return False
     return bool(rule(user if signed_in else None, obj))
@@ -468,11 +498,29 @@ RULES.update({
     "campus.content.write": _content_author,
     "campus.content.edit": lambda user, item: _is_admin(user) or (
         item.organisation_id is not None and _listing_staff(user, item.organisation, *LISTING_EDITORS)),
+    # Safeguarding checks (issue #13): content written outside the administrators' team is approved by an
+    # administrator; employers' opportunities reach learners once an administrator or prison staff approve them.
+    "campus.content.review": lambda user, _=None: _is_admin(user),
+    "campus.opportunity.review": lambda user, opportunity=None: _is_admin(user) or (_prison_staff(user) and (
+        opportunity is None or not opportunity.prisons or user.prison_id in {p.id for p in opportunity.prisons})),
     "campus.cv.view_shared": lambda user, cv: (_is(user, Role.OFFENDER_MANAGER)
                                                and cv.learner.offender_manager_id == user.id),
     "campus.shared_cvs": lambda user, _=None: _is(user, Role.OFFENDER_MANAGER),
     "campus.image.view": lambda user, _=None: _is(user, *Role),
 })
+
+
+def campus_readable_organisations() -> Select:
+    """Ids of organisations with someone who can read their campus inbox now (see `_campus_org_staff`): an active,
+    verified provider or employer user who is an owner, manager or caseworker of an approved organisation.
+    Learners are offered only these, so nobody writes to an inbox that nobody reads."""
+    from portal.accounts.models import Membership
+
+    return (select(Membership.organisation_id).join(User, Membership.user_id == User.id)
+            .join(Organisation, Membership.organisation_id == Organisation.id)
+            .where(User.role.in_([Role.PROVIDER, Role.LEAD_PROVIDER, Role.EMPLOYER]), User.disabled_at.is_(None),
+                   User.email_verified_at.is_not(None), Membership.org_role.in_(LISTING_EDITORS),
+                   Organisation.status == OrgStatus.APPROVED))
 
 
 def visible_learners(user: User | None) -> Select:

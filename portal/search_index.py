@@ -6,6 +6,7 @@ being down (the outbox retries) and cannot apply out of order.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from flask import current_app
@@ -28,7 +29,29 @@ def backend() -> SearchBackend:
             except SearchUnavailable:  # the engine is down: searches say so, the outbox catches up later
                 break
         app.extensions["search_backend"] = instance
-    return app.extensions["search_backend"]
+    return _Timed(app.extensions["search_backend"])
+
+
+class _Timed:
+    """The backend, with each search's time and outcome counted for the metrics (portal/metrics.py)."""
+
+    def __init__(self, inner: SearchBackend):
+        self._inner = inner
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+    def search(self, index, query):
+        from portal.metrics import observe_search
+
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = self._inner.search(index, query)
+            outcome = "ok"
+            return result
+        finally:
+            observe_search(index, outcome, time.perf_counter() - started)
 
 
 def register(index: str):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
@@ -20,6 +22,20 @@ def govuk_date(value: date | datetime | None) -> str:
         value = value.astimezone(LONDON)
         return f"{value.day} {value:%B %Y} at {value:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
     return f"{value.day} {value:%B %Y}"
+
+
+def number(value, places: int = 6) -> str:
+    """An exact number as people write it: 10, 7.5, 0.45, 1,250 (never 1E+1), rounded to `places` decimals."""
+    if value is None:
+        return ""
+    exact = Decimal(str(value)) if not isinstance(value, Fraction) else Decimal(value.numerator) / value.denominator
+    text = f"{exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def percent(value, places: int = 2) -> str:
+    """A percentage: 10%, 7.5%, 12.25%."""
+    return "" if value is None else f"{number(value, places)}%"
 
 
 def navigation() -> list[dict]:
@@ -75,5 +91,7 @@ def campus_navigation() -> list[tuple[str, str]]:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(govuk_date, "govuk_date")
+    app.add_template_filter(number, "number")
+    app.add_template_filter(percent, "percent")
     app.add_template_global(navigation, "navigation")
     app.add_template_global(may, "may")

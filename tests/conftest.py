@@ -102,6 +102,7 @@ def app(tmp_path_factory):
         "REDIS_URL": "",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "portal.test",
+        "BASE_URL": "http://portal.test",
         # Forms are posted without tokens in most tests; `csrf_on` turns protection back on for the tests of it.
         "WTF_CSRF_ENABLED": False,
     })

@@ -209,7 +209,7 @@ COMPLETE_ANSWERS = {
     "needs": [{"pathway": "accommodation", "rating": "red"}],
     "desired_outcomes": ["Has settled accommodation within 3 months"], "risk_level": "low", "mappa": False,
     "risk_summary": "No concerns about working with staff.", "consent_given": True, "consent_method": "in-person",
-    "additional_information": "",
+    "additional_information": "", "referrer_phone": "0113 496 0000",
 }
 
 

@@ -37,6 +37,11 @@ def _token():
     return {"public_id": factories.db.session.scalar(select(ApiToken)).public_id}, owner
 
 
+def _staff_user():
+    """An offender manager, as an administrator's user screens show them (no owner: it is not theirs to manage)."""
+    return {"public_id": factories.user(role=Role.OFFENDER_MANAGER).public_id}, None
+
+
 def _no_object():
     return {"token": "not-a-valid-token"}, None
 
@@ -73,11 +78,16 @@ MATRIX: dict[str, Case] = {
     "accounts.organisation": Case("GET", _pending_org, {OWNER: 200, Role.ADMIN: 200, "*": 404}),
     "accounts.invite": Case("GET", _approved_org, {OWNER: 200, ANONYMOUS: SIGN_IN, "*": 403}),
     "accounts.revoke_token": Case("POST", _token, {OWNER: 302, ANONYMOUS: SIGN_IN, "*": 404}),
+    "admin.user": Case("GET", _staff_user, {Role.ADMIN: 200, ANONYMOUS: SIGN_IN, "*": 403}, owned=False),
+    "admin.disable_user": Case("POST", _staff_user, {Role.ADMIN: 400, ANONYMOUS: SIGN_IN, "*": 403}, owned=False),
+    "admin.enable_user": Case("POST", _staff_user, {Role.ADMIN: 400, ANONYMOUS: SIGN_IN, "*": 403}, owned=False),
+    "admin.reset_two_factor": Case("POST", _staff_user, {Role.ADMIN: 400, ANONYMOUS: SIGN_IN, "*": 403}, owned=False),
     "admin.organisation": Case("GET", _pending_org, {Role.ADMIN: 200, ANONYMOUS: SIGN_IN, "*": 403}),
     # Emailed links: the token is the credential, so everyone without a valid one gets the same 400 page.
     "accounts.verify_email": Case("GET", _no_object, {"*": 400}, owned=False),
     "accounts.reset_password": Case("GET", _no_object, {"*": 400}, owned=False),
     "accounts.accept_invitation": Case("GET", _no_object, {"*": 400}, owned=False),
+    "accounts.enrol": Case("GET", _no_object, {"*": 400}, owned=False),
     # Finding services: listings are public; saving needs a signed-in staff member; a list is its owner's alone.
     "directory.service": Case("GET", _listed_service, {"*": 200}, owned=False),
     "directory.save_service": Case("GET", _listed_service, {ANONYMOUS: SIGN_IN, "*": 200}, owned=False),

@@ -14,7 +14,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from portal import backup, create_app
+from portal.campus import rendering
 from portal.extensions import db as _db
+from portal.storage import LocalStorage, storage
 from tests import factories
 
 
@@ -45,46 +47,48 @@ def _restore(database_url: str, instance: Path, archive: Path):
         return other.test_cli_runner().invoke(args=["restore", str(archive)])
 
 
-def test_a_backup_restores_into_a_fresh_database_with_every_row_and_file(app, db, tmp_path):
+def test_a_backup_restores_into_a_fresh_database_with_every_row_and_file(app, db, tmp_path, monkeypatch):
+    """Every stored file, evidence and campus pictures alike (before, `flask backup` missed the pictures)."""
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "live-uploads"))
     with app.test_request_context():
         factories.referral(state="completed")  # JSON, dates, personal data, a chain of foreign keys
         factories.published_service(name="Harbour House", index=False)
-    upload = Path(app.instance_path) / "uploads" / "test-backup" / "evidence.pdf"
-    upload.parent.mkdir(parents=True, exist_ok=True)
-    upload.write_bytes(b"%PDF-1.4 evidence")
+        storage().put("supply_chain/0123456789abcdef0123456789abcdef", b"%PDF-1.4 evidence")
+        storage().put(rendering.image_key("kitchen-picture"), b"\x89PNG picture")
     archive = tmp_path / "portal.tar.gz"
-    try:
-        result = app.test_cli_runner().invoke(args=["backup", str(archive)])
-        assert result.exit_code == 0, result.output
-        assert "Backup written to" in result.output and "Counting and checksumming" in result.output
-        with tarfile.open(archive) as opened:
-            names = opened.getnames()
-        assert "manifest.json" in names and "files/test-backup/evidence.pdf" in names
-        with app.app_context():
-            original = backup.fingerprints(_db.engine)
-    finally:
-        upload.unlink()
+    result = app.test_cli_runner().invoke(args=["backup", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert "Backup written to" in result.output and "Counting and checksumming" in result.output
+    with tarfile.open(archive) as opened:
+        names = opened.getnames()
+    assert {"manifest.json", "files/supply_chain/0123456789abcdef0123456789abcdef",
+            "files/campus_images/kitchen-picture"} <= set(names)
+    with app.app_context():
+        original = backup.fingerprints(_db.engine)
 
     with _fresh_database(app, tmp_path) as target:
         result = _restore(target, tmp_path / "restored-instance", archive)
         assert result.exit_code == 0, result.output
-        assert "every table matches" in result.output
+        assert "every table matches" in result.output and "every file its checksum" in result.output
         engine = create_engine(target)
         restored = backup.fingerprints(engine)
         engine.dispose()
         assert restored == original
         assert restored["referrals"].rows == 1 and restored["users"].rows >= 3
-        restored_file = tmp_path / "restored-instance" / "uploads" / "test-backup" / "evidence.pdf"
-        assert restored_file.read_bytes() == b"%PDF-1.4 evidence"
+        restored_files = LocalStorage(tmp_path / "restored-instance" / "uploads")
+        assert restored_files.get("supply_chain/0123456789abcdef0123456789abcdef") == b"%PDF-1.4 evidence"
+        assert restored_files.get("campus_images/kitchen-picture") == b"\x89PNG picture"
 
         # Restoring again over the now non-empty database is refused, and changes nothing
         again = _restore(target, tmp_path / "restored-instance", archive)
         assert again.exit_code == 1 and "not empty" in again.output
 
 
-def test_a_restore_that_does_not_match_the_manifest_says_which_tables(app, db, tmp_path):
+def test_a_restore_that_does_not_match_the_manifest_says_which_tables_and_files(app, db, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "live-uploads"))
     with app.test_request_context():
         factories.user()
+        storage().put(rendering.image_key("kitchen-picture"), b"\x89PNG picture")
     archive = tmp_path / "portal.tar.gz"
     assert app.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
     # Tamper with the manifest: claim one more user than was saved
@@ -96,12 +100,14 @@ def test_a_restore_that_does_not_match_the_manifest_says_which_tables(app, db, t
                 manifest = json.loads(data)
                 manifest["tables"]["users"]["rows"] += 1
                 data = json.dumps(manifest).encode()
+            elif member.name == "files/campus_images/kitchen-picture":
+                data = b"\x89PNG another picture"  # the file in the archive is not the one backed up
             member.size = len(data)
             target.addfile(member, io.BytesIO(data))
     with _fresh_database(app, tmp_path) as target:
         result = _restore(target, tmp_path / "i2", tampered)
     assert result.exit_code == 1
-    assert "does not match the backup in: users" in result.output
+    assert "does not match the backup in: users, file campus_images/kitchen-picture" in result.output
 
 
 @pytest.mark.parametrize("value, expected", [({"b": 1, "a": [1]}, '{"a": [1], "b": 1}'), (3, 3)])

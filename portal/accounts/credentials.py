@@ -136,3 +136,24 @@ def new_secret_token() -> tuple[str, str]:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- Two-factor recovery codes: ten, random, shown once, stored as keyed digests ---
+
+RECOVERY_CODE_COUNT = 10
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper
+
+
+def new_recovery_code() -> str:
+    """Like "k7dm-q2xw-9pfa": 12 characters from 31 (about 59 bits), in groups for reading."""
+    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(12))
+    return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+
+
+def normalise_recovery_code(code: str) -> str:
+    return "".join(ch for ch in code.lower() if ch in _RECOVERY_ALPHABET)
+
+
+def hash_recovery_code(code: str) -> str:
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, normalise_recovery_code(code).encode(), hashlib.sha256).hexdigest()

@@ -22,6 +22,20 @@ class CodeForm(FlaskForm):
     ])
 
 
+class SignInCodeForm(FlaskForm):
+    code = StringField("Code from your authenticator app", validators=[
+        Required("Enter the 6-digit code from your authenticator app, or a recovery code"),
+        Regexp(r"^\s*(\d{3}\s?\d{3}|[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}-?[A-Za-z0-9]{4})\s*$",
+               message="Enter the code as 6 digits, like 123456, or a recovery code, like k7dm-q2xw-9pfa"),
+    ])
+
+
+class EnrolForm(FlaskForm):
+    """Set up two-factor authentication from the emailed link; invited accounts choose their password too."""
+    password = PasswordField("Create a password", validators=[Optional(), Length(max=256)])
+    code = CodeForm.code
+
+
 class RegisterForm(FlaskForm):
     organisation_name = StringField("Organisation name", validators=[
         Required("Enter the name of your organisation"),

@@ -168,3 +168,14 @@ class ApiToken(PublicIdMixin, TimestampMixin, db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(TimestampMixin, db.Model):
+    """One of a two-factor user's ten single-use recovery codes, usable in place of a code from the app.
+    Only a keyed digest is stored; the codes are shown once."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(TZDateTime)

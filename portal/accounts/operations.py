@@ -75,11 +75,19 @@ class Registration:
     website: str = ""
 
 
-def register_organisation(reg: Registration) -> User:
-    """Create a pending organisation with its first user (its owner) and send the verification email."""
-    if _email_taken(reg.email):
-        raise DomainError("An account already uses this email address. Sign in or reset your password", "email")
+def register_organisation(reg: Registration) -> User | None:
+    """Create a pending organisation with its first user (its owner) and send the verification email.
+
+    When the email address already has an account nothing is created and its owner is told by email instead:
+    the person registering sees the same "check your email" either way, so the form cannot be used to find out
+    who has an account. Returns the new user, or None in that case."""
     _check_password(reg.password, reg.kind.staff_role)
+    if existing := find_user_by_email(reg.email):
+        audit.record("user.registration_refused", "user", existing.public_id, reason="email address has an account")
+        queue_email(existing.email, "Someone tried to register with your email address", "registration_existing",
+                    sign_in_link=url_for("accounts.sign_in", _external=True),
+                    reset_link=url_for("accounts.forgot_password", _external=True))
+        return None
     organisation = Organisation(
         name=reg.organisation_name.strip(), kind=reg.kind, sector=reg.sector,
         description=reg.description.strip(), website=reg.website.strip(), status=OrgStatus.PENDING,
@@ -173,6 +181,18 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def notify_lock_out(email: str) -> bool:
+    """Tell the holder of the account `email` names that sign-in from some device is paused after failed
+    passwords (the requester learns nothing: the page is the same whether or not the account exists)."""
+    user = find_user_by_email(email) if email else None
+    if user is None or not user.is_active or not user.email:
+        return False
+    audit.record("user.locked_out", "user", user.public_id, actor=user)
+    queue_email(user.email, "Someone is trying to sign in to your account", "locked_out",
+                reset_link=url_for("accounts.forgot_password", _external=True))
+    return True
+
+
 def complete_sign_in(user: User) -> None:
     user.last_signed_in_at = utcnow()
     audit.record("user.signed_in", "user", user.public_id, actor=user)
@@ -184,7 +204,48 @@ def end_all_sessions(user: User, reason: str) -> None:
     audit.record("user.sessions_ended", "user", user.public_id, actor=user, reason=reason)
 
 
+def end_all_credentials(user: User, actor: User | None, reason: str) -> int:
+    """Every session and every API token the user holds stops working (password changed or reset, "sign out
+    everywhere", disabled, second factor reset). The user may create new tokens afterwards. Returns how many
+    tokens were revoked."""
+    user.session_version += 1
+    tokens = list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                            ApiToken.revoked_at.is_(None))))
+    for api_token in tokens:
+        api_token.revoked_at = utcnow()
+    audit.record("user.credentials_ended", "user", user.public_id, actor=actor, reason=reason,
+                 details={"api_tokens_revoked": len(tokens)})
+    return len(tokens)
+
+
 # --- Two-factor ---
+
+ENROLMENT_MAX_AGE = 7 * 24 * 3600
+
+
+def _enrolment_fingerprint(user: User) -> str:
+    # Changes when the user enrols, when their credentials are ended and when their password is set, so each
+    # link works once and an old link dies with the credentials it was sent for.
+    return credentials.fingerprint(f"{user.session_version}:{user.mfa_enabled_at}:{user.password_hash}")
+
+
+def send_enrolment_email(user: User, reason: str) -> None:
+    """Email a one-time link to set up two-factor authentication (and, for an invited account, a password).
+    A privileged account enrols through its mailbox, never on first sign-in by whoever holds the password."""
+    token = credentials.make_link_token("enrol", {"u": user.public_id, "f": _enrolment_fingerprint(user)})
+    invited = user.password_hash is None
+    queue_email(user.email, "Set up your account" if invited else "Set up two-factor authentication",
+                "enrolment", invited=invited, link=url_for("accounts.enrol", token=token, _external=True))
+    audit.record("user.enrolment_sent", "user", user.public_id, reason=reason)
+
+
+def user_for_enrolment_token(token: str) -> User | None:
+    data = credentials.read_link_token("enrol", token, ENROLMENT_MAX_AGE)
+    user = data and db.session.scalar(select(User).where(User.public_id == data["u"]))
+    if not user or not user.is_active or not hmac.compare_digest(_enrolment_fingerprint(user), str(data["f"])):
+        return None
+    return user
+
 
 def start_mfa_enrolment(user: User) -> str:
     """The secret to show for enrolment: made once, kept until confirmed so a mistyped code can be retried."""
@@ -193,22 +254,89 @@ def start_mfa_enrolment(user: User) -> str:
     return user.totp_secret
 
 
-def confirm_mfa_enrolment(user: User, code: str) -> None:
+def enrol(token: str, code: str, password: str | None = None) -> tuple[User, list[str]]:
+    """Finish enrolment from the emailed link: set the password (invited accounts), confirm the app's code and
+    make ten recovery codes. Returns the user and the codes, to show once."""
+    user = user_for_enrolment_token(token)
+    if user is None:
+        raise DomainError("This link has expired or has already been used. Ask an administrator for a new one")
+    if user.password_hash is None:
+        _check_password(password or "", user.role)
     counter = credentials.totp_match(user.totp_secret or "", code, None)
     if counter is None:
         raise DomainError("Enter the 6-digit code your authenticator app shows now", "code")
+    if user.password_hash is None:
+        user.password_hash = credentials.hash_password(password or "")
+        user.password_changed_at = utcnow()
     user.totp_last_counter = counter
     user.mfa_enabled_at = utcnow()
+    if user.email_verified_at is None:  # the link proves they read the mailbox
+        user.email_verified_at = utcnow()
     audit.record("user.mfa_enabled", "user", user.public_id, actor=user)
+    return user, new_recovery_codes(user, user)
+
+
+def new_recovery_codes(user: User, actor: User) -> list[str]:
+    """Ten new single-use recovery codes; any earlier ones stop working."""
+    from portal.accounts.models import RecoveryCode
+
+    for old in db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        db.session.delete(old)
+    codes = [credentials.new_recovery_code() for _ in range(credentials.RECOVERY_CODE_COUNT)]
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=credentials.hash_recovery_code(code)) for code in codes)
+    audit.record("user.recovery_codes_made", "user", user.public_id, actor=actor)
+    return codes
+
+
+def recovery_codes_left(user: User) -> int:
+    from portal.accounts.models import RecoveryCode
+
+    return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+
+
+def _use_recovery_code(user: User, code: str) -> bool:
+    from portal.accounts.models import RecoveryCode
+
+    found = db.session.scalar(select(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == credentials.hash_recovery_code(code),
+        RecoveryCode.used_at.is_(None)))
+    if found is None:
+        return False
+    found.used_at = utcnow()
+    audit.record("user.recovery_code_used", "user", user.public_id, actor=user)
+    return True
 
 
 def check_mfa_code(user: User, code: str) -> None:
-    counter = credentials.totp_match(user.totp_secret or "", code, user.totp_last_counter)
+    """A code from the app, or one of the user's unused recovery codes (each works once)."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    if len(credentials.normalise_recovery_code(code)) == 12 and _use_recovery_code(user, code):
+        return
+    counter = credentials.totp_match(user.totp_secret or "", digits, user.totp_last_counter) if len(
+        digits) == 6 and len(code.strip()) <= 8 else None
     if counter is None:
         audit.record("user.mfa_failed", "user", user.public_id, actor=user)
-        raise DomainError("The code is not right or has already been used. Enter the code your app shows now",
-                          "code")
+        raise DomainError("The code is not right or has already been used. Enter the code your app shows now, "
+                          "or one of your recovery codes", "code")
     user.totp_last_counter = counter
+
+
+def reset_second_factor(user: User, admin: User, reason: str) -> None:
+    """An administrator resets a user's second factor: it, their recovery codes, sessions and tokens end, and
+    the user re-enrols through an emailed link."""
+    from portal.accounts.models import RecoveryCode
+
+    if not user.mfa_required:
+        raise DomainError("This user does not sign in with two-factor authentication")
+    user.totp_secret = None
+    user.totp_last_counter = None
+    user.mfa_enabled_at = None
+    for old in db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        db.session.delete(old)
+    end_all_credentials(user, admin, "second factor reset")
+    audit.record("user.mfa_reset", "user", user.public_id, actor=admin, reason=reason)
+    send_enrolment_email(user, "second factor reset")
 
 
 # --- Passwords ---
@@ -223,7 +351,7 @@ def _set_password(user: User, new: str, field_name: str) -> None:
     _check_password(new, user.role, field_name)
     user.password_hash = credentials.hash_password(new)
     user.password_changed_at = utcnow()
-    end_all_sessions(user, "password changed")
+    end_all_credentials(user, user, "password changed")
 
 
 def request_password_reset(email: str) -> None:
@@ -336,7 +464,7 @@ def find_organisation(name_or_id: str) -> Organisation | None:
 
 def disable_user(user: User, admin: User | None, reason: str) -> None:
     user.disabled_at = utcnow()
-    user.session_version += 1
+    end_all_credentials(user, admin, "disabled")
     audit.record("user.disabled", "user", user.public_id, actor=admin, reason=reason)
 
 
@@ -362,7 +490,85 @@ def user_for_api_token(token: str) -> tuple[User, ApiToken] | None:
     api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == credentials.hash_token(token)))
     if api_token is None or api_token.revoked_at or not api_token.user.is_active:
         return None
+    from portal import policy  # the policy imports this package's models
+
+    if not policy.can(api_token.user, "api.use"):  # e.g. its organisation is not, or no longer, approved
+        return None
     now = utcnow()
     if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
         api_token.last_used_at = now
     return api_token.user, api_token
+
+
+# --- Administrators' user screens (issue #17) ---
+
+STAFF_ROLES = (Role.OFFENDER_MANAGER, Role.PRISON_STAFF, Role.ADMIN)
+SIGN_IN_EVENTS = {
+    "user.signed_in": "Signed in",
+    "user.sign_in_failed": "Wrong password",
+    "user.mfa_failed": "Wrong two-factor code",
+    "user.locked_out": "Sign-in paused after failed passwords",
+    "user.recovery_code_used": "Signed in with a recovery code",
+}
+
+
+def invite_staff(admin: User, *, email: str, name: str, role: Role, prison_code: str = "",
+                 probation_region_slug: str = "") -> User:
+    """An administrator creates an offender manager, prison staff member or administrator. The person chooses
+    their own password and enrols their second factor through the emailed link."""
+    from portal.reference.models import Prison, ProbationRegion
+
+    if role not in STAFF_ROLES:
+        raise DomainError("Select offender manager, prison staff or administrator", "role")
+    if _email_taken(email):
+        raise DomainError("Someone already has an account with this email address", "email")
+    user = User(email=normalise_email(email), name=name.strip(), role=role)
+    if role == Role.PRISON_STAFF:
+        user.prison = db.session.scalar(select(Prison).where(Prison.code == prison_code))
+        if user.prison is None:
+            raise DomainError("Select the prison they work in", "prison")
+    if role == Role.OFFENDER_MANAGER:
+        user.probation_region = db.session.scalar(
+            select(ProbationRegion).where(ProbationRegion.slug == probation_region_slug))
+        if user.probation_region is None:
+            raise DomainError("Select their probation region", "probation_region")
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.invited", "user", user.public_id, actor=admin, details={"role": str(role)})
+    send_enrolment_email(user, "invited by an administrator")
+    return user
+
+
+def staff_users() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role.in_([str(r) for r in STAFF_ROLES]))
+                                   .order_by(User.role, User.name)))
+
+
+def enable_user(user: User, admin: User) -> None:
+    if user.disabled_at is None:
+        raise DomainError("This user is not disabled")
+    user.disabled_at = None
+    audit.record("user.enabled", "user", user.public_id, actor=admin)
+
+
+def disable_user_by_admin(user: User, admin: User, reason: str) -> None:
+    if user.id == admin.id:
+        raise DomainError("You cannot disable your own account", "reason")
+    if user.disabled_at is not None:
+        raise DomainError("This user is already disabled")
+    if not reason.strip():
+        raise DomainError("Enter the reason for disabling this user", "reason")
+    disable_user(user, admin, reason.strip())
+
+
+def sign_in_history(user: User, admin: User, limit: int = 100) -> list[tuple]:
+    """(when, what) for the user's sign-ins and failed attempts, newest first (never a password or code).
+    Looking is itself recorded."""
+    from portal.audit import AuditEvent
+
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "user", AuditEvent.object_id == user.public_id,
+        AuditEvent.action.in_(SIGN_IN_EVENTS)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    history = [(event.at, SIGN_IN_EVENTS[event.action]) for event in events]
+    audit.record("user.sign_in_history_viewed", "user", user.public_id, actor=admin)
+    return history

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse as parse_limit
 from sqlalchemy import select
 
 from portal import policy
@@ -14,12 +16,13 @@ from portal.accounts.forms import (
     AcceptInvitationForm,
     ApiTokenForm,
     ChangePasswordForm,
-    CodeForm,
     ConfirmForm,
     EmailForm,
+    EnrolForm,
     InviteForm,
     NewPasswordForm,
     RegisterForm,
+    SignInCodeForm,
     SignInForm,
 )
 from portal.accounts.models import ApiToken, Organisation, User
@@ -33,7 +36,26 @@ PENDING_MAX_AGE = 300  # seconds to enter the two-factor code after the password
 
 
 def _account_key() -> str:
-    return "sign-in:" + operations.normalise_email(request.form.get("email", ""))
+    """Failed passwords count per account AND client address: a stranger failing someone's password locks
+    only themselves out, not the account holder (issue #12)."""
+    return f"sign-in:{get_remote_address()}:" + operations.normalise_email(request.form.get("email", ""))
+
+
+def _two_factor_account_key() -> str:
+    """Two-factor codes count per account, whichever addresses the guesses come from."""
+    pending = session.get(PENDING_KEY) or {}
+    return "two-factor:" + str(pending.get("id", "none")).partition(".")[0]
+
+
+LOCK_OUT_NOTICE = parse_limit("1 per 15 minutes")
+
+
+def _locked_out(limit) -> None:
+    """A lock-out began: tell the account holder (once per 15 minutes at most), never the requester."""
+    email = operations.normalise_email(request.form.get("email", ""))
+    if email and limiter.limiter.hit(LOCK_OUT_NOTICE, "lock-out-notice", email):
+        if operations.notify_lock_out(email):
+            db.session.commit()
 
 
 def _failed(response) -> bool:
@@ -50,7 +72,8 @@ def _account_limit() -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed,
+               on_breach=_locked_out)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -64,11 +87,17 @@ def sign_in():
             operations.send_verification_email(user)
             db.session.commit()
             form.form_errors.append("Confirm your email address before signing in. We have sent you a new link")
+        elif user.mfa_required and user.mfa_enabled_at is None:
+            # Enrolment goes through the mailbox: whoever holds only the password cannot enrol their own app
+            operations.send_enrolment_email(user, "signed in before setting up two-factor authentication")
+            db.session.commit()
+            form.form_errors.append("Set up two-factor authentication before signing in. We have emailed you a "
+                                    "link to do it")
         elif user.mfa_required:
             session.clear()
             session[PENDING_KEY] = {"id": user.get_id(), "at": time.time(), "next": safe_next("")}
             db.session.commit()
-            return redirect(url_for("accounts.two_factor" if user.mfa_enabled_at else "accounts.two_factor_setup"))
+            return redirect(url_for("accounts.two_factor"))
         else:
             return _finish_sign_in(user, safe_next(url_for("main.dashboard")))
     return render_form("accounts/sign_in.html", form)
@@ -96,12 +125,14 @@ def _pending_user() -> User | None:
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["TWO_FACTOR_RATE_LIMIT_ACCOUNT"], key_func=_two_factor_account_key,
+               methods=["POST"], deduct_when=_failed)
 def two_factor():
     user = _pending_user()
     if user is None or user.mfa_enabled_at is None:
         flash("Your sign-in took too long. Sign in again")
         return redirect(url_for("accounts.sign_in"))
-    form = CodeForm()
+    form = SignInCodeForm()
     if form.validate_on_submit():
         try:
             operations.check_mfa_code(user, form.code.data)
@@ -113,26 +144,39 @@ def two_factor():
     return render_form("accounts/two_factor.html", form)
 
 
-@bp.route("/sign-in/two-factor/set-up", methods=["GET", "POST"])
-def two_factor_setup():
-    user = _pending_user()
-    if user is None or user.mfa_enabled_at is not None:
-        flash("Your sign-in took too long. Sign in again")
-        return redirect(url_for("accounts.sign_in"))
-    form = CodeForm()
+@bp.route("/enrol/<token>", methods=["GET", "POST"])
+def enrol(token: str):
+    """Set up two-factor authentication (and a password, for an invited account) from the emailed link."""
+    user = operations.user_for_enrolment_token(token)
+    if user is None:
+        return render_template("accounts/link_invalid.html", message="This link has expired or has already been "
+                               "used. Sign in to get a new one, or ask an administrator"), 400
+    form = EnrolForm()
+    needs_password = user.password_hash is None
     if form.validate_on_submit():
-        try:
-            operations.confirm_mfa_enrolment(user, form.code.data)
-        except DomainError as exc:
-            add_error(form, exc)
+        if needs_password and not form.password.data:
+            add_error(form, DomainError("Enter a password", "password"))
         else:
-            response = _finish_sign_in(user, session.get(PENDING_KEY, {}).get("next", ""))
-            flash("Two-factor authentication is set up", "success")
-            return response
+            result = attempt(form, lambda: operations.enrol(token, form.code.data, form.password.data))
+            if result is not REFUSED:
+                _, codes = result
+                session.clear()
+                return render_template("accounts/recovery_codes.html", codes=codes, enrolled=True)
     secret = operations.start_mfa_enrolment(user)
     db.session.commit()
     uri = credentials.totp_uri(secret, user.email)
-    return render_form("accounts/two_factor_setup.html", form, secret=secret, qr_svg=credentials.totp_qr_svg(uri))
+    return render_form("accounts/two_factor_setup.html", form, secret=secret, qr_svg=credentials.totp_qr_svg(uri),
+                       needs_password=needs_password)
+
+
+@bp.route("/account/recovery-codes", methods=["POST"])
+@login_required
+def new_recovery_codes():
+    if current_user.mfa_enabled_at is None or not ConfirmForm().validate_on_submit():
+        return redirect(url_for("accounts.account"))
+    codes = operations.new_recovery_codes(current_user, current_user)
+    db.session.commit()
+    return render_template("accounts/recovery_codes.html", codes=codes, enrolled=False)
 
 
 @bp.route("/sign-out", methods=["GET", "POST"])
@@ -156,8 +200,14 @@ def signed_out():
     return render_template("accounts/signed_out.html", reason=request.args.get("reason"))
 
 
+def _registration_email_key() -> str:
+    return "register:" + operations.normalise_email(request.form.get("email", ""))
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"], deduct_when=lambda r: r.status_code == 302)
+@limiter.limit("20 per hour", methods=["POST"])  # every attempt from one client address, failed ones too
+@limiter.limit("3 per hour", key_func=_registration_email_key, methods=["POST"],
+               deduct_when=lambda r: r.status_code == 302)  # per email address: each sends that address an email
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -218,7 +268,21 @@ def reset_password(token: str):
 def account():
     tokens = db.session.scalars(select(ApiToken).where(
         ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.created_at)).all()
-    return render_template("accounts/account.html", tokens=tokens, confirm=ConfirmForm())
+    return render_template("accounts/account.html", tokens=tokens, confirm=ConfirmForm(),
+                           recovery_codes_left=operations.recovery_codes_left(current_user))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("accounts.account"))
+    operations.end_all_credentials(current_user, current_user, "signed out everywhere")
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have been signed out on every device and your API tokens have been revoked", "success")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -238,6 +302,7 @@ def change_password():
 @bp.route("/account/tokens/new", methods=["GET", "POST"])
 @login_required
 def new_token():
+    policy.authorize(current_user, "api_token.create")
     form = ApiTokenForm()
     if form.validate_on_submit():
         _, token = operations.create_api_token(current_user, form.name.data)

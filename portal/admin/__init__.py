@@ -16,4 +16,4 @@ def administrators_only():
     policy.authorize(current_user, "admin.access")
 
 
-from portal.admin import views  # noqa: F401
+from portal.admin import audit_views, views  # noqa: F401,E402

@@ -6,10 +6,13 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.accounts import operations as accounts
-from portal.accounts.models import Organisation
+from portal.accounts.forms import ConfirmForm
+from portal.accounts.models import Organisation, User
+from portal.accounts.roles import Role
 from portal.admin import bp
-from portal.admin.forms import DecisionForm
+from portal.admin.forms import DecisionForm, InviteStaffForm, ReasonForm
 from portal.extensions import db
+from portal.reference.models import Prison, ProbationRegion
 from portal.views import REFUSED, attempt, render_form
 
 
@@ -36,3 +39,88 @@ def organisation(public_id: str):
             flash(f"{org.name} has been {'approved' if org.is_approved else 'rejected'}", "success")
             return redirect(url_for("admin.organisations"))
     return render_form("admin/organisation.html", form, organisation=org)
+
+
+# --- Users (issue #17): invite staff, disable and re-enable, reset a second factor, sign-in history ---
+
+def _user_or_404(public_id: str) -> User:
+    user = db.session.scalar(select(User).where(User.public_id == public_id))
+    if user is None:
+        abort(404)
+    policy.authorize(current_user, "user.manage", user)
+    return user
+
+
+@bp.route("/users")
+def users():
+    return render_template("admin/users.html", users=accounts.staff_users())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def invite_user():
+    form = InviteStaffForm()
+    form.prison.choices = [("", "Select a prison")] + [
+        (p.code, p.name) for p in db.session.scalars(select(Prison).order_by(Prison.name))]
+    form.probation_region.choices = [("", "Select a probation region")] + [
+        (r.slug, r.name) for r in db.session.scalars(select(ProbationRegion).order_by(ProbationRegion.name))]
+    if form.validate_on_submit():
+        invited = attempt(form, lambda: accounts.invite_staff(
+            current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
+            prison_code=form.prison.data or "", probation_region_slug=form.probation_region.data or ""))
+        if invited is not REFUSED:
+            flash(f"We have emailed {invited.email} a link to set up their account", "success")
+            return redirect(url_for("admin.user", public_id=invited.public_id))
+    return render_form("admin/invite_user.html", form)
+
+
+@bp.route("/users/<public_id>")
+def user(public_id: str):
+    found = _user_or_404(public_id)
+    history = accounts.sign_in_history(found, current_user)
+    db.session.commit()
+    return render_template("admin/user.html", user=found, history=history, **_user_forms())
+
+
+def _user_forms(**given) -> dict:
+    """The page's three forms; the disable and reset forms each have their own field names (one page)."""
+    return {"disable_form": ReasonForm(prefix="disable"), "reset_form": ReasonForm(prefix="reset"),
+            "confirm": ConfirmForm(), **given}
+
+
+def _act(public_id: str, operation, done: str, prefix: str | None = None):
+    found = _user_or_404(public_id)
+    form = ReasonForm(prefix=prefix) if prefix else ConfirmForm()
+    if form.validate_on_submit():
+        if attempt(form, lambda: operation(found, form)) is not REFUSED:
+            flash(done.format(name=found.name), "success")
+            return redirect(url_for("admin.user", public_id=found.public_id))
+    history = accounts.sign_in_history(found, current_user)
+    db.session.commit()
+    forms = _user_forms(**({f"{prefix}_form": form} if prefix else {}))
+    return render_form("admin/user.html", form, user=found, history=history, **forms)
+
+
+@bp.route("/users/<public_id>/disable", methods=["POST"])
+def disable_user(public_id: str):
+    return _act(public_id, lambda found, form: accounts.disable_user_by_admin(found, current_user, form.reason.data),
+                "{name} has been disabled: their sessions and API tokens have ended", prefix="disable")
+
+
+@bp.route("/users/<public_id>/enable", methods=["POST"])
+def enable_user(public_id: str):
+    return _act(public_id, lambda found, form: accounts.enable_user(found, current_user),
+                "{name} can sign in again")
+
+
+@bp.route("/users/<public_id>/reset-two-factor", methods=["POST"])
+def reset_two_factor(public_id: str):
+    return _act(public_id, lambda found, form: accounts.reset_second_factor(found, current_user, form.reason.data),
+                "{name}'s two-factor authentication has been reset: we have emailed them a link to set it up again",
+                prefix="reset")
+
+
+@bp.route("/status")
+def status():
+    from portal import status as service_status
+
+    return render_template("admin/status.html", status=service_status.gather())

@@ -1,5 +1,6 @@
 """Writing campus content: administrators and approved providers write guides and course modules (Markdown,
-sanitised when shown), upload pictures, and publish. Nothing reaches learners until it is published."""
+sanitised when shown) and upload pictures. A provider's draft is sent for review, approved by an administrator,
+then published; nothing reaches learners until it is published."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -8,7 +9,7 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.campus import bp, operations, rendering
-from portal.campus.forms import ConfirmForm, ContentForm, ImageForm, LessonForm, QuestionForm
+from portal.campus.forms import ConfirmForm, ContentForm, ImageForm, LessonForm, QuestionForm, ReviewForm
 from portal.campus.models import ContentImage
 from portal.extensions import db
 from portal.views import REFUSED, attempt, attempt_or_flash, render_form
@@ -22,7 +23,9 @@ def _details(form: ContentForm) -> operations.ContentDetails:
 @login_required
 def manage_content():
     policy.authorize(current_user, "campus.content.write")
-    return render_template("campus/author/list.html", items=operations.authored_content(current_user))
+    to_review = operations.content_to_review(current_user) if policy.can(current_user, "campus.content.review") else []
+    return render_template("campus/author/list.html", items=operations.authored_content(current_user),
+                           to_review=to_review)
 
 
 @bp.route("/content/new", methods=["GET", "POST"])
@@ -42,8 +45,9 @@ def new_content():
 @login_required
 def manage_item(public_id: str):
     item = operations.content_for_author(current_user, public_id)
-    return render_template("campus/author/item.html", item=item, confirm=ConfirmForm(),
-                           render=rendering.render_markdown)
+    return render_template("campus/author/item.html", item=item, confirm=ConfirmForm(), review=ReviewForm(),
+                           steps=operations.allowed_steps(current_user, item),
+                           problems=operations.content_problems(item), render=rendering.render_markdown)
 
 
 @bp.route("/content/<public_id>/edit", methods=["GET", "POST"])
@@ -98,24 +102,52 @@ def new_question(public_id: str):
     return render_form("campus/author/question_form.html", form, lesson=lesson)
 
 
+DONE = {
+    "submit": "‘{}’ has been sent for review. An administrator will check it before it can be published",
+    "approve": "‘{}’ is approved: its authors can publish it now",
+    "send_back": "‘{}’ has been sent back to its authors with what to change",
+    "publish": "‘{}’ is published: learners can see it now",
+    "withdraw": "‘{}’ is a draft again: learners do not see it",
+}
+
+
+def _step(public_id: str, step: str):
+    item = operations.content_for_author(current_user, public_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        if attempt_or_flash(lambda: operations.take_step(current_user, item, step, form.note.data)) is not REFUSED:
+            flash(DONE[step].format(item.title), "success")
+    return redirect(url_for("campus.manage_item", public_id=public_id))
+
+
+@bp.route("/content/<public_id>/submit", methods=["POST"])
+@login_required
+def submit_content(public_id: str):
+    return _step(public_id, "submit")
+
+
+@bp.route("/content/<public_id>/approve", methods=["POST"])
+@login_required
+def approve_content(public_id: str):
+    return _step(public_id, "approve")
+
+
+@bp.route("/content/<public_id>/send-back", methods=["POST"])
+@login_required
+def send_back_content(public_id: str):
+    return _step(public_id, "send_back")
+
+
 @bp.route("/content/<public_id>/publish", methods=["POST"])
 @login_required
 def publish_content(public_id: str):
-    item = operations.content_for_author(current_user, public_id)
-    if ConfirmForm().validate_on_submit():
-        if attempt_or_flash(lambda: operations.publish_content(current_user, item)) is not REFUSED:
-            flash(f"‘{item.title}’ is published: learners can see it now", "success")
-    return redirect(url_for("campus.manage_item", public_id=public_id))
+    return _step(public_id, "publish")
 
 
 @bp.route("/content/<public_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw_content(public_id: str):
-    item = operations.content_for_author(current_user, public_id)
-    if ConfirmForm().validate_on_submit():
-        if attempt_or_flash(lambda: operations.withdraw_content(current_user, item)) is not REFUSED:
-            flash(f"‘{item.title}’ has been withdrawn: learners no longer see it", "success")
-    return redirect(url_for("campus.manage_item", public_id=public_id))
+    return _step(public_id, "withdraw")
 
 
 @bp.route("/content/images", methods=["GET", "POST"])

@@ -99,6 +99,15 @@ class DecisionForm(FlaskForm):
     reason = TextAreaField("Reason for stopping it (the learner will see this)")
 
 
+class OpportunityDecisionForm(FlaskForm):
+    decision = RadioField("Can learners see this opportunity?",
+                          choices=choices([("approve", "Yes, show it to learners"),
+                                           ("refuse", "No, do not show it to learners")]),
+                          validators=[Required("Select whether learners can see this opportunity")])
+    reason = TextAreaField("Reason for not showing it (the employer will see this)",
+                           validators=[NoControlCharacters()])
+
+
 class MessageForm(FlaskForm):
     subject = StringField("What is your message about?", validators=[Required("Enter what your message is about"),
                                                                     NoControlCharacters()])
@@ -160,4 +169,14 @@ class MarketSearchForm(FlaskForm):
         csrf = False
 
     q = StringField("Search", validators=[NoControlCharacters()])
-    pathway = SelectField("What kind of help", choices=[])
+    pathway = SelectField("What kind of help", choices=[], default="", validate_choice=False)
+
+    def validate_pathway(self, field):
+        if field.data not in {value for value, *_ in field.choices}:
+            raise ValidationError("Select what kind of help from the list")
+
+
+class ReviewForm(FlaskForm):
+    """A step in content review; sending back needs a note for the author (checked by the operation)."""
+
+    note = TextAreaField("What the author needs to change", validators=[NoControlCharacters()])

@@ -88,6 +88,7 @@ class KioskSession(PublicIdMixin, TimestampMixin, db.Model):
     code_hash: Mapped[str] = mapped_column(String(64), default="")
     code_used_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(TZDateTime)  # wrong codes: the code waits until then
     last_active_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -114,8 +115,16 @@ TOPICS = {
 
 
 class ContentState:
+    """draft -> submitted (for an administrator's review) -> approved -> published. Administrators' own content may
+    go from draft straight to published; anything changed goes back to draft. See operations.content.TRANSITIONS."""
+
     DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
     PUBLISHED = "published"
+
+    LABELS = {"draft": "Draft", "submitted": "Waiting for review", "approved": "Approved, not yet published",
+              "published": "Published"}
 
 
 class ContentItem(PublicIdMixin, TimestampMixin, db.Model):
@@ -130,6 +139,11 @@ class ContentItem(PublicIdMixin, TimestampMixin, db.Model):
     state: Mapped[str] = mapped_column(String(20), default=ContentState.DRAFT, index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_note: Mapped[str] = mapped_column(Text, default="")  # why it was sent back, for the author
     published_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -147,6 +161,10 @@ class ContentItem(PublicIdMixin, TimestampMixin, db.Model):
     @property
     def is_published(self) -> bool:
         return self.state == ContentState.PUBLISHED
+
+    @property
+    def state_label(self) -> str:
+        return ContentState.LABELS.get(self.state, self.state)
 
 
 class Lesson(PublicIdMixin, TimestampMixin, db.Model):
@@ -317,6 +335,21 @@ class ContactBlock(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     organisation: Mapped[Organisation] = relationship()
+
+
+class OpportunityReview(TimestampMixin, db.Model):
+    """An employer's opportunity checked for the campus by an administrator or prison staff. Learners see an
+    opportunity only while its words are the ones approved (`fingerprint`): any change waits for a new check."""
+
+    __tablename__ = "campus_opportunity_reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("employer_opportunities.id", ondelete="CASCADE"),
+                                                unique=True)
+    approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime] = mapped_column(TZDateTime)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class MessageIsFixed(Exception):

@@ -3,15 +3,13 @@ only, with any web address, email address or phone number taken out (a learner's
 checked message)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from flask import make_response, url_for
 from sqlalchemy import select
 
-from portal.campus import operations, rendering
+from portal.campus import contact_filter, operations, rendering
 from portal.campus.models import (
     TOPICS,
     ContentImage,
@@ -22,16 +20,16 @@ from portal.campus.models import (
 )
 from portal.database import utcnow
 from portal.extensions import db
+from portal.storage import storage
 from portal.templating import LONDON
 
-_ADDRESS = re.compile(r"(https?://\S+|www\.\S+|[^\s@]+@[^\s@]+|\+?\d[\d\s()-]{8,}\d|\b[\w-]+\.(?:org|com|uk|net)\S*)",
-                      re.IGNORECASE)
 SUMMARY_CHARS = 240
 
 
 def without_addresses(text: str) -> str:
-    """Text for a learner: contact details and web addresses replaced (they write through checked messages)."""
-    return _ADDRESS.sub("[contact details removed]", text or "")
+    """Text for a learner: each sentence with contact details or a web address replaced, as the campus contact
+    filter finds them (they write through checked messages)."""
+    return contact_filter.redacted(text or "")
 
 
 def _summary(text: str) -> str:
@@ -99,12 +97,12 @@ def next_lesson(lesson: Lesson) -> Lesson | None:
     return lessons[index + 1] if index + 1 < len(lessons) else None
 
 
-def image_file(public_id: str) -> tuple[Path, str] | None:
+def image_file(public_id: str) -> tuple[bytes, str] | None:
     image = db.session.scalar(select(ContentImage).where(ContentImage.public_id == public_id))
     if image is None:
         return None
-    path = rendering.image_folder() / image.public_id
-    return (path, image.media_type) if path.exists() else None
+    data = storage().get(rendering.image_key(image.public_id))
+    return (data, image.media_type) if data is not None else None
 
 
 def pdf_response(data: bytes, filename: str):
@@ -160,7 +158,7 @@ class MarketService:
     organisation: str
     description: str
     areas: list[str]
-    write_href: str
+    write_href: str | None  # None when nobody at the organisation reads campus messages
 
 
 def market_service(service) -> MarketService:
@@ -170,7 +168,8 @@ def market_service(service) -> MarketService:
     return MarketService(name=service.name, organisation=service.organisation.name,
                          description=without_addresses(document.get("description", "")), areas=towns,
                          write_href=url_for("campus.write", organisation_id=service.organisation.public_id,
-                                            service=service.uuid))
+                                            service=service.uuid)
+                         if operations.reads_campus_messages(service.organisation) else None)
 
 
 def interest_subject(service_uuid: str, organisation, opportunity_id: str = "") -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from pathlib import Path
 
 import markdown
 import nh3
-from flask import current_app, url_for
+from flask import url_for
 from markupsafe import Markup
 
 from portal.errors import DomainError
@@ -63,10 +62,11 @@ def _govuk_classes(html: str) -> str:
 
 # --- Pictures ---
 
-def image_folder() -> Path:
-    folder = Path(current_app.instance_path) / "campus-images"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+IMAGE_AREA = "campus_images"  # pictures are kept by the storage module under campus_images/<public id>
+
+
+def image_key(public_id: str) -> str:
+    return f"{IMAGE_AREA}/{public_id}"
 
 
 def check_image(data: bytes) -> str:

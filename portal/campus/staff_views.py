@@ -16,6 +16,7 @@ from portal.campus.forms import (
     LearnerForm,
     OffenderManagerForm,
     OpenSessionForm,
+    OpportunityDecisionForm,
     ReasonForm,
     ReplyForm,
     TransferForm,
@@ -74,6 +75,7 @@ def learner(public_id: str):
         "campus/staff/learner.html", learner=learner_, area=operations.release_area_label(learner_.release_area),
         sessions=operations.recent_sessions(learner_), progress=operations.progress_of(learner_),
         history=operations.learner_message_history(learner_), blocks=operations.active_blocks(learner_),
+        contacts=operations.contact_summary(learner_),
         session_form=OpenSessionForm(), confirm=ConfirmForm(), om_form=OffenderManagerForm(
             offender_manager_email=learner_.offender_manager.email if learner_.offender_manager else ""))
 
@@ -132,6 +134,20 @@ def end_session(public_id: str):
     return redirect(request.form.get("back") == "learner" and url_for("campus.learner",
                                                                       public_id=kiosk.learner.public_id)
                     or url_for("campus.staff_home"))
+
+
+@bp.route("/staff/sessions/<public_id>/new-code", methods=["POST"])
+@login_required
+def reissue_code(public_id: str):
+    kiosk = operations.session_for_staff(current_user, public_id)
+    if ConfirmForm().validate_on_submit():
+        code = attempt_or_flash(lambda: operations.reissue_code(current_user, kiosk))
+        if code is not REFUSED:
+            db.session.commit()
+            # The code is shown once, on this response (not stored, never in a URL or a log).
+            return render_template("campus/staff/session_opened.html", learner=kiosk.learner, kiosk=kiosk, code=code,
+                                   ends_at=presenters.clock(kiosk.expires_at), reissued=True)
+    return redirect(url_for("campus.staff_home"))
 
 
 @bp.route("/staff/learners/<public_id>/transfer", methods=["GET", "POST"])
@@ -229,6 +245,32 @@ def check_message(public_id: str):
             return redirect(url_for("campus.check_queue"))
     return render_form("campus/staff/check_message.html", form, message=message,
                        cv=message.cv_snapshot, sections=rendering.SECTION_TITLES)
+
+
+# --- Employers' opportunities checked for the campus (administrators, and staff at a prison they are open to) ---
+
+@bp.route("/opportunities")
+@login_required
+def opportunities_to_check():
+    return render_template("campus/staff/opportunities.html",
+                           opportunities=operations.opportunities_to_check(current_user))
+
+
+@bp.route("/opportunities/<public_id>", methods=["GET", "POST"])
+@login_required
+def check_opportunity(public_id: str):
+    opportunity = operations.opportunity_for_review(current_user, public_id)
+    form = OpportunityDecisionForm()
+    if form.validate_on_submit():
+        approve = form.decision.data == "approve"
+        if attempt(form, lambda: operations.review_opportunity(current_user, opportunity, approve,
+                                                               form.reason.data)) is not REFUSED:
+            flash("Learners can now see this opportunity" if approve
+                  else "Learners will not see this opportunity. The employer will see your reason", "success")
+            return redirect(url_for("campus.opportunities_to_check"))
+    return render_form("campus/staff/check_opportunity.html", form, opportunity=opportunity,
+                       status=operations.campus_status(opportunity),
+                       problems=operations.text_problems(opportunity))
 
 
 # --- Organisations: the campus inbox ---

@@ -145,8 +145,8 @@ def image(public_id: str):
     found = presenters.image_file(public_id)
     if found is None:
         abort(404)
-    path, media_type = found
-    response = make_response(path.read_bytes())
+    data, media_type = found
+    response = make_response(data)
     response.headers["Content-Type"] = media_type
     response.headers["Content-Disposition"] = "inline"
     response.headers["Cache-Control"] = "no-store"
@@ -218,7 +218,8 @@ def cv_share():
 def market():
     form = MarketSearchForm(formdata=request.args)
     form.pathway.choices = presenters.pathway_choices()
-    form.validate()
+    if request.args.get("q") is not None or request.args.get("pathway") is not None:
+        form.validate()  # a first visit has asked nothing yet, so there is nothing to check
     page_arg = request.args.get("page", "1")
     page = int(page_arg) if page_arg.isdigit() else 1
     result, problem = None, None

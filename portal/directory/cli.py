@@ -59,7 +59,7 @@ def remind_command():
     """Email owners of listings not checked for 5 and 6 months; re-rank or hide stale listings."""
     total = operations.published_count()
     with click.progressbar(length=total, label="Checking listings", file=sys.stderr) as bar:
-        counts = operations.send_reminders(progress=lambda n: bar.update(1))
+        counts = operations.send_reminders(progress=lambda n: bar.update(1), checkpoint=db.session.commit)
     db.session.commit()
     click.echo(f"Reminders sent: {counts['first']} at 5 months, {counts['second']} at 6 months; "
                f"{counts['reindexed']} listings re-ranked or hidden")

@@ -48,7 +48,10 @@ FACETS: dict[str, tuple[str, dict[str, str]]] = {
     "delivery_mode": ("How it is delivered", vocabulary.DELIVERY_MODES),
     "sector": ("Sector", vocabulary.SECTORS),
     "capacity": ("Capacity", vocabulary.CAPACITY_STATUSES),
+    "high_risk": ("Risk of serious harm", vocabulary.HIGH_RISK),
 }
+# Facets shown only to those who refer people (the filter works for anyone who has the link)
+REFERRER_FACETS = frozenset({"high_risk"})
 
 
 # --- Searching ---

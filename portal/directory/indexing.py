@@ -48,6 +48,7 @@ def search_document(service: Service) -> dict | None:
         "postcode": first.postal_code if first else None,
         "last_checked": (service.last_checked_at or service.published_at).date().isoformat(),
         "verified": freshness(service) == "fresh",
+        "high_risk": ["approved"] if service.takes_high_risk else [],
     }
     return document
 

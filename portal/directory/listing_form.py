@@ -12,6 +12,7 @@ import copy
 import uuid
 from datetime import datetime
 
+from portal.accounts import orgid
 from portal.accounts.models import Organisation
 from portal.database import utcnow
 from portal.directory import hsds, postcodes, vocabulary
@@ -71,6 +72,20 @@ def answers_from(document: dict) -> dict:
     }
 
 
+IDENTIFIER_TYPES = {"GB-CHC": "Charity number", "GB-SC": "Scottish charity number",
+                    "GB-NIC": "Northern Ireland charity number", "GB-COH": "Company number"}
+
+
+def organization_identifiers(organisation: Organisation) -> list[dict]:
+    """The organisation's charity and company numbers (and any other org-id identifiers), as Open Referral UK
+    organization_identifiers: the same fields OCDS and 360Giving draw on (`portal.accounts.orgid`). Each entry's
+    id is derived from the identifier, so it stays the same from one edit to the next."""
+    return [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"org-id:{known}")),
+             "organization_id": organisation.open_referral_id, "identifier_scheme": known.scheme,
+             "identifier_type": IDENTIFIER_TYPES.get(known.scheme, known.scheme), "identifier": known.identifier}
+            for known in orgid.all_of(organisation)]
+
+
 def build_document(answers: dict, organisation: Organisation, existing: dict | None = None,
                    now: datetime | None = None) -> dict:
     """A valid HSDS document from the form's answers (validated already: the postcode is known)."""
@@ -80,6 +95,8 @@ def build_document(answers: dict, organisation: Organisation, existing: dict | N
         document["organization_id"] = organisation.open_referral_id
         document["organization"] = {"id": organisation.open_referral_id, "name": organisation.name,
                                     "description": organisation.description or ""}
+    if document["organization"].get("id") == organisation.open_referral_id:
+        _set(document["organization"], "organization_identifiers", organization_identifiers(organisation) or None)
     document.update({
         "name": answers["name"].strip(),
         "description": answers["description"].strip(),

@@ -70,6 +70,12 @@ class Service(TimestampMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def takes_high_risk(self) -> bool:
+        """May take people at high or very high risk of serious harm or managed under MAPPA: public-sector
+        services, and those an administrator has approved for high-risk cases."""
+        return self.organisation.sector == "public" or bool(self.high_risk_approved)
+
     def term_codes(self, taxonomy: str) -> list[str]:
         return sorted(t.code for t in self.terms if t.taxonomy == taxonomy)
 

@@ -281,27 +281,39 @@ def needs_checking(service: Service, now: datetime | None = None) -> bool:
     return (now or utcnow()) - checked >= REMIND_FIRST
 
 
-def send_reminders(now: datetime | None = None, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Remind owners at 5 and 6 months; re-index listings whose freshness changed (unverified, hidden)."""
+def send_reminders(now: datetime | None = None, progress: Callable[[int], None] | None = None,
+                   checkpoint: Callable[[], None] | None = None, batch_size: int = 200) -> dict[str, int]:
+    """Remind owners at 5 and 6 months; re-index listings whose freshness changed (unverified, hidden).
+
+    Listings are taken `batch_size` at a time and `checkpoint` (the scheduler's commit) runs after each batch,
+    so a national directory is never held in one transaction; a run stopped half-way resumes where it stopped,
+    since each listing records the reminders it has had."""
     now = now or utcnow()
     counts = {"first": 0, "second": 0, "reindexed": 0}
-    services = db.session.scalars(select(Service).where(Service.state == ListingState.PUBLISHED)
-                                  .options(selectinload(Service.organisation)))
-    for n, service in enumerate(services, start=1):
-        age = now - (service.last_checked_at or service.published_at or now)
-        stage = 2 if age >= REMIND_SECOND else 1 if age >= REMIND_FIRST else 0
-        if stage > service.reminders_sent:
-            _tell_owners(service, "Check your listing is still right", "listing_reminder",
-                         name=service.name, months=5 if stage == 1 else 6)
-            counts["first" if stage == 1 else "second"] += 1
-            service.reminders_sent = stage
-        current = freshness(service, now)
-        if current != service.freshness:  # became unverified (ranks lower) or hidden (leaves search)
-            service.freshness = current
-            search_index.queue("services", [service.uuid])
-            counts["reindexed"] += 1
-        if progress:
-            progress(n)
+    ids = list(db.session.scalars(select(Service.id).where(Service.state == ListingState.PUBLISHED)
+                                  .order_by(Service.id)))
+    n = 0
+    for start in range(0, len(ids), batch_size):
+        services = db.session.scalars(select(Service).where(Service.id.in_(ids[start:start + batch_size]))
+                                      .order_by(Service.id).options(selectinload(Service.organisation)))
+        for service in services:
+            n += 1
+            age = now - (service.last_checked_at or service.published_at or now)
+            stage = 2 if age >= REMIND_SECOND else 1 if age >= REMIND_FIRST else 0
+            if stage > service.reminders_sent:
+                _tell_owners(service, "Check your listing is still right", "listing_reminder",
+                             name=service.name, months=5 if stage == 1 else 6)
+                counts["first" if stage == 1 else "second"] += 1
+                service.reminders_sent = stage
+            current = freshness(service, now)
+            if current != service.freshness:  # became unverified (ranks lower) or hidden (leaves search)
+                service.freshness = current
+                search_index.queue("services", [service.uuid])
+                counts["reindexed"] += 1
+            if progress:
+                progress(n)
+        if checkpoint:
+            checkpoint()
     return counts
 
 

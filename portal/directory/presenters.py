@@ -15,7 +15,16 @@ from flask import current_app, url_for
 from portal import policy
 from portal.accounts.models import User
 from portal.directory import vocabulary
-from portal.directory.finding import FACETS, MAX_PAGE, PER_PAGE, SORTS, Criteria, describe_filters, is_listed
+from portal.directory.finding import (
+    FACETS,
+    MAX_PAGE,
+    PER_PAGE,
+    REFERRER_FACETS,
+    SORTS,
+    Criteria,
+    describe_filters,
+    is_listed,
+)
 from portal.directory.indexing import freshness
 from portal.directory.models import SavedList, SearchGap, Service
 from portal.templating import LONDON
@@ -138,9 +147,13 @@ def _result_item(hit: Hit) -> ResultItem:
     )
 
 
-def _facet_groups(criteria: Criteria, counts: dict[str, dict[str, int]]) -> list[FacetGroup]:
+def _facet_groups(criteria: Criteria, counts: dict[str, dict[str, int]],
+                  user: User | None = None) -> list[FacetGroup]:
     groups = []
+    refers = policy.can(user, "referral.create")
     for name, (legend, options) in FACETS.items():
+        if name in REFERRER_FACETS and not refers and not criteria.filters.get(name):
+            continue
         chosen = set(criteria.filters.get(name, []))
         found = counts.get(name, {})
         shown = [Option(value, label, found.get(value, 0), value in chosen)
@@ -184,7 +197,7 @@ def search_page(criteria: Criteria, result: SearchResult | None, *, text_was_cut
         signed_in_staff=policy.can(user, "directory.save"),
     )
     if result is None:
-        page.facets = _facet_groups(criteria, {})
+        page.facets = _facet_groups(criteria, {}, user)
         return page
     page.total = result.total
     page.total_text = services_count(result.total, result.total_is_capped)
@@ -192,7 +205,7 @@ def search_page(criteria: Criteria, result: SearchResult | None, *, text_was_cut
     page.left_out = result.left_out
     page.place_named = result.place
     page.results = [_result_item(hit) for hit in result.hits]
-    page.facets = _facet_groups(criteria, result.facets)
+    page.facets = _facet_groups(criteria, result.facets, user)
     page.pagination = _pagination(criteria, result.total)
     page.page_out_of_range = result.total > 0 and not result.hits
     return page

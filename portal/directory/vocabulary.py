@@ -20,6 +20,10 @@ CONTRACT_PACKAGE_AREAS: dict[str, str] = {slug: name for slug, name, _ in refere
 CPA_REGION: dict[str, str] = {slug: region for slug, _, region in reference.CONTRACT_PACKAGE_AREAS}
 SECTORS: dict[str, str] = dict(reference.SECTORS)
 
+# Services that may take people at high or very high risk of serious harm or managed under MAPPA: those of
+# public-sector organisations and those an administrator has approved for high-risk cases.
+HIGH_RISK: dict[str, str] = {"approved": "Takes people at high risk of serious harm or managed under MAPPA"}
+
 RESETTLEMENT_STAGES: dict[str, str] = {
     "in-custody": "In custody",
     "through-the-gate": "Through the gate",

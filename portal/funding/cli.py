@@ -42,7 +42,9 @@ def remind_command(on):
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "kind", type=click.Choice(["360giving-json", "360giving-csv", "ocds"]),
               default="360giving-json")
-def export_command(organisation, path: Path, kind):
+@click.option("--funder", default=None, help="360Giving: only the grants from this funder (its key, as in the "
+                                                 "file names on the Open data page), one funding organisation a file")
+def export_command(organisation, path: Path, kind, funder):
     """Write an organisation's grants (360Giving) or contracts (OCDS), validated first: nothing is written when
     anything is wrong."""
     org = db.session.scalar(select(Organisation).where(
@@ -51,7 +53,10 @@ def export_command(organisation, path: Path, kind):
         click.echo(f"Error: no organisation called {organisation!r}", err=True)
         sys.exit(1)
     try:
-        package = (operations.export_contracts if kind == "ocds" else operations.export_grants)(None, org)
+        if kind == "ocds":
+            package = operations.export_contracts(None, org)
+        else:
+            package = operations.export_grants(None, org, funder=funder)
     except operations.ExportRejected as rejected:
         click.echo(f"Nothing was written: {len(rejected.problems)} problem(s)", err=True)
         for problem in rejected.problems:

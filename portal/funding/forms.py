@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, Length, Optional, StopValidation, ValidationError
 
@@ -190,8 +191,20 @@ class CohortForm(FlaskForm):
                                      validators=[Number("the validator's reoffending figure", required=False)])
 
 
+class DocumentForm(FlaskForm):
+    title = _line("Title (optional)", "", required=False)
+    file = FileField("Upload a file")
+
+
 class ShareForm(FlaskForm):
     share = HiddenField()
+
+
+class PublishForm(FlaskForm):
+    publish = RadioField("Publish your grants and contracts as open data?",
+                         choices=choices([("yes", "Yes, publish them at the public addresses below"),
+                                          ("no", "No, keep them private")]),
+                         validators=[Required("Select yes or no")])
 
 
 class DonationSettingsForm(FlaskForm):

@@ -87,6 +87,8 @@ class Agreement(PublicIdMixin, TimestampMixin, db.Model):
                                                       order_by="(LedgerEntry.on, LedgerEntry.id)")
     measures: Mapped[list[OutcomeMeasure]] = relationship(back_populates="agreement", cascade="all, delete-orphan",
                                                           order_by="OutcomeMeasure.id")
+    documents: Mapped[list[AgreementDocument]] = relationship(back_populates="agreement", cascade="all, delete-orphan",
+                                                              order_by="AgreementDocument.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -270,3 +272,33 @@ class StripeEvent(db.Model):
     type: Mapped[str] = mapped_column(String(80))
     donation_id: Mapped[int | None] = mapped_column(ForeignKey("funding_donations.id"))
     received_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
+class OpenDataPublication(TimestampMixin, db.Model):
+    """An organisation's choice to publish its grants (360Giving) and contracts (OCDS) as public open data under
+    the portal's open-data licence. Nothing is public until an owner, manager or finance member says so."""
+
+    __tablename__ = "funding_open_data_publications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), unique=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AgreementDocument(PublicIdMixin, TimestampMixin, db.Model):
+    """A file uploaded to a grant or contract (the agreement, a variation, a report): checked by content through the
+    portal's one upload path (`portal.supply_chain.uploads`) and stored outside the web root under a random name."""
+
+    __tablename__ = "funding_agreement_documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("funding_agreements.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(200))  # as uploaded (shown, and offered when downloading)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    agreement: Mapped[Agreement] = relationship(back_populates="documents")

@@ -14,6 +14,7 @@ from flask import current_app, url_for
 from sqlalchemy import func, select
 
 from portal import audit, policy
+from portal.accounts import orgid
 from portal.accounts.models import Membership, Organisation, User
 from portal.accounts.roles import OrgKind, OrgStatus
 from portal.database import utcnow
@@ -22,6 +23,7 @@ from portal.extensions import db
 from portal.funding import opendata, payments, pbr
 from portal.funding.models import (
     Agreement,
+    AgreementDocument,
     AgreementKind,
     CohortResult,
     ContractRole,
@@ -30,6 +32,7 @@ from portal.funding.models import (
     DonationState,
     LedgerEntry,
     MeasureKind,
+    OpenDataPublication,
     OutcomeMeasure,
     Requirement,
     RequirementKind,
@@ -37,6 +40,7 @@ from portal.funding.models import (
 )
 from portal.mail import queue_email
 from portal.reference.models import ContractPackageArea
+from portal.supply_chain import uploads  # the one checked upload path (evidence files use it too)
 from portal.templating import LONDON
 
 log = logging.getLogger(__name__)
@@ -99,6 +103,10 @@ def create_agreement(user: User, organisation: Organisation, answers: AgreementA
         errors.append(("end_date", "The end date must be the same as or after the start date"))
     if answers.kind not in (AgreementKind.GRANT, AgreementKind.CONTRACT):
         errors.append(("kind", "Select whether this is a grant or a contract"))
+    try:
+        answers.counterparty_identifier = orgid.normalise(answers.counterparty_identifier)
+    except ValueError as exc:
+        errors.append(("counterparty_identifier", str(exc)))
     agreement = Agreement(organisation=organisation, created_by_id=user.id, kind=answers.kind,
                           title=answers.title.strip(), reference=answers.reference.strip(),
                           description=answers.description.strip(), counterparty_name=answers.counterparty_name.strip(),
@@ -106,6 +114,11 @@ def create_agreement(user: User, organisation: Organisation, answers: AgreementA
                           programme=answers.programme.strip(), amount_pence=answers.amount_pence,
                           award_date=answers.award_date, start_date=answers.start_date, end_date=answers.end_date,
                           conditions=answers.conditions.strip(), documents_url=answers.documents_url.strip())
+    if answers.contract_package_area:  # where the contract is delivered, or the area a grant serves
+        agreement.contract_package_area = db.session.scalar(
+            select(ContractPackageArea).where(ContractPackageArea.slug == answers.contract_package_area))
+        if agreement.contract_package_area is None:
+            errors.append(("contract_package_area", "Select a contract package area from the list"))
     if answers.kind == AgreementKind.CONTRACT:
         if answers.contract_role not in ContractRole.LABELS:
             errors.append(("contract_role", "Select your organisation's role in the contract"))
@@ -116,11 +129,6 @@ def create_agreement(user: User, organisation: Organisation, answers: AgreementA
         if answers.fee_for_service_pence + answers.outcome_payments_pence > answers.amount_pence:
             errors.append(("outcome_payments", "Fee for service and outcome payments together cannot be more than "
                                                "the contract value"))
-        if answers.contract_package_area:
-            agreement.contract_package_area = db.session.scalar(
-                select(ContractPackageArea).where(ContractPackageArea.slug == answers.contract_package_area))
-            if agreement.contract_package_area is None:
-                errors.append(("contract_package_area", "Select a contract package area from the list"))
         if answers.contract_role == ContractRole.SUB_CONTRACTOR:
             lead = next((a for a in lead_contracts(organisation) if a.public_id == answers.lead_agreement), None)
             if lead is None:
@@ -135,6 +143,21 @@ def create_agreement(user: User, organisation: Organisation, answers: AgreementA
     audit.record("funding.agreement_created", "agreement", agreement.public_id, actor=user,
                  details={"kind": agreement.kind})
     return agreement
+
+
+def add_document(user: User, agreement: Agreement, title: str, filename: str, data: bytes) -> AgreementDocument:
+    """Attach a file to a grant or contract, checked by content through the portal's one upload path."""
+    policy.authorize(user, "agreement.edit", agreement, secret=True)
+    checked = uploads.check(filename, data)
+    document = AgreementDocument(agreement=agreement, title=(title or "").strip()[:200] or checked.filename,
+                                 filename=checked.filename, stored_name=uploads.store(checked.data),
+                                 content_type=checked.content_type, size=len(checked.data), sha256=checked.sha256,
+                                 uploaded_by_id=user.id)
+    db.session.add(document)
+    db.session.flush()
+    audit.record("funding.document_added", "agreement", agreement.public_id, actor=user,
+                 details={"document": document.public_id, "size": document.size})
+    return document
 
 
 def share_with_lead(user: User, agreement: Agreement, share: bool) -> None:
@@ -202,6 +225,25 @@ def set_status(user: User, requirement: Requirement, status: str, note: str = ""
     requirement.status_changed_by_id = user.id
     audit.record("funding.requirement_status", "requirement", requirement.public_id, actor=user,
                  details={"from": previous, "to": status})
+    if status == "met" and requirement.kind == RequirementKind.PAYMENT and requirement.amount_pence:
+        _record_payment_received(user, requirement)
+
+
+def _record_payment_received(user: User, requirement: Requirement) -> None:
+    """A payment marked met is income received: one ledger line with the amount due, keyed by the requirement so
+    it is recorded once however the status got there."""
+    key = f"requirement:{requirement.public_id}"
+    if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.external_ref == key)) is not None:
+        return
+    agreement = requirement.agreement
+    db.session.add(LedgerEntry(organisation_id=agreement.organisation_id, agreement=agreement, direction="income",
+                               planned=False, amount_pence=requirement.amount_pence, on=today(),
+                               description=f"Received: {requirement.title}"[:200], external_ref=key,
+                               created_by_id=user.id))
+    db.session.flush()
+    audit.record("funding.ledger_entry", "agreement", agreement.public_id, actor=user,
+                 details={"direction": "income", "planned": False, "amount_pence": requirement.amount_pence,
+                          "requirement": requirement.public_id})
 
 
 @dataclass
@@ -352,9 +394,12 @@ def work_out(measure: OutcomeMeasure, answers: CohortAnswers) -> pbr.Working:
     actual = answers.validator_outcomes if answers.validator_outcomes is not None else answers.outcomes
     baseline = (pbr.baseline_from_comparison(answers.comparison_size, answers.comparison_outcomes)
                 if answers.comparison_size else pbr.exact(measure.baseline))
+    agreement = measure.agreement
+    already_due = sum(r.payment_pence for m in agreement.measures for r in m.results)
     return pbr.payment(measure.kind, cohort_size=size, actual=actual, baseline=baseline,
                        threshold_percent=measure.threshold_percent, price_pence=measure.price_pence,
-                       cap_pence=measure.cap_pence)
+                       cap_pence=measure.cap_pence, contract_cap_pence=agreement.outcome_payments_pence or None,
+                       already_due_pence=already_due)
 
 
 def record_result(user: User, measure: OutcomeMeasure, answers: CohortAnswers) -> CohortResult:
@@ -396,7 +441,7 @@ def record_result(user: User, measure: OutcomeMeasure, answers: CohortAnswers) -
     return result
 
 
-# --- Exports ---
+# --- Exports and open data ---
 
 class ExportRejected(DomainError):
     def __init__(self, found: list[opendata.Problem]):
@@ -404,27 +449,99 @@ class ExportRejected(DomainError):
         self.problems = found
 
 
-def export_grants(user: User | None, organisation: Organisation) -> dict:
-    """The organisation's grants as a validated 360Giving package; ExportRejected lists every problem."""
+def open_data_settings() -> opendata.Settings:
+    return opendata.settings_from(current_app.config)
+
+
+def _publication(organisation: Organisation) -> OpenDataPublication | None:
+    return db.session.scalar(select(OpenDataPublication).where(OpenDataPublication.organisation_id == organisation.id))
+
+
+def publishes_open_data(organisation: Organisation) -> bool:
+    found = _publication(organisation)
+    return bool(found and found.published)
+
+
+def set_open_data(user: User, organisation: Organisation, publish: bool) -> None:
+    """Publish (or stop publishing) the organisation's grants and contracts at the public open-data addresses.
+    Refused while an export would not pass its schema: nothing invalid is ever public."""
+    policy.authorize(user, "funding.manage", organisation)
+    if publish:
+        agreements = agreements_of(organisation)
+        if not agreements:
+            raise DomainError("There are no grants or contracts to publish yet", "publish")
+        for kind, export in ((AgreementKind.GRANT, export_grants), (AgreementKind.CONTRACT, export_contracts)):
+            if any(a.kind == kind for a in agreements):
+                export(user, organisation, public=True)
+    found = _publication(organisation) or OpenDataPublication(organisation_id=organisation.id)
+    found.published, found.changed_at, found.changed_by_id = publish, utcnow(), user.id
+    db.session.add(found)
+    audit.record("funding.open_data_" + ("published" if publish else "withdrawn"), "organisation",
+                 organisation.public_id, actor=user)
+
+
+def published_organisations() -> list[Organisation]:
+    return list(db.session.scalars(
+        select(Organisation).join(OpenDataPublication, OpenDataPublication.organisation_id == Organisation.id)
+        .where(OpenDataPublication.published.is_(True), Organisation.status == OrgStatus.APPROVED)
+        .order_by(Organisation.name)))
+
+
+def public_organisation(public_id: str) -> Organisation | None:
+    """An organisation whose open data anyone may read (approved, and chose to publish); None otherwise."""
+    organisation = db.session.scalar(select(Organisation).where(Organisation.public_id == public_id))
+    return organisation if policy.can(None, "funding.open_data", organisation) else None
+
+
+def grants_of(organisation: Organisation) -> list[Agreement]:
+    return [a for a in agreements_of(organisation) if a.kind == AgreementKind.GRANT]
+
+
+def grant_funders(organisation: Organisation) -> dict[str, list[Agreement]]:
+    """The organisation's grants by funder: key (used in the file's address) -> grants."""
+    return opendata.funders(grants_of(organisation))
+
+
+def export_grants(user: User | None, organisation: Organisation, *, funder: str | None = None,
+                  public: bool = False) -> dict:
+    """The organisation's grants as a validated 360Giving package: every grant it received, or with `funder`
+    those one funder made (one funding organisation in the file). ExportRejected lists every problem."""
     if user is not None:
         policy.authorize(user, "funding.manage", organisation)
-    grants = [a for a in agreements_of(organisation) if a.kind == AgreementKind.GRANT]
+    grants = grants_of(organisation)
+    if funder is not None:
+        grants = grant_funders(organisation).get(funder, [])
+        if not grants:
+            raise DomainError("There are no grants from this funder")
     if not grants:
         raise DomainError("There are no grants to export yet")
-    package = opendata.grants_package(organisation, grants)
+    settings = open_data_settings()
+    base = f"/open-data/{organisation.public_id}"
+    download = settings.url(f"{base}/funders/{funder}/360giving.json" if funder else f"{base}/360giving.json")
+    package = opendata.grants_package(organisation, grants, settings, funder=funder, download_url=download)
     found = opendata.problems("360giving", package)
     if found:
         raise ExportRejected(found)
     return package
 
 
-def export_contracts(user: User | None, organisation: Organisation) -> dict:
+def _sub_contracts_named(lead: Agreement, public: bool) -> list[Agreement]:
+    """Sub-contracts a lead contract's release links to: those shared with the lead provider and, in a public
+    file, published by their own organisation too."""
+    query = select(Agreement).where(Agreement.lead_agreement_id == lead.id,
+                                    Agreement.shared_with_lead_at.is_not(None)).order_by(Agreement.id)
+    subs = list(db.session.scalars(query))
+    return [s for s in subs if publishes_open_data(s.organisation)] if public else subs
+
+
+def export_contracts(user: User | None, organisation: Organisation, *, public: bool = False) -> dict:
     if user is not None:
         policy.authorize(user, "funding.manage", organisation)
     contracts = [a for a in agreements_of(organisation) if a.kind == AgreementKind.CONTRACT]
     if not contracts:
         raise DomainError("There are no contracts to export yet")
-    package = opendata.contracts_package(organisation, contracts, current_app.config["BASE_URL"], today())
+    subs = {a.id: _sub_contracts_named(a, public) for a in contracts if a.contract_role == ContractRole.LEAD_PROVIDER}
+    package = opendata.contracts_package(organisation, contracts, open_data_settings(), today(), sub_contracts=subs)
     found = opendata.problems("ocds", package)
     if found:
         raise ExportRejected(found)

@@ -38,6 +38,7 @@ class Working:
     uncapped_pence: int
     payment_pence: int
     steps: list[str] = field(default_factory=list)
+    contract_capped: bool = False
 
     def as_record(self) -> dict:
         """What is stored with the cohort result (exact values as strings)."""
@@ -45,7 +46,7 @@ class Working:
                 "baseline": str(self.baseline), "expected": str(self.expected), "avoided": str(self.avoided),
                 "fall_percent": str(self.fall_percent), "threshold_percent": str(self.threshold_percent),
                 "met": self.met, "price_pence": self.price_pence, "uncapped_pence": self.uncapped_pence,
-                "payment_pence": self.payment_pence, "steps": self.steps}
+                "payment_pence": self.payment_pence, "steps": self.steps, "contract_capped": self.contract_capped}
 
 
 def exact(value: int | str | Decimal | Fraction) -> Fraction:
@@ -78,8 +79,10 @@ def _decimal(value: Fraction, places: int = 4) -> str:
 
 def payment(measure: str, *, cohort_size: int, actual: int, baseline: int | str | Decimal | Fraction,
             threshold_percent: int | str | Decimal | Fraction, price_pence: int,
-            cap_pence: int | None = None) -> Working:
-    """The outcome payment for one cohort."""
+            cap_pence: int | None = None, contract_cap_pence: int | None = None,
+            already_due_pence: int = 0) -> Working:
+    """The outcome payment for one cohort. `cap_pence` is the measure's cap for one cohort; `contract_cap_pence`
+    the most the contract's outcome payments can reach, of which `already_due_pence` is due for other cohorts."""
     if measure not in (BINARY, FREQUENCY):
         raise ValueError(f"unknown measure {measure!r}")
     if cohort_size <= 0:
@@ -104,6 +107,10 @@ def payment(measure: str, *, cohort_size: int, actual: int, baseline: int | str 
     met = fall >= threshold
     uncapped = math.floor(avoided * price_pence) if met and avoided > 0 else 0
     paid = min(uncapped, cap_pence) if cap_pence is not None else uncapped
+    left = max(0, contract_cap_pence - already_due_pence) if contract_cap_pence else None
+    contract_capped = left is not None and paid > left
+    if contract_capped:
+        paid = left
     steps = [
         f"Baseline: {_decimal(rate, 6)} {'of the cohort reoffend' if measure == BINARY else 'reoffences a person'}",
         f"Expected {noun}: {_decimal(rate, 6)} x {cohort_size:,} people = {_decimal(expected)}",
@@ -117,8 +124,13 @@ def payment(measure: str, *, cohort_size: int, actual: int, baseline: int | str 
         steps.append(f"Payment: {_decimal(avoided)} x {pence(price_pence)} = {pence(uncapped)} "
                      "(rounded down to the penny)")
         if cap_pence is not None and uncapped > cap_pence:
-            steps.append(f"Capped at {pence(cap_pence)}")
+            steps.append(f"Capped at {pence(cap_pence)}, the most this measure pays for one cohort")
+        if contract_capped:
+            steps.append(f"Capped at {pence(left)}: the contract's outcome payments are at most "
+                         f"{pence(contract_cap_pence)} and {pence(already_due_pence)} is already due for other "
+                         "cohorts")
     steps.append(f"Payment due: {pence(paid)}")
     return Working(measure=measure, cohort_size=cohort_size, actual=actual, baseline=rate, expected=expected,
                    avoided=avoided, fall_percent=fall, threshold_percent=threshold, met=met,
-                   price_pence=price_pence, uncapped_pence=uncapped, payment_pence=paid, steps=steps)
+                   price_pence=price_pence, uncapped_pence=uncapped, payment_pence=paid, steps=steps,
+                   contract_capped=contract_capped)

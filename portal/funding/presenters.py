@@ -74,6 +74,7 @@ class AgreementPage:
     due: list
     overdue: list
     is_binary: dict
+    is_own: bool = True  # False: a lead provider looking at a sub-contract shared with it
 
 
 def agreement_page(user: User, agreement: Agreement) -> AgreementPage:
@@ -83,4 +84,5 @@ def agreement_page(user: User, agreement: Agreement) -> AgreementPage:
                          status_labels=operations.STATUS_LABELS, kind_labels=RequirementKind.LABELS,
                          role_labels=ContractRole.LABELS, measure_labels=MeasureKind.LABELS,
                          due=[d.requirement.id for d in due], overdue=[d.requirement.id for d in overdue],
-                         is_binary={m.id: m.kind == MeasureKind.BINARY for m in agreement.measures})
+                         is_binary={m.id: m.kind == MeasureKind.BINARY for m in agreement.measures},
+                         is_own=policy.can(user, "funding.manage", agreement.organisation))

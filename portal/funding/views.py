@@ -2,11 +2,12 @@
 errors). Organisation pages use the signed-in user's organisation; object pages take a random public id."""
 from __future__ import annotations
 
+import io
 import json
 import logging
 
 import stripe
-from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,18 +22,22 @@ from portal.funding import bp, operations, payments, presenters
 from portal.funding.forms import (
     AgreementForm,
     CohortForm,
+    DocumentForm,
     DonateForm,
     DonationSettingsForm,
     EntryForm,
     MeasureForm,
+    PublishForm,
     RefundForm,
     RequirementForm,
     ShareForm,
     StatusForm,
 )
-from portal.funding.models import Agreement, Donation, OutcomeMeasure, Requirement
+from portal.funding.models import Agreement, AgreementDocument, Donation, OutcomeMeasure, Requirement
+from portal.funding.opendata import grants_csv
 from portal.funding.pbr import pence
 from portal.reference.models import ContractPackageArea
+from portal.supply_chain import uploads
 from portal.views import REFUSED, add_error, attempt, attempt_or_flash, render_form
 
 log = logging.getLogger(__name__)
@@ -161,6 +166,39 @@ def new_entry(public_id: str):
     return render_form("funding/entry_form.html", form, agreement=item)
 
 
+@bp.route("/funding/agreements/<public_id>/documents/new", methods=["GET", "POST"])
+@login_required
+def new_document(public_id: str):
+    item = _editable(public_id)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        if attempt(form, lambda: operations.add_document(current_user, item, form.title.data or "",
+                                                         getattr(upload, "filename", "") or "",
+                                                         upload.read() if upload else b"")) is not REFUSED:
+            flash(f"‘{uploads.clean_filename(upload.filename)}’ has been added", "success")
+            return redirect(url_for("funding.agreement", public_id=item.public_id))
+    return render_form("funding/document_form.html", form, agreement=item,
+                       max_mb=uploads.MAX_BYTES // (1024 * 1024), allowed=uploads.ALLOWED_DESCRIPTION)
+
+
+@bp.route("/funding/documents/<public_id>")
+@login_required
+def document(public_id: str):
+    """A grant or contract's file: for whoever may see the agreement (its finance staff; the lead provider of a
+    shared sub-contract)."""
+    item = _by_public_id(AgreementDocument, public_id)
+    policy.authorize(current_user, "agreement.view", item.agreement, secret=True)
+    data = uploads.read(item.stored_name)
+    if data is None:
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype=item.content_type, as_attachment=True,
+                         download_name=item.filename, max_age=0, conditional=False, etag=False)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
+    return response
+
+
 @bp.route("/funding/agreements/<public_id>/share", methods=["POST"])
 @login_required
 def share(public_id: str):
@@ -222,17 +260,64 @@ def supply_chain():
 # --- Open data ---
 
 EXPORTS = {
-    "360giving.json": ("360Giving grants (JSON)", operations.export_grants),
-    "360giving.csv": ("360Giving grants (CSV)", operations.export_grants),
-    "ocds.json": ("Contracts (OCDS release package)", operations.export_contracts),
+    "ocds.json": ("Contracts: OCDS release package (JSON)", operations.export_contracts),
+    "360giving.json": ("Grants received, every funder: 360Giving (JSON)", operations.export_grants),
+    "360giving.csv": ("Grants received, every funder: 360Giving (CSV)", operations.export_grants),
 }
+JSON = "application/json"
 
 
-@bp.route("/funding/exports")
+def _export_page(organisation, status: int = 200, form: PublishForm | None = None, **failure):
+    form = form or PublishForm(data={"publish": "yes" if operations.publishes_open_data(organisation) else "no"},
+                               formdata=None)
+    return render_template("funding/exports.html", exports=EXPORTS, organisation=organisation,
+                           funders=operations.grant_funders(organisation), form=form,
+                           published=operations.publishes_open_data(organisation),
+                           settings=operations.open_data_settings(), **failure), status
+
+
+def _file(package: dict, fmt: str, filename: str, *, download: bool) -> Response:
+    if fmt == "csv":
+        body, mimetype = grants_csv(package), "text/csv"
+    else:
+        body, mimetype = json.dumps(package, indent=2, ensure_ascii=False), JSON
+    disposition = "attachment" if download else "inline"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
+
+
+def _attempt_export(organisation, make):
+    try:
+        return make(), None
+    except operations.ExportRejected as rejected:
+        return None, _export_page(organisation, 400, failed=True, problems=rejected.problems,
+                                  message=rejected.message)
+    except DomainError as exc:
+        return None, _export_page(organisation, 400, failed=True, problems=[], message=exc.message)
+
+
+@bp.route("/funding/exports", methods=["GET", "POST"])
 @login_required
 def exports():
-    _organisation()
-    return render_template("funding/exports.html", exports=EXPORTS)
+    organisation = _organisation()
+    if request.method == "POST":
+        form = PublishForm()
+        if form.validate_on_submit():
+            publish = form.publish.data == "yes"
+            try:
+                operations.set_open_data(current_user, organisation, publish)
+            except operations.ExportRejected as rejected:
+                db.session.rollback()
+                return _export_page(organisation, 400, failed=True, problems=rejected.problems,
+                                    message="Your files cannot be published until these problems are fixed")
+            except DomainError as exc:
+                db.session.rollback()
+                return _export_page(organisation, 400, failed=True, problems=[], message=exc.message)
+            db.session.commit()
+            flash("Your grants and contracts are published as open data" if publish else
+                  "Your grants and contracts are no longer published", "success")
+            return redirect(url_for("funding.exports"))
+        return _export_page(organisation, 400, form, failed=True, problems=[], message="Select yes or no")
+    return _export_page(organisation)
 
 
 @bp.route("/funding/exports/<name>")
@@ -241,21 +326,79 @@ def export(name: str):
     organisation = _organisation()
     if name not in EXPORTS:
         abort(404)
+    package, refused = _attempt_export(organisation, lambda: EXPORTS[name][1](current_user, organisation))
+    if refused:
+        return refused
+    return _file(package, name.rsplit(".", 1)[1], f"{organisation.public_id}-{name}", download=True)
+
+
+@bp.route("/funding/exports/funders/<funder>/360giving.<any(json, csv):fmt>")
+@login_required
+def export_funder(funder: str, fmt: str):
+    """One funder's grants to the organisation: one funding organisation id in the file."""
+    organisation = _organisation()
+    if funder not in operations.grant_funders(organisation):
+        abort(404)
+    package, refused = _attempt_export(organisation, lambda: operations.export_grants(current_user, organisation,
+                                                                                     funder=funder))
+    if refused:
+        return refused
+    return _file(package, fmt, f"{organisation.public_id}-{funder}-360giving.{fmt}", download=True)
+
+
+# Public open-data files: stable addresses, readable by anyone (and any website), for organisations that publish.
+
+def _public(public_id: str):
+    organisation = operations.public_organisation(public_id)
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+def _public_file(package_of, fmt: str, filename: str) -> Response:
     try:
-        package = EXPORTS[name][1](current_user, organisation)
-    except operations.ExportRejected as rejected:
-        return render_template("funding/exports.html", exports=EXPORTS, failed=name,
-                               problems=rejected.problems, message=rejected.message), 400
-    except DomainError as exc:
-        return render_template("funding/exports.html", exports=EXPORTS, failed=name, problems=[],
-                               message=exc.message), 400
-    filename = f"{organisation.public_id}-{name}"
-    if name.endswith(".csv"):
-        from portal.funding.opendata import grants_csv
-        body, mimetype = grants_csv(package), "text/csv"
-    else:
-        body, mimetype = json.dumps(package, indent=2, ensure_ascii=False), "application/json"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        package = package_of()
+    except operations.ExportRejected:
+        log.warning("A published open-data file failed its schema check and was not served")
+        abort(503)
+    except DomainError:
+        abort(404)
+    response = _file(package, fmt, filename, download=False)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/open-data")
+def open_data():
+    settings = operations.open_data_settings()
+    return render_template("funding/open_data.html", settings=settings, publishers=[
+        (org, operations.grant_funders(org), any(a.kind == "contract" for a in operations.agreements_of(org)))
+        for org in operations.published_organisations()])
+
+
+@bp.route("/open-data/publication-policy")
+def publication_policy():
+    return render_template("funding/publication_policy.html", settings=operations.open_data_settings())
+
+
+@bp.route("/open-data/<public_id>/ocds.json")
+def public_ocds(public_id: str):
+    organisation = _public(public_id)
+    return _public_file(lambda: operations.export_contracts(None, organisation, public=True), "json", "ocds.json")
+
+
+@bp.route("/open-data/<public_id>/360giving.<any(json, csv):fmt>")
+def public_grants(public_id: str, fmt: str):
+    organisation = _public(public_id)
+    return _public_file(lambda: operations.export_grants(None, organisation, public=True), fmt, f"360giving.{fmt}")
+
+
+@bp.route("/open-data/<public_id>/funders/<funder>/360giving.<any(json, csv):fmt>")
+def public_funder_grants(public_id: str, funder: str, fmt: str):
+    organisation = _public(public_id)
+    return _public_file(lambda: operations.export_grants(None, organisation, funder=funder, public=True), fmt,
+                        f"360giving.{fmt}")
 
 
 # --- Donations: the organisation's side ---

@@ -88,10 +88,15 @@ def dashboard_for(user: User) -> Dashboard:
                                 "Search every published expression of interest"))
         board.tiles.append(Tile("Organisations waiting for approval", url_for("admin.organisations"),
                                 "Check and approve organisations that have registered"))
+        board.tiles.append(Tile("Users", url_for("admin.users"),
+                                "Invite offender managers, prison staff and administrators; disable users, reset "
+                                "two-factor authentication and see sign-in history"))
         board.tiles.append(Tile("Listings to check", url_for("directory.review_queue"),
                                 "New listings and changes waiting for approval, shown as differences"))
         board.tiles.append(Tile("Searches that found nothing", url_for("directory.search_gaps"),
                                 "The most frequent searches with no results: gaps in provision"))
+        board.tiles.append(Tile("Service status", url_for("admin.status"),
+                                "Search, emails waiting, file storage and the scheduled jobs' last runs"))
     if policy.can(user, "campus.manage_learners"):
         board.tiles.append(Tile("Virtual Campus", url_for("campus.staff_home"),
                                 "Learners, kiosk sessions and messages to check at your prison"))

@@ -24,11 +24,12 @@ from portal.forms import NoControlCharacters, Required
 from portal.referrals import bp, operations
 from portal.views import REFUSED, add_error, attempt, render_form
 
-CRN_HINT = "A letter followed by six digits, like X123456"
+CRN_HINT = ("A case reference number (CRN), a letter followed by six digits like X123456, or a prison number like "
+            "A1234BC. Referrals, employment nominations and Virtual Campus records are all covered")
 
 
 class CrnForm(FlaskForm):
-    crn = StringField("Case reference number (CRN)", validators=[
+    crn = StringField("Case reference number (CRN) or prison number", validators=[
         Required("Enter the person's case reference number (CRN)"), Length(max=20, message="Enter a CRN like "
                                                                                              "X123456"),
         NoControlCharacters()])
@@ -44,6 +45,15 @@ class ErasureForm(CrnForm):
 class HighRiskForm(FlaskForm):
     service = HiddenField(validators=[Required("Select a service")])
     decision = HiddenField(validators=[Required("Say whether to approve the service")])
+
+
+def _records(counts: dict[str, int]) -> str:
+    """{"referrals": 2, "campus": 1} in words: "2 referrals and 1 Virtual Campus record"."""
+    from portal import subject_access
+
+    holdings = subject_access.holdings()
+    parts = [f"{n} {holdings[name].describe}{'' if n == 1 else 's'}" for name, n in counts.items() if n]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts) or "Nothing"
 
 
 def _administrators_only() -> None:
@@ -83,19 +93,26 @@ def erasure():
     form = ErasureForm()
     if form.validate_on_submit():
         try:
-            found = operations.referrals_about(form.crn.data)
+            held = operations.held_about(form.crn.data)
             if form.confirmed.data == "yes":
                 erased = operations.erase_person(current_user, form.crn.data, form.reason.data)
                 db.session.commit()
-                flash(f"{erased} referral{'' if erased == 1 else 's'} about this person "
-                      f"{'was' if erased == 1 else 'were'} erased", "success")
+                flash(f"{_records(erased)} about this person {'was' if sum(erased.values()) == 1 else 'were'} "
+                      "erased", "success")
                 return redirect(url_for("referrals.erasure"))
         except DomainError as exc:
             db.session.rollback()
             add_error(form, exc)
         else:
             form.confirmed.data = "yes"
-            return render_template("referrals/admin/erasure_confirm.html", form=form, referrals=found)
+            from portal import subject_access
+
+            person = subject_access.identifier(form.crn.data)
+            referrals = subject_access.holdings()["referrals"].export(person)["referrals"]
+            return render_template("referrals/admin/erasure_confirm.html", form=form, referrals=referrals,
+                                   held=_records(held), total=sum(held.values()), person=person,
+                                   others=_records({k: v for k, v in held.items() if k != "referrals" and v})
+                                   if any(v for k, v in held.items() if k != "referrals") else "")
     return render_form("referrals/admin/erasure.html", form, hint=CRN_HINT)
 
 

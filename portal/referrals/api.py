@@ -327,6 +327,7 @@ _ANSWER_PROPERTIES = {
     "consent_given": {"type": "boolean"}, "consent_date": _DATE,
     "consent_method": {"type": ["string", "null"], "enum": ["in-person", "phone", "video", "letter", None]},
     "additional_information": {"type": "string"},
+    "referrer_phone": {"type": "string", "description": "The referring probation practitioner's work phone"},
 }
 assert set(_ANSWER_PROPERTIES) == set(ANSWER_FIELDS)
 

@@ -24,6 +24,7 @@ from portal.referrals.workflow import (
     ACHIEVEMENT,
     ATTENDANCE,
     CONSENT_METHODS,
+    ESCALATION_DECISIONS,
     GENDERS,
     RAG,
     RISK_LEVELS,
@@ -242,6 +243,11 @@ class ContactForm(SectionForm):
         return {**super().initial(values), "interpreter": "yes" if language else None}
 
 
+class ReferrerForm(SectionForm):
+    FIELDS = ("referrer_phone",)
+    referrer_phone = StringField("Your phone number")
+
+
 class NeedsForm(SectionForm):
     """Pathways with a red/amber/green rating each (one radio group per pathway, revealed when ticked), and
     the outcomes the referral is for. Build it with `needs_form`, which adds the pathways' rating fields."""
@@ -358,6 +364,16 @@ class ReasonForm(StepForm):
         self.reason_code.choices = choices(reasons.items())
         self.reason_code.label.text = legend
         self.comment.label.text = comment_label
+
+
+class EscalationForm(StepForm):
+    """The offender manager's decision after a risk escalation."""
+
+    decision = RadioField("What happens next?", choices=choices(ESCALATION_DECISIONS.items()),
+                          validators=[Optional()])
+    plan_document = StringField("Where is the risk management plan held?")
+    review_date = DateInput("When will the plan be reviewed?", "The plan's review date")
+    comment = TextAreaField("Comment for the provider (optional)")
 
 
 class AssignForm(StepForm):

@@ -50,6 +50,8 @@ class Referral(PublicIdMixin, TimestampMixin, db.Model):
     consent_date: Mapped[date | None] = mapped_column(Date)
     consent_method: Mapped[str | None] = mapped_column(String(20))
     additional_information: Mapped[str] = mapped_column(Text, default="")
+    # How the provider reaches the referring probation practitioner (their work phone)
+    referrer_phone: Mapped[str] = mapped_column(String(30), default="")
 
     # Each step as who and when
     sent_at: Mapped[datetime | None] = mapped_column(TZDateTime)
@@ -68,11 +70,24 @@ class Referral(PublicIdMixin, TimestampMixin, db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(40))  # withdrawal or early-end reason code
     end_of_service_report: Mapped[str] = mapped_column(Text, default="")
     reminded_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # Risk escalation: the person became high or very high risk of serious harm, or MAPPA-managed, after sending,
+    # and the service is neither public-sector nor approved for high-risk cases. The case becomes the public
+    # sector's responsibility until the offender manager records a decision: withdraw and refer on, or continue
+    # under a risk management plan (its document and review date), paid as fee for service.
+    risk_escalated_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    risk_escalated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    escalation_decision: Mapped[str | None] = mapped_column(String(20))  # "refer-on" or "continue"
+    escalation_decided_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    escalation_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    risk_plan_document: Mapped[str] = mapped_column(String(200), default="")
+    risk_plan_review_date: Mapped[date | None] = mapped_column(Date)
+    payment_basis: Mapped[str | None] = mapped_column(String(20))  # "fee-for-service" once continued on a plan
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     service: Mapped[Service] = relationship()
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    sent_by: Mapped[User | None] = relationship(foreign_keys=[sent_by_id])
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     probation_region: Mapped[ProbationRegion | None] = relationship()
     person: Mapped[ReferralPerson] = relationship(back_populates="referral", cascade="all, delete-orphan",
@@ -83,6 +98,14 @@ class Referral(PublicIdMixin, TimestampMixin, db.Model):
     events: Mapped[list[ReferralEvent]] = relationship(cascade="all, delete-orphan", order_by="ReferralEvent.id")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def escalation_pending(self) -> bool:
+        """Risk escalated and no decision recorded yet: both dashboards flag it."""
+        from portal.referrals.workflow import AMENDABLE
+
+        return self.risk_escalated_at is not None and self.escalation_decided_at is None and self.state in AMENDABLE
+
     __table_args__ = (
         Index("ix_referrals_organisation_state", "organisation_id", "state"),
         Index("ix_referrals_region_state", "probation_region_id", "state"),

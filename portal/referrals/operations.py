@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
-from portal import audit, policy
+from portal import audit, policy, working_days
 from portal.accounts.models import Membership, User
 from portal.accounts.roles import OrgRole, OrgStatus
 from portal.database import utcnow
@@ -41,6 +41,7 @@ from portal.referrals.workflow import (
     AMENDABLE,
     ATTENDANCE,
     CONSENT_METHODS,
+    ESCALATION_DECISIONS,
     GENDERS,
     HIGH_RISK,
     RAG,
@@ -57,7 +58,7 @@ PHONE = re.compile(r"^\+?[\d ()-]{7,30}$")
 TEXT_LIMITS = {  # field -> most characters
     "first_name": 100, "last_name": 100, "phone": 30, "interpreter_language": 60, "disability_needs": 2000,
     "caring_responsibilities": 2000, "availability": 2000, "risk_summary": 2000, "additional_information": 4000,
-    "comment": 2000, "notes": 4000, "end_of_service_report": 4000, "outcome": 500,
+    "comment": 2000, "notes": 4000, "end_of_service_report": 4000, "outcome": 500, "referrer_phone": 30,
 }
 FIELD_LABELS = {
     "first_name": "First name", "last_name": "Last name", "date_of_birth": "Date of birth",
@@ -69,15 +70,18 @@ FIELD_LABELS = {
     "needs": "Needs", "desired_outcomes": "Desired outcomes", "risk_level": "Risk of serious harm",
     "mappa": "Managed under MAPPA", "risk_summary": "Risk summary", "consent_given": "Consent",
     "consent_date": "Date consent was given", "consent_method": "How consent was given",
-    "additional_information": "Additional information",
+    "additional_information": "Additional information", "referrer_phone": "Probation practitioner's phone number",
 }
 # Fields only those who may see the risk details see (in the change log too)
 RISK_FIELDS = frozenset({"risk_level", "mappa", "risk_summary", "arson_conviction", "sexual_offence_conviction"})
+# What a provider needs to decide is shown from sending (the level and MAPPA); the narrative and the convictions
+# only once it has accepted.
+RISK_NARRATIVE_FIELDS = RISK_FIELDS - {"risk_level", "mappa"}
 PERSON_FIELDS = ("first_name", "last_name", "date_of_birth", "crn", "gender", "in_custody", "prison",
                  "expected_release_date", "postcode", "phone", "interpreter_language", "disability_needs",
                  "caring_responsibilities", "availability", "arson_conviction", "sexual_offence_conviction")
 REFERRAL_FIELDS = ("needs", "desired_outcomes", "risk_level", "mappa", "risk_summary", "consent_given",
-                   "consent_date", "consent_method", "additional_information")
+                   "consent_date", "consent_method", "additional_information", "referrer_phone")
 ANSWER_FIELDS = PERSON_FIELDS + REFERRAL_FIELDS
 
 
@@ -102,7 +106,7 @@ def referral_barrier(service: Service) -> str | None:
 
 
 def takes_high_risk(service: Service) -> bool:
-    return service.organisation.sector == "public" or service.high_risk_approved
+    return service.takes_high_risk
 
 
 def service_for_referral(service_uuid: str) -> Service | None:
@@ -195,7 +199,8 @@ def clean_answers(referral: Referral, answers: dict) -> tuple[dict, list[tuple[s
         if name in TEXT_LIMITS and name not in ("needs", "desired_outcomes"):
             value = "" if value is None else str(value).strip()
             if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in value) or (
-                    name in ("first_name", "last_name", "phone", "interpreter_language") and "\n" in value):
+                    name in ("first_name", "last_name", "phone", "interpreter_language", "referrer_phone")
+                    and "\n" in value):
                 fail(name, f"{FIELD_LABELS[name]} must not contain line breaks or special characters")
                 continue
             if len(value) > TEXT_LIMITS[name]:
@@ -207,7 +212,7 @@ def clean_answers(referral: Referral, answers: dict) -> tuple[dict, list[tuple[s
                 fail(name, "Enter a case reference number (CRN) in the correct format: a letter followed by six "
                            "digits, like X123456")
                 continue
-        elif name == "phone" and value and not PHONE.match(value):
+        elif name in ("phone", "referrer_phone") and value and not PHONE.match(value):
             fail(name, "Enter a phone number, like 07700 900 982 or +44 113 496 0000")
             continue
         elif name == "date_of_birth" and value is not None:
@@ -352,6 +357,8 @@ def missing_answers(referral: Referral) -> list[tuple[str, str]]:
         ("consent_given", referral.consent_given, "Confirm that the person agreed to be referred"),
         ("consent_date", referral.consent_date, "Enter the date the person gave consent"),
         ("consent_method", referral.consent_method, "Select how the person gave consent"),
+        ("referrer_phone", referral.referrer_phone, "Enter your phone number, so the provider can call you about "
+                                                    "the referral"),
     ]
     if person.in_custody:
         checks += [("prison", person.prison is not None, "Select the prison the person is in"),
@@ -366,7 +373,8 @@ def risk_refusal(referral: Referral) -> str | None:
             f"assessed as {RISK_LEVELS[referral.risk_level].lower()} risk of serious harm"
         return (f"This person is {why}. People at high or very high risk of serious harm, or managed under MAPPA, "
                 "can only be referred to services run by public-sector organisations or approved for high-risk "
-                "cases, and this service is neither. Find a service that is (the directory can filter for them).")
+                "cases, and this service is neither. Find a service that is: in the directory, filter by 'Takes "
+                "people at high risk of serious harm or managed under MAPPA'.")
     return None
 
 
@@ -568,21 +576,92 @@ def amend(user: User, referral: Referral, answers: dict, reason: str, expected_v
         raise DomainError("Say why you are changing the referral", "reason")
     if len(reason) > 500:
         raise DomainError("The reason must be 500 characters or fewer", "reason")
+    was_beyond_service = risk_refusal(referral) is not None
     changes = _apply_answers(referral, answers)
     if not changes:
         raise DomainError("Nothing has changed: change an answer, or go back to the referral")
     if missing := missing_answers(referral):
         raise InvalidInput(missing)
-    if refusal := risk_refusal(referral):
-        raise DomainError(refusal, "risk_level")
     now = utcnow()
     referral.updated_at = now
     referral.events.append(ReferralEvent(at=now, actor=user, action="amend", from_state=referral.state,
                                          to_state=referral.state, comment=reason, changes=changes))
     audit.record("referral.amended", "referral", referral.public_id, actor=user, subject_ref=referral.reference,
                  details={"fields": sorted(changes)})
-    _notify_provider(referral, "has been changed by the probation practitioner")
+    beyond_service = risk_refusal(referral) is not None
+    what = "has been changed by the probation practitioner"
+    if beyond_service and not was_beyond_service:
+        _escalate(user, referral, now)
+        what = "has had its risk escalated by the probation practitioner"
+    elif was_beyond_service and not beyond_service and referral.escalation_pending:
+        # The risk came back down before anyone decided: nothing left to decide
+        referral.risk_escalated_at = referral.risk_escalated_by_id = None
+        referral.events.append(ReferralEvent(at=now, actor=user, action="escalation_lifted",
+                                             from_state=referral.state, to_state=referral.state))
+        audit.record("referral.escalation_lifted", "referral", referral.public_id, actor=user,
+                     subject_ref=referral.reference)
+    _notify_provider(referral, what)
     return changes
+
+
+def _escalate(user: User, referral: Referral, now: datetime) -> None:
+    """The person is now beyond what the service may take (high or very high risk of serious harm, or MAPPA, at a
+    service neither public-sector nor approved for high-risk cases): the amendment stands and is flagged, and the
+    case is the public sector's until the offender manager decides how it goes on."""
+    referral.risk_escalated_at, referral.risk_escalated_by_id = now, user.id
+    referral.escalation_decision = referral.escalation_decided_at = referral.escalation_decided_by_id = None
+    referral.risk_plan_document, referral.risk_plan_review_date, referral.payment_basis = "", None, None
+    referral.events.append(ReferralEvent(at=now, actor=user, action="risk_escalated", from_state=referral.state,
+                                         to_state=referral.state))
+    audit.record("referral.risk_escalated", "referral", referral.public_id, actor=user,
+                 subject_ref=referral.reference)
+
+
+def decide_escalation(user: User, referral: Referral, decision: str | None, *, plan_document: str = "",
+                      review_date: date | None = None, comment: str = "",
+                      expected_version: int | None = None) -> None:
+    """The offender manager's decision on an escalated referral: withdraw it and refer the person on to a
+    public-sector service, or let the provider continue under a risk management plan, paid as fee for service."""
+    policy.authorize(user, "referral.view", referral, secret=True)
+    policy.authorize(user, "referral.decide_escalation", referral)
+    _check_version(referral, expected_version)
+    if not referral.escalation_pending:
+        raise DomainError("There is no risk escalation waiting for a decision on this referral", "action")
+    if decision not in ESCALATION_DECISIONS:
+        raise DomainError("Select what happens next", "decision")
+    comment = (comment or "").strip()
+    if len(comment) > TEXT_LIMITS["comment"]:
+        raise DomainError(f"Comment must be {TEXT_LIMITS['comment']:,} characters or fewer", "comment")
+    now = utcnow()
+    if decision == "continue":
+        plan_document = " ".join((plan_document or "").split())
+        errors = []
+        if not plan_document:
+            errors.append(("plan_document", "Enter where the risk management plan is held, such as its document "
+                                            "reference in the case management system"))
+        elif len(plan_document) > 200:
+            errors.append(("plan_document", "The risk management plan's document must be 200 characters or fewer"))
+        if review_date is None:
+            errors.append(("review_date", "Enter the date the risk management plan will be reviewed"))
+        elif review_date <= _today():
+            errors.append(("review_date", "The review date must be in the future"))
+        elif review_date > _today() + timedelta(days=366):
+            errors.append(("review_date", "The review date must be within a year"))
+        if errors:
+            raise InvalidInput(errors)
+        referral.risk_plan_document, referral.risk_plan_review_date = plan_document, review_date
+        referral.payment_basis = "fee-for-service"
+    referral.escalation_decision = decision
+    referral.escalation_decided_at, referral.escalation_decided_by_id = now, user.id
+    referral.updated_at = now
+    referral.events.append(ReferralEvent(at=now, actor=user, action=f"escalation_{decision}",
+                                         from_state=referral.state, to_state=referral.state, comment=comment))
+    audit.record("referral.escalation_decided", "referral", referral.public_id, actor=user,
+                 subject_ref=referral.reference, details={"decision": decision})
+    if decision == "refer-on":
+        apply(user, referral, "withdraw", StepInput(reason_code="risk-escalated", comment=comment))
+    else:
+        _notify_provider(referral, "continues under a risk management plan")
 
 
 # --- Notifications: the reference and a link, nothing about the person ---
@@ -659,13 +738,8 @@ def caseworkers(referral: Referral) -> list[User]:
 # --- Response deadline, reminders and draft purging ---
 
 def add_working_days(start: date, days: int) -> date:
-    """`days` working days (Monday to Friday) after `start`. Bank holidays are not counted out."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+    """`days` working days after `start`: Monday to Friday, bank holidays in England and Wales not counted."""
+    return working_days.add_working_days(start, days)
 
 
 def response_due(referral: Referral) -> date | None:
@@ -800,27 +874,22 @@ def referrals_about(crn: str) -> list[Referral]:
 
 
 def subject_access_export(admin: User, crn: str) -> dict:
-    """Everything held about one person, by CRN: their details, every referral, session, change and access."""
+    """Everything held about one person in every domain, by CRN or prison number: their referrals (details,
+    sessions, changes and who looked at them), employment nominations and Virtual Campus record."""
     policy.authorize(admin, "referral.subject_access")
-    from portal.audit import AuditEvent
+    from portal import subject_access
 
-    referrals = referrals_about(crn)
-    ids = [r.public_id for r in referrals]
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "referral",
-                                                         AuditEvent.object_id.in_(ids)).order_by(AuditEvent.id))
-    export = {
-        "crn": "".join((crn or "").split()).upper(),
-        "produced_at": utcnow().isoformat(),
-        "referrals": [_export_referral(r) for r in referrals],
-        "access_log": [{"at": e.at.isoformat(), "action": e.action, "referral": e.object_id,
-                        "by_role": e.actor_role} for e in events],
-    }
+    person = subject_access.identifier(crn)
+    held = subject_access.export(person)
+    export = {"crn": person, "produced_at": utcnow().isoformat(), **held.pop("referrals"), **held}
     audit.record("referral.subject_access_export", "person", "-", actor=admin,
-                 details={"referrals": len(referrals)})
+                 details={"referrals": len(export["referrals"]),
+                          **{name: len(value) if isinstance(value, list) else int(value is not None)
+                             for name, value in held.items()}})
     return export
 
 
-def _export_referral(referral: Referral) -> dict:
+def export_referral(referral: Referral) -> dict:
     person = referral.person
     return {
         "reference": referral.reference,
@@ -839,20 +908,24 @@ def _export_referral(referral: Referral) -> dict:
     }
 
 
-def erase_person(admin: User, crn: str, reason: str) -> int:
-    """Erase everything held about one person: the referrals and all that hangs from them. Returns how many.
+def held_about(crn: str) -> dict[str, int]:
+    """How many records each domain holds about one person (by CRN or prison number): what erasure removes."""
+    from portal import subject_access
 
-    The audit log keeps that referrals existed and were erased (ids only), never who the person was."""
+    return subject_access.counts(subject_access.identifier(crn))
+
+
+def erase_person(admin: User, crn: str, reason: str) -> dict[str, int]:
+    """Erase everything held about one person in every domain. Returns how many records went, per domain.
+
+    The audit log keeps that records existed and were erased (ids only), never who the person was."""
     policy.authorize(admin, "referral.subject_access")
+    from portal import subject_access
+
     reason = " ".join((reason or "").split())
     if not reason:
         raise DomainError("Enter the reason for erasing, such as the request's reference", "reason")
-    referrals = referrals_about(crn)
-    for referral in referrals:
-        audit.record("referral.erased", "referral", referral.public_id, actor=admin, subject_ref=referral.reference,
-                     reason=reason[:500])
-        db.session.delete(referral)
-    return len(referrals)
+    return subject_access.erase(admin, subject_access.identifier(crn), reason)
 
 
 # --- Lists for dashboards ---

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.reference.models import Pathway, Prison
 from portal.referrals import operations
 from portal.referrals.models import Referral, ReferralEvent
-from portal.referrals.operations import FIELD_LABELS, RISK_FIELDS
+from portal.referrals.operations import FIELD_LABELS, RISK_NARRATIVE_FIELDS
 from portal.referrals.workflow import (
     ACHIEVEMENT,
     AMENDABLE,
@@ -26,7 +26,9 @@ from portal.referrals.workflow import (
     CONSENT_METHODS,
     DECLINE_REASONS,
     EARLY_END_REASONS,
+    ESCALATION_DECISIONS,
     GENDERS,
+    PAYMENT_BASES,
     RAG,
     RISK_LEVELS,
     STATE_COLOURS,
@@ -57,6 +59,7 @@ SECTIONS: dict[str, Section] = {s.slug: s for s in (
                              "sexual_offence_conviction")),
     Section("consent", "Consent", ("consent_given", "consent_date", "consent_method")),
     Section("additional", "Additional information", ("additional_information",), optional=True),
+    Section("referrer", "Your contact details", ("referrer_phone",)),
 )}
 FIELD_SECTION = {name: section.slug for section in SECTIONS.values() for name in section.fields}
 
@@ -119,8 +122,8 @@ class SummarySection:
 
 
 def _risk_visible_note(referral: Referral, user: User) -> str:
-    return ("Risk details show once you accept the referral." if referral.state == State.SENT
-            else "You cannot see the risk details of this referral.")
+    return ("The risk summary and convictions show once you accept the referral." if referral.state == State.SENT
+            else "You cannot see the risk summary or convictions of this referral.")
 
 
 def answer_sections(referral: Referral, user: User, change: str | None = None) -> list[SummarySection]:
@@ -137,7 +140,7 @@ def answer_sections(referral: Referral, user: User, change: str | None = None) -
             href = url_for("referrals.amend", public_id=referral.public_id, section=section.slug)
         rows = []
         for name in section.fields:
-            if name in RISK_FIELDS and not sees_risk:
+            if name in RISK_NARRATIVE_FIELDS and not sees_risk:
                 continue
             if name in ("prison", "expected_release_date") and not values.get("in_custody"):
                 continue
@@ -206,6 +209,8 @@ def actions(referral: Referral, user: User) -> list[Action]:
         label = STEP_LABELS.get(step, transition.label)
         if step == "assign":
             if is_caseworker(user):
+                if referral.assigned_to_id == user.id:
+                    continue  # already theirs: nothing to pick up
                 label = "Pick up this referral"
             elif referral.assigned_to_id:
                 label = "Reassign to another caseworker"
@@ -250,6 +255,14 @@ class LogEntry:
     changes: list[Change] = field(default_factory=list)
 
 
+EVENT_WORDS = {
+    "risk_escalated": "Risk escalated: the person is now beyond the risk this service is approved for",
+    "escalation_lifted": "Risk escalation lifted: the risk is back within what this service takes",
+    "escalation_refer-on": "Decided to withdraw the referral and refer the person on to a public-sector service",
+    "escalation_continue": "Decided the provider continues under a risk management plan, paid as fee for service",
+}
+
+
 def _who(event: ReferralEvent) -> str:
     if event.actor is None:
         return "The portal"
@@ -264,6 +277,8 @@ def change_log(referral: Referral, user: User) -> list[LogEntry]:
     for event in sorted(referral.events, key=lambda e: e.id, reverse=True):
         if event.action == "amend":
             what = "Changed the referral's details"
+        elif event.action in EVENT_WORDS:
+            what = EVENT_WORDS[event.action]
         elif event.action in TRANSITIONS:
             what = f"{TRANSITIONS[event.action].label} ({State(event.to_state).label.lower()})"
             if event.action == "assign":
@@ -273,7 +288,7 @@ def change_log(referral: Referral, user: User) -> list[LogEntry]:
         changes = []
         for name, (before, after) in (event.changes or {}).items():
             label = FIELD_LABELS.get(name, name)
-            if name in RISK_FIELDS and not sees_risk:
+            if name in RISK_NARRATIVE_FIELDS and not sees_risk:
                 changes.append(Change(label, "", "", hidden=True))
             else:
                 changes.append(Change(label, display(name, before), display(name, after)))
@@ -312,13 +327,54 @@ class ReferralPage:
     facts: list[Row]
     can_amend: bool
     overdue: bool
+    escalation: str | None = None  # what the risk escalation means, while it waits for a decision
+    decide_href: str | None = None  # the referring side's link to record the decision
+
+
+def referrer_rows(referral: Referral) -> list[Row]:
+    """Who referred and how to reach them: what a provider needs before deciding (and after)."""
+    referrer = referral.sent_by if referral.sent_by_id else referral.created_by
+    team = referral.probation_region.name if referral.probation_region else "Not recorded"
+    rows = [Row("Referred by", referrer.name), Row("Probation team", team), Row("Email", referrer.email)]
+    if referral.referrer_phone:
+        rows.append(Row("Phone", referral.referrer_phone))
+    return rows
+
+
+def escalation_rows(referral: Referral) -> list[Row]:
+    if referral.risk_escalated_at is None:
+        return []
+    rows = [Row("Risk escalated", govuk_date(referral.risk_escalated_at))]
+    if referral.escalation_decided_at:
+        rows.append(Row("Decision on the escalation", ESCALATION_DECISIONS[referral.escalation_decision]))
+    if referral.escalation_decision == "continue":
+        rows += [Row("Risk management plan", referral.risk_plan_document),
+                 Row("Plan review date", govuk_date(referral.risk_plan_review_date)),
+                 Row("Paid as", PAYMENT_BASES.get(referral.payment_basis or "", "Not recorded"))]
+    return rows
+
+
+ESCALATED_TAG = {"text": "Risk escalated", "classes": "govuk-tag--red"}
+
+
+def escalation_notice(referral: Referral, user: User) -> str | None:
+    if not referral.escalation_pending:
+        return None
+    if policy.can(user, "referral.decide_escalation", referral):
+        return ("The person is now at high or very high risk of serious harm, or managed under MAPPA, and this "
+                "service is not approved for high-risk cases. The case is the public sector's responsibility: "
+                "decide whether to withdraw the referral and refer the person on to a public-sector service, or "
+                "let the provider continue under a risk management plan, paid as fee for service.")
+    return ("The probation practitioner has recorded that the person is now at high or very high risk of serious "
+            "harm, or managed under MAPPA. The case is the public sector's responsibility until they decide whether "
+            "it moves to a public-sector service or continues here under a risk management plan, paid as fee for "
+            "service.")
 
 
 def referral_page(referral: Referral, user: User) -> ReferralPage:
     can_amend = referral.state in AMENDABLE and policy.can(user, "referral.amend", referral)
     facts = [Row("Reference", referral.reference), Row("Service", referral.service.name),
-             Row("Provider", referral.organisation.name),
-             Row("Referred by", referral.created_by.name)]
+             Row("Provider", referral.organisation.name), *referrer_rows(referral)]
     if referral.sent_at:
         facts.append(Row("Sent", govuk_date(referral.sent_at)))
     if referral.state == State.SENT:
@@ -336,11 +392,14 @@ def referral_page(referral: Referral, user: User) -> ReferralPage:
         label = DECLINE_REASONS.get(reason) if referral.state == State.DECLINED else \
             (WITHDRAWAL_REASONS if referral.state == State.WITHDRAWN else EARLY_END_REASONS).get(reason)
         facts.append(Row("Reason", label or all_reasons.get(reason, reason)))
+    facts += escalation_rows(referral)
     return ReferralPage(referral=referral, tag=tag(referral.state),
                         sections=answer_sections(referral, user, "amend" if can_amend else None),
                         actions=actions(referral, user), log=change_log(referral, user), sessions=sessions(referral),
                         outcomes=outcomes(referral), facts=facts, can_amend=can_amend,
-                        overdue=operations.is_overdue(referral))
+                        overdue=operations.is_overdue(referral), escalation=escalation_notice(referral, user),
+                        decide_href=url_for("referrals.decide_escalation", public_id=referral.public_id)
+                        if policy.can(user, "referral.decide_escalation", referral) else None)
 
 
 # --- Dashboards ---
@@ -355,6 +414,7 @@ class DashboardRow:
     overdue: bool
     changed: str
     caseworker: str
+    escalated: bool = False
 
 
 def dashboard_rows(referrals: list[Referral], user: User) -> list[DashboardRow]:
@@ -365,5 +425,5 @@ def dashboard_rows(referrals: list[Referral], user: User) -> list[DashboardRow]:
         other = f"{r.service.name} ({r.organisation.name})" if referrer_side else r.created_by.name
         rows.append(DashboardRow(r.reference, href, r.person.full_name or "Name not given yet", other, tag(r.state),
                                  operations.is_overdue(r), govuk_date(r.updated_at.date()),
-                                 r.assigned_to.name if r.assigned_to_id else ""))
+                                 r.assigned_to.name if r.assigned_to_id else "", r.escalation_pending))
     return rows

@@ -72,6 +72,8 @@ class Figures:
     declined: int = 0
     finished: int = 0  # accepted, then completed, ended early or withdrawn
     completed: int = 0
+    escalated: int = 0  # risk escalated after sending (whatever was decided)
+    continued_on_plan: int = 0  # of those, continued under a risk management plan (fee for service)
     response_days: list[float] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOME_LEVELS, 0))
 
@@ -93,7 +95,7 @@ class Figures:
         return round(median(self.response_days), 1) if self.response_days else None
 
     def add(self, other: Figures) -> None:
-        for name in ("received", "accepted", "declined", "finished", "completed"):
+        for name in ("received", "accepted", "declined", "finished", "completed", "escalated", "continued_on_plan"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.response_days += other.response_days
         for level in OUTCOME_LEVELS:
@@ -120,6 +122,19 @@ class Figures:
         if len(self.response_days) < THRESHOLD:
             return NOT_SHOWN
         return f"{self.median_response_days:g}"
+
+    def rates_in_words(self, who: str, their: str) -> str:
+        """The acceptance and completion rates as a sentence, saying plainly when a rate is not shown."""
+        if self.acceptance == NOT_SHOWN:
+            accepted = f"Too few referrals have had a response to show how many {who.lower()} accepted"
+        else:
+            accepted = f"{who} accepted {self.acceptance} of those {their} responded to"
+        if self.completion == NOT_SHOWN:
+            completed = "too few accepted referrals have finished to show how many were completed"
+        else:
+            completed = f"completed {self.completion} of those that finished"
+        joiner = " and " if (self.acceptance == NOT_SHOWN) == (self.completion == NOT_SHOWN) else "; "
+        return f"{accepted}{joiner}{completed}."
 
     def acceptance_value(self) -> float | None:
         """The acceptance rate as a percentage for a chart, or None where it may not be shown."""
@@ -174,7 +189,8 @@ def build(filters: Filters, organisation: Organisation | None = None) -> Report:
     """The report over every provider (administrators), or over one provider organisation's services."""
     query = select(Referral.service_id, Referral.organisation_id, Referral.state, Referral.sent_at,
                    Referral.responded_at, Referral.decline_reason, Referral.concluded_at,
-                   Referral.desired_outcomes).where(Referral.sent_at.is_not(None))
+                   Referral.desired_outcomes, Referral.risk_escalated_at, Referral.escalation_decision
+                   ).where(Referral.sent_at.is_not(None))
     start, end = _bounds(filters)
     if start:
         query = query.where(Referral.sent_at >= start)
@@ -188,11 +204,14 @@ def build(filters: Filters, organisation: Organisation | None = None) -> Report:
 
     by_service: dict[int, Figures] = defaultdict(Figures)
     service_org: dict[int, int] = {}
-    for service_id, organisation_id, state, sent_at, responded_at, decline_reason, concluded_at, outcomes in \
-            db.session.execute(query.execution_options(yield_per=5000)):
+    for (service_id, organisation_id, state, sent_at, responded_at, decline_reason, concluded_at, outcomes,
+         escalated_at, escalation_decision) in db.session.execute(query.execution_options(yield_per=5000)):
         figures = by_service[service_id]
         service_org[service_id] = organisation_id
         figures.received += 1
+        if escalated_at is not None:
+            figures.escalated += 1
+            figures.continued_on_plan += escalation_decision == "continue"
         if responded_at is not None:
             if decline_reason:
                 figures.declined += 1

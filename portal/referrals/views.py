@@ -20,10 +20,12 @@ from portal.referrals.forms import (
     BookForm,
     ConsentForm,
     ContactForm,
+    EscalationForm,
     LocationForm,
     NeedsForm,
     PersonForm,
     ReasonForm,
+    ReferrerForm,
     RiskForm,
     SessionForm,
     StepForm,
@@ -40,7 +42,8 @@ CONFLICT_FORM = ("Someone else changed this referral while you were working on i
                  "answers are still right.")
 
 SECTION_FORMS = {"person": PersonForm, "location": LocationForm, "contact": ContactForm, "risk": RiskForm,
-                 "consent": ConsentForm, "additional": AdditionalForm}
+                 "consent": ConsentForm, "additional": AdditionalForm,
+                 "referrer": ReferrerForm}
 
 
 def _version(form) -> int | None:
@@ -54,6 +57,16 @@ def _conflict(template: str, form, referral: Referral, **context):
     form.version.data = str(referral.version)  # sending again is now a decision taken knowing that
     form.form_errors.append(CONFLICT_FORM)
     return render_template(template, form=form, referral=referral, conflict=True, **context), 409
+
+
+def _moved_on(form, referral: Referral, message: str, context: dict):
+    """The referral moved on (someone else took a step) while this form was open: a 409 showing the form as it
+    was sent, so a typed comment or notes can be copied, and no button to send it again."""
+    db.session.rollback()
+    form.form_errors.append(f"Someone else changed this referral while you were working on it. {message}. What you "
+                            "entered is shown below but has not been saved.")
+    return render_template("referrals/step.html", form=form, referral=referral, conflict=True, moved_on=True,
+                           **context), 409
 
 
 def _referral_page(referral: Referral):
@@ -292,6 +305,41 @@ def amend(public_id: str, section: str):
     return _render_section(form, referral, section, True)
 
 
+# --- The decision after a risk escalation (the referring side) ---
+
+@bp.route("/referrals/<public_id>/risk-escalation", methods=["GET", "POST"])
+@login_required
+def decide_escalation(public_id: str):
+    referral = operations.referral_for(current_user, public_id)
+    if not referral.escalation_pending:
+        flash("There is no risk escalation waiting for a decision on this referral")
+        return _referral_page(referral)
+    policy.authorize(current_user, "referral.decide_escalation", referral)
+    form = EscalationForm(data={"version": str(referral.version)} if request.method == "GET" else None)
+    context = {"directory_href": url_for("directory.search", high_risk="approved")}
+    if form.validate_on_submit():
+        try:
+            operations.decide_escalation(current_user, referral, form.decision.data or None,
+                                         plan_document=form.plan_document.data or "",
+                                         review_date=form.review_date.data, comment=form.comment.data or "",
+                                         expected_version=_version(form))
+        except Conflict:
+            return _conflict("referrals/escalation.html", form, referral, **context)
+        except DomainError as exc:
+            db.session.rollback()
+            add_error(form, exc)
+        else:
+            db.session.commit()
+            if referral.escalation_decision == "refer-on":
+                flash("You have withdrawn the referral. The provider has been told. Refer the person to a "
+                      "public-sector service or one approved for high-risk cases", "success")
+            else:
+                flash("The provider continues under the risk management plan, paid as fee for service. The "
+                      "provider has been told", "success")
+            return _referral_page(referral)
+    return render_form("referrals/escalation.html", form, referral=referral, **context)
+
+
 # --- One page per step ---
 
 STEP_PAGES = {  # step -> (URL slug, page heading)
@@ -366,13 +414,16 @@ def _take_step(step: str, public_id: str):
     referral = operations.referral_for(current_user, public_id)
     policy.authorize(current_user, f"referral.{step}", referral)
     transition = TRANSITIONS[step]
-    if State(referral.state) not in transition.to:
-        flash(f"You cannot {transition.label.lower()} because the referral is "
-              f"{State(referral.state).label.lower()}")
-        return _referral_page(referral)
     form = _step_form(step, referral)
     context = {"step": step, "heading": STEP_PAGES[step][1], "action": STEP_PAGES[step][0],
                "caseworker_only": step == "assign" and presenters.is_caseworker(current_user)}
+    if State(referral.state) not in transition.to:
+        message = (f"You cannot {transition.label.lower()} because the referral is "
+                   f"{State(referral.state).label.lower()}")
+        if request.method == "POST":  # someone else moved it on while this form was open: keep what was typed
+            return _moved_on(form, referral, message, context)
+        flash(message)
+        return _referral_page(referral)
     if form.validate_on_submit():
         try:
             operations.apply(current_user, referral, step, _step_input(step, form), expected_version=_version(form))
@@ -380,9 +431,8 @@ def _take_step(step: str, public_id: str):
             return _conflict("referrals/step.html", form, referral, **context)
         except DomainError as exc:
             db.session.rollback()
-            if exc.field == "action":  # the state changed under the person: say so on the referral page
-                flash(exc.message)
-                return _referral_page(referral)
+            if exc.field == "action":  # the state changed under the person: say so, keeping what they typed
+                return _moved_on(form, referral, exc.message, context)
             if exc.field in STEP_FIELDS and exc.field not in form._fields:
                 exc = DomainError(exc.message, STEP_FIELDS[exc.field])
             add_error(form, exc)

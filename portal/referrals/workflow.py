@@ -81,6 +81,7 @@ WITHDRAWAL_REASONS = {
     "moved": "The person has moved out of the area",
     "sentence-ended": "The sentence or licence has ended",
     "made-in-error": "The referral was made in error",
+    "risk-escalated": "The person's risk has risen: they are moving to a public-sector service",
     "other": "Another reason (explain in the comment)",
 }
 EARLY_END_REASONS = {
@@ -121,6 +122,12 @@ ATTENDANCE = {"attended": "Attended", "late": "Attended late", "did-not-attend":
 ACHIEVEMENT = {"achieved": "Achieved", "partly": "Partly achieved", "not-achieved": "Not achieved"}
 RISK_LEVELS = {"low": "Low", "medium": "Medium", "high": "High", "very-high": "Very high"}
 HIGH_RISK = frozenset({"high", "very-high"})
+# What the offender manager decides when a referral's risk has been escalated
+ESCALATION_DECISIONS = {
+    "refer-on": "Withdraw the referral and refer the person on to a public-sector service",
+    "continue": "The provider continues under a risk management plan, paid as fee for service",
+}
+PAYMENT_BASES = {"fee-for-service": "Fee for service"}
 RAG = {"red": "Red", "amber": "Amber", "green": "Green"}
 GENDERS = {"female": "Female", "male": "Male", "non-binary": "Non-binary", "not-stated": "Prefer not to say"}
 CONSENT_METHODS = {"in-person": "In person", "phone": "By phone", "video": "By video call", "letter": "In writing"}

@@ -1,13 +1,12 @@
 """View models: an entry in words, the partner search page, CSV rows and the coverage table and chart."""
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import url_for
 
+from portal import csv_safe
 from portal.supply_chain import vocabulary as v
 from portal.supply_chain.models import Expression, ExpressionVersion
 from portal.supply_chain.operations import Coverage, Criteria, SearchResult
@@ -172,17 +171,11 @@ CSV_COLUMNS = ["Organisation", "Website", "Email address", "Telephone", "Registe
                "Appetite for payment-by-results risk", "Approved", "Expires", "Link"]
 
 
-def _cell(value) -> str:
-    """A spreadsheet cell that cannot run as a formula (CSV injection): a leading = + - @ tab or CR is quoted."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_rows(versions: Iterable[ExpressionVersion]) -> Iterable[list[str]]:
     yield CSV_COLUMNS
     for version in versions:
         a, expression = version.answers, version.expression
-        yield [_cell(x) for x in (
+        yield [x for x in (
             version.name, a.get("website"), a.get("contact_email"), a.get("contact_phone"), a.get("charity_number"),
             a.get("company_number"), v.SECTORS.get(a.get("sector"), ""), v.INCOME_BANDS.get(a.get("income_band"), ""),
             a.get("staff"), a.get("volunteers"), _names(a.get("pathways"), v.PATHWAYS),
@@ -195,11 +188,8 @@ def csv_rows(versions: Iterable[ExpressionVersion]) -> Iterable[list[str]]:
 
 
 def to_csv(versions: Iterable[ExpressionVersion]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in csv_rows(versions):
-        writer.writerow(row)
-    return out.getvalue()
+    """The rows as CSV, each cell through the portal's one formula-safe helper."""
+    return csv_safe.rows_to_csv(csv_rows(versions))
 
 
 # --- Coverage ---

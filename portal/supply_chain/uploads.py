@@ -1,7 +1,7 @@
 """Evidence files: which files are accepted, checked by their content (not their name), and where they are kept.
 
-Files live under the instance folder (`SUPPLY_CHAIN_UPLOAD_DIR`, by default `<instance>/uploads/supply_chain/`),
-never under static/, each under a random name with no extension; the original name is kept in the database only
+Files are kept by the storage module (portal/storage.py: a local folder outside static/ or shared object
+storage) under the key `supply_chain/<random name>`, with no extension; the original name is kept in the database only
 to be shown and offered when downloading. Only `views.download_document`, after the access policy, serves them.
 """
 from __future__ import annotations
@@ -14,11 +14,9 @@ import secrets
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
-
-from flask import current_app
 
 from portal.errors import DomainError
+from portal.storage import storage
 
 MAX_BYTES = 10 * 1024 * 1024
 ALLOWED_DESCRIPTION = "PDF, Word (.doc or .docx) or OpenDocument (.odt) files"
@@ -39,11 +37,6 @@ class CheckedFile:
     content_type: str
     data: bytes
     sha256: str
-
-
-def upload_folder() -> Path:
-    configured = current_app.config.get("SUPPLY_CHAIN_UPLOAD_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "uploads" / "supply_chain"
 
 
 def clean_filename(name: str) -> str:
@@ -92,25 +85,26 @@ def _looks_like(kind: str, data: bytes) -> bool:
 
 
 STORED_NAME = re.compile(r"^[0-9a-f]{32}$")
+AREA = "supply_chain"
 
 
-def store(data: bytes) -> str:
-    """Write the file under a new random name (written in full, then renamed) and return that name."""
-    folder = upload_folder()
-    folder.mkdir(parents=True, exist_ok=True)
+def store(data: bytes, content_type: str = "application/octet-stream") -> str:
+    """Keep the file under a new random name and return that name."""
     stored_name = secrets.token_hex(16)
-    partial = folder / f".{stored_name}.part"
-    partial.write_bytes(data)
-    partial.chmod(0o600)
-    partial.replace(folder / stored_name)
+    storage().put(f"{AREA}/{stored_name}", data, content_type)
     return stored_name
 
 
-def path_of(stored_name: str) -> Path:
+def read(stored_name: str) -> bytes | None:
+    """The file's content, or None when it is missing."""
+    return storage().get(_key(stored_name))
+
+
+def _key(stored_name: str) -> str:
     if not STORED_NAME.match(stored_name):  # never a path someone could steer
         raise ValueError("not a stored file name")
-    return upload_folder() / stored_name
+    return f"{AREA}/{stored_name}"
 
 
 def delete(stored_name: str) -> None:
-    path_of(stored_name).unlink(missing_ok=True)
+    storage().delete(_key(stored_name))

@@ -3,6 +3,8 @@ supply chains it receives. Also the one route that serves evidence files, to who
 Thin: each view checks access, validates its form, calls one operation, commits and redirects."""
 from __future__ import annotations
 
+import io
+
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -145,11 +147,11 @@ def remove_document(document_id: str):
 def download_document(document_id: str):
     document = _document_or_404(document_id)
     policy.authorize(current_user, "eoi.document", document, secret=True)
-    path = uploads.path_of(document.stored_name)
-    if not path.exists():
+    data = uploads.read(document.stored_name)
+    if data is None:
         abort(404)
-    response = send_file(path, mimetype=document.content_type, as_attachment=True, download_name=document.filename,
-                         max_age=0, conditional=False, etag=False)
+    response = send_file(io.BytesIO(data), mimetype=document.content_type, as_attachment=True,
+                         download_name=document.filename, max_age=0, conditional=False, etag=False)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     return response

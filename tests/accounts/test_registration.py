@@ -91,12 +91,30 @@ def test_bad_registrations_name_the_field_and_change_nothing(client, db, field, 
     assert not page(response).find(id="password").get("value")
 
 
-def test_an_email_address_can_only_register_once(client, make, db):
+def test_registering_with_an_email_that_has_an_account_looks_the_same_and_tells_the_owner(client, make, db):
+    """Issue #12: the form said "An account already uses this email address", so anyone could find out who has
+    an account. Both cases now answer alike; the owner hears about it by email and nothing is created."""
     make.user(role=Role.PROVIDER, email="rosa.rivers@riverside.example")
-    response = client.post("/register", data=VALID)
-    assert response.status_code == 400
-    assert field_error(response, "email").startswith("An account already uses this email address")
-    assert count(Organisation) == 1  # only the factory's
+    taken = client.post("/register", data=VALID)
+    fresh = client.post("/register", data={**VALID, "email": "someone.new@riverside.example",
+                                           "charity_number": "1123457"})
+    assert taken.status_code == fresh.status_code == 302
+    assert taken.headers["Location"] == fresh.headers["Location"]
+    assert h1(client.get(taken.headers["Location"])) == h1(client.get(fresh.headers["Location"])) == "Check your email"
+    assert count(Organisation) == 2  # the factory's and the new address's: none for the taken address
+    [message] = inbox("rosa.rivers@riverside.example")
+    assert message["Subject"] == "Someone tried to register with your email address"
+    assert "http://portal.test/sign-in" in message.get_content()
+
+
+def test_registrations_are_limited_per_email_address_and_per_client_address(client, db):
+    for attempt in range(3):
+        assert client.post("/register", data={**VALID, "charity_number": f"112345{attempt}"}).status_code in (302, 400)
+    assert client.post("/register", data={**VALID, "charity_number": "1123459"}).status_code == 429
+    # failed attempts count towards the client address's limit too
+    for _ in range(17):
+        client.post("/register", data={**VALID, "email": "x@", "charity_number": ""})
+    assert client.post("/register", data={**VALID, "email": "other@riverside.example"}).status_code == 429
 
 
 def test_a_charity_number_can_only_be_registered_once(client, db):

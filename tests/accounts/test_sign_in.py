@@ -75,19 +75,22 @@ def test_a_two_factor_code_cannot_be_used_twice(client, make, app):
     assert replay.status_code == 400
 
 
-def test_staff_without_two_factor_set_it_up_with_a_qr_code_before_going_further(client, make):
+def test_staff_without_two_factor_set_it_up_with_a_qr_code_from_an_emailed_link(client, make):
     import pyotp
     from bs4 import BeautifulSoup
 
+    from tests.mail import last_link
+
     user = make.user(role=Role.OFFENDER_MANAGER, mfa=False)
     response = sign_in(client, user.email)
-    assert response.headers["Location"].endswith("/sign-in/two-factor/set-up")
-    setup = client.get("/sign-in/two-factor/set-up")
+    assert response.status_code == 400
+    assert "We have emailed you a link" in error_summary(response)[0]
+    setup = client.get(last_link(user.email))
     soup = BeautifulSoup(setup.get_data(as_text=True), "html.parser")
     assert soup.select_one(".app-qr svg") is not None
     secret = soup.find(id="totp-secret").get_text(strip=True)
-    assert client.post("/sign-in/two-factor/set-up", data={"code": "123"}).status_code == 400
-    done = client.post("/sign-in/two-factor/set-up", data={"code": pyotp.TOTP(secret).now()}, follow_redirects=True)
+    assert client.post(last_link(user.email), data={"code": "123"}).status_code == 400
+    done = client.post(last_link(user.email), data={"code": pyotp.TOTP(secret).now()})
     assert done.status_code == 200
     assert "Two-factor authentication is set up" in done.get_data(as_text=True)
 

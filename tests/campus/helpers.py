@@ -53,8 +53,13 @@ def sign_in_at_kiosk(client, learner_: Learner, minutes: int = 60):
     return kiosk
 
 
-def organisation(kind: str = OrgKind.EMPLOYER, **kwargs):
-    return factories.organisation(kind=kind, **kwargs)
+def organisation(kind: str = OrgKind.EMPLOYER, *, readers: bool = True, **kwargs):
+    """An approved organisation; with `readers`, it has a user who reads its campus inbox (so learners are offered
+    it)."""
+    made = factories.organisation(kind=kind, **kwargs)
+    if readers:
+        org_user(made)
+    return made
 
 
 def org_user(organisation_):

@@ -96,12 +96,13 @@ def _published_content(lesson: bool = False):
 
 def _image():
     from portal.campus import rendering
+    from portal.storage import storage
 
     owner = factories.user(role=Role.ADMIN)
     image = ContentImage(uploaded_by_id=owner.id, media_type="image/png", size=4, alt_text="A kitchen")
     db.session.add(image)
     db.session.commit()
-    (rendering.image_folder() / image.public_id).write_bytes(b"\x89PNG")
+    storage().put(rendering.image_key(image.public_id), b"\x89PNG")
     return {"public_id": image.public_id}, None
 
 
@@ -111,6 +112,12 @@ def _listed_service():
 
 def _organisation():
     return {"organisation_id": helpers.organisation().public_id}, None
+
+
+def _opportunity():
+    from tests.employers import factories as employers
+
+    return {"public_id": employers.opportunity().public_id}, None
 
 
 def _cv_entry():
@@ -142,7 +149,11 @@ CASES: dict[str, Case] = {
     "campus.open_session": Case("POST", _learner, STAFF_OWN, data={"minutes": "30"}),
     "campus.lift_block": Case("POST", _blocked, STAFF_OWN_POST),
     "campus.end_session": Case("POST", _kiosk_session, STAFF_OWN_POST),
+    "campus.reissue_code": Case("POST", _kiosk_session, STAFF_OWN),
     "campus.check_message": Case("GET", _waiting_message, STAFF_OWN),
+    # Employers' opportunities checked for the campus: administrators and prison staff (open to any prison).
+    "campus.check_opportunity": Case("GET", _opportunity, {Role.ADMIN: 200, Role.PRISON_STAFF: 200,
+                                                           ANONYMOUS: SIGN_IN, "*": 404}, owned=False),
     # Organisations: only messages delivered to them.
     "campus.inbox_message": Case("GET", _delivered_message(), STAFF_OWN),
     "campus.inbox_cv": Case("GET", _delivered_message(with_cv=True), STAFF_OWN),
@@ -154,6 +165,13 @@ CASES: dict[str, Case] = {
     "campus.new_lesson": Case("GET", _draft_content(), {OWNER: 200, Role.ADMIN: 200, ANONYMOUS: SIGN_IN, "*": 404}),
     "campus.publish_content": Case("POST", _draft_content(),
                                    {OWNER: 302, Role.ADMIN: 302, ANONYMOUS: SIGN_IN, "*": 404}),
+    "campus.submit_content": Case("POST", _draft_content(),
+                                  {OWNER: 302, Role.ADMIN: 302, ANONYMOUS: SIGN_IN, "*": 404}),
+    # Reviewing: administrators only (the authors see their item, so they get 403).
+    "campus.approve_content": Case("POST", _draft_content(),
+                                   {OWNER: 403, Role.ADMIN: 302, ANONYMOUS: SIGN_IN, "*": 404}),
+    "campus.send_back_content": Case("POST", _draft_content(),
+                                     {OWNER: 403, Role.ADMIN: 302, ANONYMOUS: SIGN_IN, "*": 404}),
     "campus.withdraw_content": Case("POST", _draft_content(),
                                     {OWNER: 302, Role.ADMIN: 302, ANONYMOUS: SIGN_IN, "*": 404}),
     "campus.edit_lesson": Case("GET", _draft_content(lesson=True),

@@ -76,6 +76,53 @@ def test_every_learner_page_links_only_inside_the_campus_and_loads_nothing_from_
     assert not problems, "\n".join(problems)
 
 
+def _in_the_campus_layout(response, url: str) -> list[str]:
+    soup = page(response)
+    problems = _external_problems(response.get_data(as_text=True), url)
+    if "Virtual Campus" not in soup.title.get_text():
+        problems.append(f"{url}: {response.status_code} drawn in the staff layout ({soup.title.get_text(strip=True)})")
+    return problems
+
+
+def test_every_error_a_learner_meets_is_drawn_in_the_campus_layout(app, client, db, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from portal.campus import operations
+
+    item = helpers.content()
+    learner = helpers.learner()
+    helpers.sign_in_at_kiosk(client, learner)
+    seen = {}
+    seen[404] = client.get("/campus/learning/no-such-guide")
+    seen[403] = client.get("/campus/staff")
+    seen[413] = client.post("/campus/cv", data={"personal_statement": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)})
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        seen[400] = client.post("/campus/cv", data={"personal_statement": "No token"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    for status, fault in ((409, StaleDataError("changed")), (500, RuntimeError("bug")),
+                          (503, OperationalError("SELECT 1", {}, Exception("server closed the connection")))):
+        def broken(*args, fault=fault, **kwargs):
+            raise fault
+        with monkeypatch.context() as patch:
+            patch.setattr(operations, "progress_of", broken)
+            seen[status] = client.get(f"/campus/learning/{item.public_id}")
+    kiosk = app.test_client()  # someone at the kiosk trying codes until the kiosk stops them
+    for n in range(25):
+        response = kiosk.post("/campus/sign-in", data={"prison_number": f"B{1000 + n}CD", "code": "AAAAAA"})
+        if response.status_code == 429:
+            break
+    seen[429] = response
+    assert sorted(status for status, response in seen.items() if response.status_code == status) == \
+        [400, 403, 404, 409, 413, 429, 500, 503], {status: r.status_code for status, r in seen.items()}
+    problems = [problem for status, response in seen.items() for problem in _in_the_campus_layout(response, status)]
+    assert not problems, "\n".join(problems)
+    assert h1(seen[404]) == "Page not found"
+    assert page(seen[404]).find("a", string="Go to the campus home page")["href"] == "/campus/"
+
+
 def test_content_markdown_is_sanitised_and_links_stay_inside_the_campus(client, db):
     item = helpers.content(body="## Money\n\n<script>alert(1)</script>Click [here](javascript:alert(1)) or "
                                 "[there](https://bank.example.org).\n\n<img src=x onerror=alert(1)>")
@@ -117,27 +164,78 @@ def test_a_learner_does_a_quiz_and_staff_see_their_progress(app, client, db):
     assert f"{item.title}: Completed, 1 of 1 lessons" in text
 
 
-def test_authors_write_publish_and_withdraw_content(client, db, login_as):
+def test_a_providers_guide_waits_for_an_administrator_before_learners_see_it(app, client, db, login_as):
+    from portal.audit import AuditEvent
+    from portal.campus.models import ContentItem
+
     author = login_as(Role.PROVIDER)
     response = client.post("/campus/content/new", data={"topic": "", "title": ""})
     assert response.status_code == 400 and error_summary(response) == ["Select a topic", "Enter a title"]
     client.post("/campus/content/new", data={"topic": "money", "title": "Budgeting", "summary": "Plan money."})
-    from portal.campus.models import ContentItem
     item = db.session.scalar(select(ContentItem))
-    assert item.organisation_id == author.organisation.id and not item.is_published
+    assert item.organisation_id == author.organisation.id and item.state == "draft"
+    client.post(f"/campus/content/{item.public_id}/submit")
+    db.session.refresh(item)
+    assert item.state == "draft"  # no lessons yet
+    response = client.post(f"/campus/content/{item.public_id}/lessons/new",
+                           data={"title": "Your week", "body": "Write it down.\nThen ring 0113 496 0000 for help."})
+    assert response.status_code == 400
+    assert field_error(response, "body").startswith("Remove the phone number from the lesson's text, line 2 (found in")
+    client.post(f"/campus/content/{item.public_id}/lessons/new", data={"title": "Your week", "body": "Write it down."})
+    assert client.post(f"/campus/content/{item.public_id}/publish").status_code == 302
+    db.session.refresh(item)
+    assert item.state == "draft"  # a provider cannot publish without review
+    client.post(f"/campus/content/{item.public_id}/submit")
+    db.session.refresh(item)
+    assert item.state == "submitted" and item.submitted_by_id == author.id
+    assert client.post(f"/campus/content/{item.public_id}/approve").status_code == 403  # not their own review
+    response = client.post(f"/campus/content/lessons/{item.lessons[0].public_id}/edit",
+                           data={"title": "Changed", "body": "Changed"})
+    assert response.status_code == 400  # what was sent for review does not change
+
+    learner_client = app.test_client()
+    helpers.sign_in_at_kiosk(learner_client, helpers.learner())
+    assert "Budgeting" not in learner_client.get("/campus/learning").get_data(as_text=True)
+
+    admin = app.test_client()
+    reviewer = factories.user(role=Role.ADMIN)
+    factories.sign_in(admin, reviewer)
+    queue = page(admin.get("/campus/content")).find(id="to-review")
+    assert "Budgeting" in queue.get_text()
+    response = admin.post(f"/campus/content/{item.public_id}/send-back", data={"note": ""})
+    db.session.refresh(item)
+    assert item.state == "submitted"  # a reason is needed
+    admin.post(f"/campus/content/{item.public_id}/approve")
+    db.session.refresh(item)
+    assert item.state == "approved" and item.reviewed_by_id == reviewer.id
     client.post(f"/campus/content/{item.public_id}/publish")
     db.session.refresh(item)
-    assert not item.is_published  # no lessons yet
+    assert item.is_published and item.published_by_id == author.id
+    assert "Budgeting" in learner_client.get("/campus/learning").get_data(as_text=True)
+    steps = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == item.public_id)
+                               .order_by(AuditEvent.id)).all()
+    assert steps == ["campus.content_created", "campus.content_submit", "campus.content_approve",
+                     "campus.content_publish"]
+    client.post(f"/campus/content/{item.public_id}/withdraw")
+    db.session.refresh(item)
+    assert item.state == "draft"
+
+
+def test_administrators_publish_their_own_content_and_contact_details_are_refused_where_found(client, db, login_as):
+    from portal.campus.models import ContentItem
+
+    login_as(Role.ADMIN)
+    response = client.post("/campus/content/new", data={"topic": "money", "title": "Budgeting",
+                                                        "summary": "Ask us at help (at) example (dot) org"})
+    assert response.status_code == 400
+    assert field_error(response, "summary") == ("Remove the email address from the summary (found in "
+                                                "“ask us at help (at) example (dot) org”)")
+    client.post("/campus/content/new", data={"topic": "money", "title": "Budgeting", "summary": "Plan money."})
+    item = db.session.scalar(select(ContentItem))
     client.post(f"/campus/content/{item.public_id}/lessons/new", data={"title": "Your week", "body": "Write it down."})
     client.post(f"/campus/content/{item.public_id}/publish")
     db.session.refresh(item)
     assert item.is_published
-    response = client.post(f"/campus/content/lessons/{item.lessons[0].public_id}/edit",
-                           data={"title": "Changed", "body": "Changed"})
-    assert response.status_code == 400  # published content is withdrawn before it changes
-    client.post(f"/campus/content/{item.public_id}/withdraw")
-    db.session.refresh(item)
-    assert not item.is_published
 
 
 def test_pictures_are_checked_and_served_from_the_campus(client, db, login_as):
@@ -201,6 +299,7 @@ def test_the_market_place_shows_services_in_the_release_area_and_interest_become
     factories.empty_search_index()
     near = factories.published_service(name="Leeds Employment Support", postcode="LS1 4AP")
     factories.published_service(name="Plymouth Employment Support", postcode="PL1 1AA")
+    helpers.org_user(near.organisation)  # someone reads its campus inbox
     learner = helpers.learner(release_area="LS1")
     helpers.sign_in_at_kiosk(client, learner)
     text = page(client.get("/campus/market")).get_text(" ", strip=True)
@@ -217,6 +316,8 @@ def test_the_market_place_shows_services_in_the_release_area_and_interest_become
 
 
 def test_the_market_place_shows_employer_opportunities_open_to_the_learner_near_their_release_area(client, db):
+    from portal.campus import operations
+    from portal.employers.models import Opportunity
     from tests.employers import factories as employers
 
     factories.empty_search_index()
@@ -224,6 +325,9 @@ def test_the_market_place_shows_employer_opportunities_open_to_the_learner_near_
     employers.opportunity(title="Plymouth dock hand", postcodes=("PL1 1AA",))
     employers.opportunity(title="Only for another prison", postcodes=("LS1 4AP",), prison_codes=("BMI",))
     learner = helpers.learner(release_area="LS1")
+    for opportunity in db.session.scalars(select(Opportunity)):
+        operations.review_opportunity(factories.user(role=Role.ADMIN), opportunity, True)
+    db.session.commit()
     helpers.sign_in_at_kiosk(client, learner)
     market = page(client.get("/campus/market"))
     offers = market.find(id="opportunities")
@@ -255,3 +359,68 @@ def test_staff_create_learners_with_checked_details(client, db, login_as):
     learner = db.session.scalar(select(Learner))
     assert learner.prison_number == "A1234BC" and learner.release_area == "yorkshire-humber"
     assert learner.user.email is None and learner.user.role == Role.LEARNER
+
+
+def test_the_market_place_first_visit_shows_no_problem_and_a_bad_filter_is_named(client, db):
+    factories.empty_search_index()
+    helpers.sign_in_at_kiosk(client, helpers.learner(release_area="LS1"))
+    first = client.get("/campus/market")
+    assert first.status_code == 200 and error_summary(first) == []
+    assert not page(first).title.get_text().startswith("Error: ")
+    chosen = client.get("/campus/market?q=&pathway=not-a-pathway")
+    assert field_error(chosen, "pathway") == "Select what kind of help from the list"
+
+
+def test_an_employers_opportunity_reaches_learners_only_once_checked_and_again_after_a_change(app, client, db):
+    from portal.audit import AuditEvent
+    from portal.employers.models import Opportunity
+    from tests.employers import factories as employers
+
+    factories.empty_search_index()
+    offer = employers.opportunity(title="Kitchen porter", postcodes=("LS1 4AP",),
+                                  description="Evening shifts. Text Dave on 07700 900 123 to apply.")
+    learner = helpers.learner(release_area="LS1")
+    staff = helpers.staff_of(learner)
+    helpers.sign_in_at_kiosk(client, learner)
+
+    def offers():
+        found = page(client.get("/campus/market")).find(id="opportunities")
+        return [h.get_text(strip=True) for h in found.find_all("h3")] if found else []
+
+    assert offers() == []  # waiting for a check
+    checker = app.test_client()
+    factories.sign_in(checker, staff)
+    queue = page(checker.get("/campus/opportunities")).find(id="opportunities-to-check")
+    assert "Kitchen porter" in queue.get_text()
+    url = f"/campus/opportunities/{offer.public_id}"
+    response = checker.post(url, data={"decision": "approve"})
+    assert response.status_code == 400
+    assert error_summary(response)[0].startswith("Remove the phone number from the description (found in")
+    assert offers() == []
+    response = checker.post(url, data={"decision": "refuse", "reason": ""})
+    assert error_summary(response) == ["Enter the reason for not showing this opportunity to learners"]
+
+    offer = db.session.scalar(select(Opportunity))
+    offer.description = "Evening shifts in our city centre kitchen."
+    db.session.commit()
+    assert checker.post(url, data={"decision": "approve"}).status_code == 302
+    assert offers() == ["Kitchen porter"]
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "campus.opportunity_approved")).actor_id \
+        == staff.id
+
+    offer.description = "Evening shifts. Find us on snap: kitchen_dave"  # changed after the check
+    db.session.commit()
+    assert offers() == []
+    assert "Kitchen porter" in page(checker.get("/campus/opportunities")).get_text()
+
+
+def test_only_administrators_and_staff_at_a_prison_it_is_open_to_check_an_opportunity(app, client, db, login_as):
+    from tests.employers import factories as employers
+
+    offer = employers.opportunity(title="Only for Belmarsh", prison_codes=("BMI",))
+    login_as(helpers.prison_staff("LEI"))
+    assert client.get(f"/campus/opportunities/{offer.public_id}").status_code == 404
+    assert "Only for Belmarsh" not in client.get("/campus/opportunities").get_data(as_text=True)
+    other = app.test_client()
+    factories.sign_in(other, helpers.org_user(offer.organisation))
+    assert other.get("/campus/opportunities").status_code == 403

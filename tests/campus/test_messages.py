@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.roles import OrgKind, OrgStatus
+from portal.accounts.roles import OrgKind, OrgStatus, Role
 from portal.audit import AuditEvent
 from portal.campus import operations
 from portal.campus.models import Message, MessageIsFixed
+from portal.database import utcnow
 from portal.errors import DomainError
 from tests import factories
 from tests.campus import helpers
@@ -224,3 +225,31 @@ def test_a_cv_can_go_with_a_message_and_the_organisation_downloads_it(client, db
     factories.sign_in(client, helpers.org_user(org))
     response = client.get(f"/campus/inbox/{sent.public_id}/cv.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def test_learners_are_offered_only_organisations_whose_campus_inbox_someone_reads(app, client, db):
+    from portal.accounts.roles import OrgRole
+
+    read = helpers.organisation(name="Bright Kitchens")
+    unread = helpers.organisation(name="Bright Futures", readers=False)
+    finance_only = helpers.organisation(name="Bright Ledgers", readers=False)
+    factories.user(role=Role.EMPLOYER, organisation_=finance_only, org_role=OrgRole.FINANCE)
+    gone = helpers.organisation(name="Bright Days", readers=False)
+    factories.user(role=Role.EMPLOYER, organisation_=gone, disabled_at=utcnow())
+    learner = helpers.learner()
+    helpers.sign_in_at_kiosk(client, learner)
+    offered = page(client.get("/campus/messages/contacts?q=Bright")).get_text(" ", strip=True)
+    assert "Bright Kitchens" in offered
+    assert not any(name in offered for name in ("Bright Futures", "Bright Ledgers", "Bright Days"))
+    assert client.get(f"/campus/messages/with/{unread.public_id}/write").status_code == 404
+    response = client.post(f"/campus/messages/with/{unread.public_id}/write",
+                           data={"subject": "Work", "body": "Hello"})
+    assert response.status_code == 404 and db.session.scalar(select(Message)) is None
+
+    helpers.message(learner, read, state="approved")
+    helpers.reply(db.session.scalar(select(Message)), state="approved")
+    staff = app.test_client()
+    factories.sign_in(staff, helpers.staff_of(learner))
+    rows = page(staff.get(f"/campus/staff/learners/{learner.public_id}")).find(id="contacts").find_all("tr")[1:]
+    assert [[cell.get_text(strip=True) for cell in row.find_all("td")][:3] for row in rows] == \
+        [["Bright Kitchens", "1", "1"]]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal.audit import AuditEvent
 from portal.campus.models import KioskSession
 from portal.database import utcnow
+from tests import factories
 from tests.campus import helpers
 from tests.html import error_summary, field_error, h1, page
 
@@ -48,15 +49,64 @@ def test_a_code_works_only_for_its_own_learner_and_session(client, db):
                                                 "code": newer}).status_code == 302
 
 
-def test_five_wrong_codes_end_the_session(client, db):
+def test_wrong_codes_make_the_code_wait_longer_but_never_end_the_session(client, db):
+    """Anyone at the kiosk could type a learner's prison number: wrong codes slow them down (3 free, then 1, 2,
+    4... minutes) and after 12 the code stops working, but the learner's session stays open for a new code."""
+    from portal.campus import operations
+
     learner = helpers.learner()
     kiosk, code = helpers.open_session(learner)
-    for _ in range(5):
-        client.post("/campus/sign-in", data={"prison_number": learner.prison_number, "code": "AAAAAA"})
-    assert client.post("/campus/sign-in", data={"prison_number": learner.prison_number,
-                                                "code": code}).status_code == 400
+    for _ in range(3):
+        response = client.post("/campus/sign-in", data={"prison_number": learner.prison_number, "code": "AAAAAA"})
+        assert field_error(response, "code") == "Enter the prison number and the code your member of staff gave you"
+    response = client.post("/campus/sign-in", data={"prison_number": learner.prison_number, "code": code})
+    assert response.status_code == 400  # even the right code waits now
+    assert field_error(response, "code") == ("Too many wrong codes. Try again in 1 minute, or ask a member of staff "
+                                             "for a new code")
     db.session.refresh(kiosk)
-    assert kiosk.ended_at is not None
+    assert kiosk.ended_at is None and kiosk.failed_attempts == 3
+    kiosk.locked_until = utcnow() - timedelta(seconds=1)  # the minute has passed
+    db.session.commit()
+    client.post("/campus/sign-in", data={"prison_number": learner.prison_number, "code": "AAAAAA"})
+    db.session.refresh(kiosk)
+    assert kiosk.failed_attempts == 4
+    assert timedelta(minutes=1) < kiosk.locked_until - utcnow() <= timedelta(minutes=2)
+    assert [operations.lock_minutes(n) for n in range(1, 13)] == [0, 0, 1, 2, 4, 8, 16, 30, 30, 30, 30, 30]
+    kiosk.failed_attempts, kiosk.locked_until = 12, None
+    db.session.commit()
+    response = client.post("/campus/sign-in", data={"prison_number": learner.prison_number, "code": code})
+    assert field_error(response, "code") == "This code no longer works. Ask a member of staff for a new code"
+    db.session.refresh(kiosk)
+    assert kiosk.ended_at is None
+
+
+def test_staff_give_a_new_code_at_once_and_it_is_audited(app, client, db):
+    from portal.audit import AuditEvent
+
+    learner = helpers.learner()
+    kiosk, old_code = helpers.open_session(learner)
+    for _ in range(5):  # the last two wait (and do not count)
+        client.post("/campus/sign-in", data={"prison_number": learner.prison_number, "code": "AAAAAA"})
+    staff = app.test_client()
+    staff_user = helpers.staff_of(learner)
+    factories.sign_in(staff, staff_user)
+    home = page(staff.get("/campus/staff"))
+    assert "Not yet (3 wrong codes)" in home.get_text(" ", strip=True)
+    response = staff.post(f"/campus/staff/sessions/{kiosk.public_id}/new-code")
+    assert response.status_code == 200
+    new_code = page(response).select_one(".app-kiosk-code").get_text(strip=True)
+    assert new_code and new_code != old_code
+    assert client.post("/campus/sign-in", data={"prison_number": learner.prison_number,
+                                                "code": old_code}).status_code == 400
+    assert client.post("/campus/sign-in", data={"prison_number": learner.prison_number,
+                                                "code": new_code}).status_code == 302
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "campus.session_code_reissued"))
+    assert event.actor_id == staff_user.id and event.object_id == kiosk.public_id
+    response = staff.post(f"/campus/staff/sessions/{kiosk.public_id}/new-code")  # signed in already
+    assert response.status_code == 302
+    other_prison = app.test_client()
+    factories.sign_in(other_prison, helpers.prison_staff("BMI"))
+    assert other_prison.post(f"/campus/staff/sessions/{kiosk.public_id}/new-code").status_code == 404
 
 
 def test_missing_answers_are_named(client, db):

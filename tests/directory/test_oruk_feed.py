@@ -478,3 +478,20 @@ def test_empty_optional_fields_are_left_out(client, db, empty_index):
     assert_valid(SERVICE, body)
     item = page_of(client, "/services")["contents"][0]
     assert not {"alternate_name", "wait_time", "maximum_age"} & set(item)
+
+
+def test_a_providers_charity_and_company_numbers_are_its_organization_identifiers(client, db):
+    """The feed draws identifiers from the same fields as OCDS and 360Giving (portal.accounts.orgid)."""
+    from portal.accounts.models import OrganisationIdentifier
+
+    org = factories.organisation()
+    org.identifiers += [OrganisationIdentifier(scheme="GB-COH", identifier="19990001"),
+                        OrganisationIdentifier(scheme="GB-CHC", identifier="1999001")]
+    db.session.commit()
+    service = factories.listing(org)
+    body = client.get(f"{API}/services/{service.uuid}").get_json()
+    assert_valid(SERVICE, body)
+    found = [(i["identifier_scheme"], i["identifier_type"], i["identifier"])
+             for i in body["organization"]["organization_identifiers"]]
+    assert found == [("GB-CHC", "Charity number", "1999001"), ("GB-COH", "Company number", "19990001")]
+    assert {i["organization_id"] for i in body["organization"]["organization_identifiers"]} == {org.open_referral_id}

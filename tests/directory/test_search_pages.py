@@ -497,3 +497,27 @@ def test_the_search_page_loads_nothing_from_other_hosts(client):
     soup = page(response)
     assert all(not (s.get("src") or "").startswith(("http", "//")) for s in soup.find_all("script"))
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+
+
+def test_offender_managers_can_filter_for_services_that_take_high_risk_cases(client, app):
+    from portal import outbox
+    from portal.directory import operations as directory_operations
+
+    factories.referrable_service(name="Probation Housing Hub", sector="public", index=True)
+    factories.referrable_service(name="Open Door Housing", index=True)
+    approved = factories.referrable_service(name="Safe Start Housing", index=True)
+    with app.test_request_context():
+        directory_operations.set_high_risk_approval(approved, factories.user(role=Role.ADMIN), True)
+        factories.db.session.commit()
+        outbox.relay_once(batch_size=100)
+    label = "Takes people at high risk of serious harm or managed under MAPPA"
+
+    factories.sign_in(client, factories.user(role=Role.OFFENDER_MANAGER))
+    everything = client.get("/services")
+    assert facet_options(everything, "high_risk") == {f"{label} (2)": False}
+    filtered = client.get("/services?high_risk=approved")
+    assert sorted(result_names(filtered)) == ["Probation Housing Hub", "Safe Start Housing"]
+    assert facet_options(filtered, "high_risk") == {f"{label} (2)": True}
+
+    factories.sign_in(client, factories.user(role=Role.PROVIDER))
+    assert facet_options(client.get("/services"), "high_risk") == {}  # only those who refer are offered it

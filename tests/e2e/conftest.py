@@ -68,6 +68,7 @@ def live_app(app, live_server, monkeypatch):
     """The app configured for the browser while a test runs: URLs (and email links) on the live server, and
     CSRF protection on, as real forms carry tokens. Put back afterwards for the unit tests sharing the app."""
     monkeypatch.setitem(app.config, "SERVER_NAME", live_server.host)
+    monkeypatch.setitem(app.config, "BASE_URL", live_server.url)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     return app
 

@@ -106,16 +106,26 @@ def test_submitting_the_registration_form_empty_shows_an_error_summary_that_take
     expect(page.get_by_label("Create a password")).to_be_focused()
 
 
-def test_an_offender_manager_sets_up_two_factor_then_signs_out(page, make):
+def test_an_offender_manager_sets_up_two_factor_then_signs_out(page, make, mailbox):
     officer = make.user(role="offender_manager", mfa=False, name="Priya Shah")
 
+    # The password alone does not enrol a second factor: a one-time link goes to the officer's mailbox.
     sign_in(page, officer.email)
+    expect(page.locator(".govuk-error-summary")).to_contain_text("We have emailed you a link")
+    visit(page, mailbox.last_to(officer.email).link)
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor authentication")
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     set_up_key = page.locator("#totp-secret").inner_text()
     enter_security_code(page, pyotp.TOTP(set_up_key).now())
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    recovery_code = page.locator("#recovery-codes li").first.inner_text()
+    follow_link(page, "Continue to sign in")
+
+    # A recovery code signs in in place of a code from the app.
+    sign_in(page, officer.email)
+    enter_security_code(page, recovery_code)
     expect(page.get_by_role("heading", level=1)).to_have_text("Offender manager dashboard")
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Two-factor authentication is set up")
     expect(page.get_by_text("Signed in as Priya Shah (Offender manager).")).to_be_visible()
 
     follow_link(page, "Sign out")

@@ -1,8 +1,9 @@
 """The Virtual Campus, end to end: prison staff open a session; the learner signs in at the kiosk with its code,
-works through a lesson and its quiz, builds a CV, finds an employer's guaranteed interview in the market place
-where they will be released and says they are interested; staff approve the message; the employer reads it and
-replies; staff approve the reply; the learner reads it and signs out. Every page is checked with axe-core and
-must load nothing from another host."""
+meets a missing page (still in the campus layout), works through a lesson and its quiz, builds a CV; a provider's
+guide waits for an administrator's approval before the learner sees it; an employer's guaranteed interview waits
+for staff to check it, then the learner finds it in the market place where they will be released and says they
+are interested; staff approve the message; the employer reads it and replies; staff approve the reply; the learner
+reads it and signs out. Every page is checked with axe-core and must load nothing from another host."""
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ from playwright.sync_api import Page, expect
 from portal.accounts.roles import OrgKind, Role
 from tests import factories
 from tests.campus import helpers
-from tests.e2e.browsing import follow_link, follow_menu, press_button, visit
+from tests.e2e.browsing import click_and_wait, follow_link, follow_menu, press_button, visit
 from tests.employers import factories as employers
 from tests.factories import PASSWORD, totp_code
 
@@ -49,6 +50,8 @@ def test_a_learner_works_in_a_session_and_writes_to_an_organisation_through_chec
     item = helpers.content(title="Writing a CV that works")
     employer_org = factories.organisation(kind=OrgKind.EMPLOYER, name="Bright Kitchens Ltd")
     employer_user = factories.user(role=Role.EMPLOYER, organisation_=employer_org, name="Amina Okafor")
+    provider_user = factories.user(role=Role.PROVIDER, name="Pat Provider")
+    admin_user = factories.user(role=Role.ADMIN, name="Alex Admin")
     employers.opportunity(employer_org, title="Commis chef guaranteed interview", industry="hospitality",
                           postcodes=("LS1 4AP",), description="A guaranteed interview for people leaving prison "
                           "who have worked in a prison kitchen.")
@@ -73,6 +76,15 @@ def test_a_learner_works_in_a_session_and_writes_to_an_organisation_through_chec
     press_button(kiosk, "Sign in")
     expect(kiosk.get_by_role("heading", level=1)).to_have_text("Welcome, Sam Carter")
 
+    # A missing page: still the campus, with a way back to its home page.
+    response = visit(kiosk, "/campus/learning/no-such-guide")
+    assert response is not None and response.status == 404
+    expect(kiosk.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(kiosk).to_have_title("Page not found – Virtual Campus")
+    expect(kiosk.locator(".govuk-service-navigation")).to_contain_text("Market place")  # the learner's own menu
+    follow_link(kiosk, "Go to the campus home page")
+    expect(kiosk.get_by_role("heading", level=1)).to_have_text("Welcome, Sam Carter")
+
     # A lesson with its quiz.
     follow_menu(kiosk, "Learning")
     follow_link(kiosk, item.title)
@@ -91,6 +103,44 @@ def test_a_learner_works_in_a_session_and_writes_to_an_organisation_through_chec
     kiosk.get_by_label("Job title, course or qualification").fill("Kitchen orderly")
     press_button(kiosk, "Add to my CV")
     expect(kiosk.locator(".govuk-notification-banner")).to_contain_text("Kitchen orderly")
+
+    # A provider writes a guide: it waits for an administrator before Sam can see it.
+    author = new_page()
+    sign_in(author, provider_user)
+    visit(author, "/campus/content")
+    follow_link(author, "Write something new")
+    author.get_by_label("Managing money and debt").check()
+    author.get_by_label("Title").fill("Opening a bank account")
+    press_button(author, "Save")
+    follow_link(author, "Add a lesson")
+    author.get_by_label("Lesson title").fill("What to take with you")
+    author.get_by_label("Text (Markdown)").fill("Take your ID and a letter from the prison.")
+    press_button(author, "Save lesson")
+    press_button(author, "Send for review")
+    expect(author.locator("#content-state")).to_have_text("Waiting for review")
+    follow_menu(kiosk, "Learning")
+    expect(kiosk.locator("main")).not_to_contain_text("Opening a bank account")
+    reviewer = new_page()
+    sign_in(reviewer, admin_user, mfa=True)
+    visit(reviewer, "/campus/content")
+    click_and_wait(reviewer, reviewer.locator("#to-review").get_by_role("link", name="Opening a bank account"))
+    press_button(reviewer, "Approve for the campus")
+    expect(reviewer.locator("#content-state")).to_have_text("Approved, not yet published")
+    visit(author, author.url)
+    press_button(author, "Publish")
+    expect(author.locator("#content-state")).to_have_text("Published")
+    follow_menu(kiosk, "Learning")
+    expect(kiosk.locator("main")).to_contain_text("Opening a bank account")
+
+    # The employer's guaranteed interview waits for staff to check it before Sam can see it.
+    follow_menu(kiosk, "Market place")
+    expect(kiosk.locator("main")).to_contain_text("There are no opportunities from employers in your area")
+    follow_menu(staff, "Virtual Campus")
+    follow_link(staff, "Employers' opportunities to check for the campus")
+    follow_link(staff, "Commis chef guaranteed interview")
+    staff.get_by_role("radio", name="Yes, show it to learners").check()
+    press_button(staff, "Save decision")
+    expect(staff.locator(".govuk-notification-banner")).to_contain_text("Learners can now see this opportunity")
 
     # The market place: a guaranteed interview near where Sam will live, and an interest message.
     follow_menu(kiosk, "Market place")
@@ -135,8 +185,9 @@ def test_every_other_campus_page_has_no_accessibility_violations(new_page, make)
     """The pages the journey does not pass through, for staff, authors and learners, with and without errors."""
     staff_user = helpers.prison_staff("LEI")
     learner = helpers.learner(staff_user, name="Sam Carter", prison_number="A1234BC")
-    org = factories.organisation(kind=OrgKind.EMPLOYER, name="Bright Kitchens")
+    org = helpers.organisation(kind=OrgKind.EMPLOYER, name="Bright Kitchens")  # with someone who reads its inbox
     sent = helpers.message(learner, org)
+    offer_id = employers.opportunity(title="Kitchen porter", description="Call 07700 900 123").public_id
     item = helpers.content(published=False, title="Budgeting")
     admin = factories.user(role=Role.ADMIN)
     _, code = helpers.open_session(learner, staff=staff_user)
@@ -152,11 +203,15 @@ def test_every_other_campus_page_has_no_accessibility_violations(new_page, make)
                  f"/campus/staff/learners/{learner_id}/release",
                  f"/campus/staff/learners/{learner_id}/messaging",
                  f"/campus/staff/learners/{learner_id}/block", "/campus/staff/messages",
-                 f"/campus/staff/messages/{sent_id}"):
+                 f"/campus/staff/messages/{sent_id}", "/campus/opportunities", f"/campus/opportunities/{offer_id}"):
         visit(staff, path)
     visit(staff, "/campus/staff/learners/new")
     press_button(staff, "Save")  # with errors
     expect(staff.locator(".govuk-error-summary")).to_contain_text("Enter the learner's full name")
+    visit(staff, f"/campus/opportunities/{offer_id}")
+    staff.get_by_role("radio", name="Yes, show it to learners").check()
+    press_button(staff, "Save decision")  # refused: a phone number
+    expect(staff.locator(".govuk-error-summary")).to_contain_text("Remove the phone number from the description")
 
     author = new_page()
     sign_in(author, admin, mfa=True)

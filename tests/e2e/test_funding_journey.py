@@ -1,6 +1,6 @@
 """A provider's finance officer records a grant with two reports due, marks one met, sees the dashboard and
-exports the grant as 360Giving. Every page reached is checked with axe-core (WCAG 2.0-2.2 A and AA) and must load
-nothing from another host."""
+exports the funder's grants as 360Giving. Every page reached is checked with axe-core (WCAG 2.0-2.2 A and AA) and
+must load nothing from another host."""
 from __future__ import annotations
 
 import json
@@ -79,8 +79,9 @@ def test_a_finance_officer_records_a_grant_marks_a_report_met_and_exports_360giv
 
     follow_link(page, "Open data exports")
     with page.expect_download() as downloaded:
-        page.get_by_role("link", name="360Giving grants (JSON)").click()
+        page.get_by_role("link", name="JSON file of grants from The Northern Trust").click()
     package = json.loads(open(downloaded.value.path(), encoding="utf-8").read())
     assert opendata.problems("360giving", package) == []
     assert [g["title"] for g in package["grants"]] == ["Through the Gate mentoring"]
     assert package["grants"][0]["amountAwarded"] == 48500
+    assert package["grants"][0]["fundingOrganization"] == [{"id": "GB-CHC-1234567", "name": "The Northern Trust"}]

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.accounts.roles import OrgRole, Role
-from tests.e2e.browsing import follow_link, follow_menu, press_button, visit
+from tests.e2e.browsing import click_and_wait, follow_link, follow_menu, press_button, visit
 from tests.e2e.test_accounts_journeys import enter_security_code, sign_in
 from tests.factories import totp_code
 
@@ -105,6 +105,9 @@ def test_a_referral_from_the_directory_to_the_end_of_service_report(new_page, ma
     fill_date(om, "When did they agree?", date.today() - timedelta(days=1))
     choose(om, "How did they agree?", "In person")
     press_button(om, "Save and continue")
+    follow_link(om, "Your contact details")
+    om.get_by_label("Your phone number").fill("0113 496 0000")
+    press_button(om, "Save and continue")
     expect(om.locator(".govuk-task-list__status").filter(has_text="Not yet started")).to_have_count(0)
     screenshot(om, "referral-task-list")
 
@@ -128,7 +131,8 @@ def test_a_referral_from_the_directory_to_the_end_of_service_report(new_page, ma
     follow_menu(provider, "Referrals")
     expect(status_of(provider, reference)).to_contain_text("Awaiting response")
     follow_link(provider, reference)
-    expect(provider.get_by_text("Risk details show once you accept the referral.")).to_be_visible()
+    expect(provider.get_by_text("The risk summary and convictions show once you accept the referral.")).to_be_visible()
+    expect(provider.locator("#referral-facts")).to_contain_text("0113 496 0000")  # how to reach the referrer
     expect(provider.get_by_text("No concerns about working with staff.")).to_have_count(0)
     follow_link(provider, "Accept referral")
     press_button(provider, "Accept referral")
@@ -139,6 +143,29 @@ def test_a_referral_from_the_directory_to_the_end_of_service_report(new_page, ma
     press_button(provider, "Assign caseworker")
     expect(provider.locator("#status .govuk-tag")).to_have_text("Assigned to a caseworker")
     screenshot(provider, "referral-assigned")
+
+    # The person's risk rises: the offender manager records it, both dashboards flag it, and they decide the
+    # provider continues under a risk management plan, paid as fee for service.
+    visit(om, "/referrals?tab=open")
+    follow_link(om, reference)
+    click_and_wait(om, om.locator("#section-risk + dl").get_by_role("link", name="Change risk of serious harm"))
+    choose(om, "Risk of serious harm", "Very high")
+    om.get_by_label("Why are you changing the referral?").fill("New risk assessment after an arrest")
+    press_button(om, "Save changes")
+    expect(om.locator("#status .app-escalated")).to_have_text("Risk escalated")
+    visit(provider, "/referrals?tab=open")
+    expect(status_of(provider, reference)).to_contain_text("Risk escalated")
+    visit(om, "/referrals?tab=open")
+    expect(status_of(om, reference)).to_contain_text("Risk escalated")
+    follow_link(om, reference)
+    follow_link(om, "Record your decision on the risk escalation")
+    choose(om, "What happens next?", "The provider continues under a risk management plan, paid as fee for service")
+    om.get_by_label("Where is the risk management plan held?").fill("RMP-2291 in the case management system")
+    fill_date(om, "When will the plan be reviewed?", date.today() + timedelta(days=60))
+    press_button(om, "Record decision")
+    expect(om.locator("#referral-facts")).to_contain_text("Fee for service")
+    expect(om.locator("#status .app-escalated")).to_have_count(0)
+    screenshot(om, "referral-risk-decided")
 
     # The caseworker books the first appointment, records a session and completes the referral.
     caseworker = new_page()

@@ -1,6 +1,7 @@
 """Meilisearch stops (killed, as in a crash) while the portal runs: public search says plainly that it is
-unavailable on the normal search page, /readyz names search as the problem, everything that does not need the
-engine keeps working, and writes that change the index still succeed (their index updates wait in the outbox).
+unavailable on the normal search page, /readyz stays ready (search is for the status page), everything that does
+not need the engine keeps working, and writes that change the index still succeed (their index updates wait in
+the outbox).
 Meilisearch then comes back on the same port with the same data directory - what a restarted search service
 does, and the case the outbox is for; an engine that lost its data needs `flask directory reindex`, not a catch-up
 - and the relay catches up until the index holds exactly the published listings of the database, by name.
@@ -92,9 +93,9 @@ def test_search_stops_writes_carry_on_and_the_index_catches_up_exactly(app, clie
     # What does not need the engine still works: a service's own page, the home page
     assert client.get(f"/services/{kept.uuid}").status_code == 200
     assert client.get("/").status_code == 200
+    # Every server stays in rotation (search is shared: taking them all out would not help); the status page says
     ready = client.get("/readyz")
-    assert ready.status_code == 503
-    assert ready.get_json()["problems"] == {"search": "the search engine is not answering"}
+    assert ready.status_code == 200 and ready.get_json()["problems"] == {}
 
     # Writes that change the index still succeed while it is down
     admin = make.user(role=Role.ADMIN)

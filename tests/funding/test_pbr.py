@@ -71,7 +71,7 @@ def test_the_cap_limits_a_cohort_payment():
     working = pbr.payment("frequency", cohort_size=1_000, actual=1_560, baseline="1.7", threshold_percent="7.5",
                           price_pence=200_000, cap_pence=25_000_000)
     assert working.uncapped_pence == 28_000_000 and working.payment_pence == 25_000_000
-    assert "Capped at £250,000.00" in working.steps
+    assert "Capped at £250,000.00, the most this measure pays for one cohort" in working.steps
 
 
 def test_a_worse_result_pays_nothing():

@@ -24,6 +24,18 @@ def _referral(state: str, **extra):
     return build
 
 
+def _escalated():
+    """An accepted referral whose person became very high risk: its referrer decides what happens next."""
+    from portal.referrals import operations
+
+    owner = _referrer()
+    referral = factories.referral(state="accepted", referrer=owner)
+    with factories._request_context():
+        operations.amend(owner, referral, {"risk_level": "very-high"}, "New assessment")
+        factories.db.session.commit()
+    return {"public_id": referral.public_id}, owner
+
+
 def _provider_owned(state: str, who: str = "manager"):
     """A referral in `state` whose owner is the provider's manager ("manager") or its assigned caseworker."""
     def build():
@@ -54,6 +66,7 @@ CASES: dict[str, Case] = {
     # After sending: the referring side amends and withdraws
     "referrals.amend": Case("GET", _referral("sent", section="contact"), SECRET),
     "referrals.withdraw": Case("GET", _referral("sent"), SECRET),
+    "referrals.decide_escalation": Case("GET", _escalated, SECRET),
     # The provider's steps, owned by its manager or the assigned caseworker
     "referrals.accept": Case("GET", _provider_owned("sent"), SECRET),
     "referrals.decline": Case("GET", _provider_owned("sent"), SECRET),

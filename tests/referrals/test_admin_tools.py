@@ -47,12 +47,12 @@ def test_the_export_downloads_everything_about_the_person_and_is_audited(client,
     assert export["referrals"][0]["sessions"][0]["notes"] == "Went well"
     assert "Someone" not in response.get_data(as_text=True)
     [event] = _audit("referral.subject_access_export")
-    assert event.actor_id == admin.id and event.details == {"referrals": 2}
+    assert event.actor_id == admin.id and event.details == {"referrals": 2, "employer_nominations": 0, "campus": 0}
 
 
 def test_a_wrong_crn_is_a_field_error(client, admin):
     for crn, message in (("", "Enter the person's case reference number (CRN)"),
-                         ("12345", "Enter a case reference number (CRN) in the correct format")):
+                         ("12345", "Enter a case reference number (CRN), a letter followed by six digits")):
         response = client.post("/admin/referrals/subject-access", data={"crn": crn})
         assert response.status_code == 400
         assert field_error(response, "crn").startswith(message)
@@ -89,7 +89,7 @@ def test_erasure_asks_for_a_reason_then_confirmation_then_erases_and_audits(clie
 
 def test_erasing_a_crn_with_no_referrals_says_so(client, admin):
     response = client.post("/admin/referrals/erasure", data={"crn": "A000001", "reason": "Request 7"})
-    assert h1(response) == "No referrals are held about this person"
+    assert h1(response) == "Nothing is held about this person"
     assert not page(response).select("form")
 
 

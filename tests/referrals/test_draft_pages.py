@@ -109,7 +109,8 @@ def test_starting_a_referral_makes_a_draft_and_shows_the_task_list(client, offic
     assert task_status(tasks) == {
         "Personal details": "Not yet started", "Where they are": "Not yet started",
         "Contact and access needs": "Optional", "Needs and desired outcomes": "Not yet started",
-        "Risk": "Not yet started", "Consent": "Not yet started", "Additional information": "Optional"}
+        "Risk": "Not yet started", "Consent": "Not yet started", "Additional information": "Optional",
+            "Your contact details": "Not yet started"}
 
 
 @pytest.mark.parametrize("change, reason", [

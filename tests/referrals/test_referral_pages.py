@@ -61,14 +61,25 @@ def test_the_referrer_sees_everything_and_their_buttons(client, login_as):
     assert page(response).find("a", href=f"/referrals/{referral.public_id}/change/risk")
 
 
-def test_the_provider_sees_no_risk_details_before_accepting(client, login_as):
-    referral = factories.referral(state="sent", risk_summary="Threatened staff at a hostel in 2024.")
+def test_before_accepting_the_provider_sees_what_it_needs_to_decide_but_not_the_risk_narrative(client, login_as):
+    referrer = factories.user(role=Role.OFFENDER_MANAGER, name="Priya Okafor", email="priya.okafor@justice.test",
+                              probation_region="wales")
+    referral = factories.referral(state="sent", referrer=referrer, risk_summary="Threatened staff at a hostel in 2024.",
+                                  risk_level="medium", mappa=False, arson_conviction=True,
+                                  referrer_phone="029 2018 0000")
     login_as(manager_of(referral))
     response = client.get(f"/referrals/{referral.public_id}")
     text = page(response).get_text(" ", strip=True)
+    details = summary(response)
+    assert details["Risk of serious harm"] == "Medium"
+    assert details["Managed under MAPPA"] == "No"
+    assert details["Referred by"] == "Priya Okafor"
+    assert details["Probation team"] == "Wales"
+    assert details["Email"] == "priya.okafor@justice.test"
+    assert details["Phone"] == "029 2018 0000"
     assert "Threatened staff" not in text
-    assert "Risk of serious harm" not in summary(response)
-    assert "Risk details show once you accept the referral." in text
+    assert "Risk summary" not in details and "Arson convictions" not in details
+    assert "The risk summary and convictions show once you accept the referral." in text
     assert buttons(response) == ["Accept referral", "Decline referral"]
     assert not page(response).find("a", href=lambda h: h and "/change/" in h)  # providers do not amend
     accept = client.post(f"/referrals/{referral.public_id}/accept", data={"version": referral.version})
@@ -332,8 +343,9 @@ def test_risk_changes_are_hidden_in_the_log_from_a_provider_who_has_not_accepted
     assert fresh(referral).risk_summary == "Secret new summary"
     login_as(manager_of(referral))
     text = page(client.get(f"/referrals/{referral.public_id}")).get_text(" ", strip=True)
-    assert "Secret new summary" not in text and "Original summary" not in text and "Medium" not in text
+    assert "Secret new summary" not in text and "Original summary" not in text
     assert "Changed (risk details are hidden until the referral is accepted)" in text
+    assert "Was: Low Now: Medium" in text  # the level itself is what a provider needs to decide: shown at once
 
 
 def test_providers_cannot_amend_and_closed_referrals_cannot_be_changed(client, login_as):
@@ -373,3 +385,31 @@ def test_a_draft_referral_page_leads_to_the_task_list(client, login_as, state):
     login_as(referral.created_by)
     response = client.get(f"/referrals/{referral.public_id}")
     assert response.headers["Location"] == f"/referrals/{referral.public_id}/draft"
+
+
+def test_a_caseworker_is_not_offered_to_pick_up_a_case_already_theirs(client, login_as):
+    service = factories.referrable_service()
+    worker = factories.user(role=Role.PROVIDER, organisation_=service.organisation, org_role=OrgRole.CASEWORKER)
+    referral = factories.referral(service=service, state="assigned", caseworker=worker)
+    login_as(worker)
+    response = client.get(f"/referrals/{referral.public_id}")
+    assert "Pick up this referral" not in buttons(response)
+    assert buttons(response) == ["Book the first appointment", "End the service early"]
+
+
+def test_a_step_overtaken_by_someone_else_keeps_the_typed_comment_on_a_409(client, login_as):
+    referral = factories.referral(state="sent")
+    seen = referral.version
+    login_as(referral.created_by)
+    client.post(f"/referrals/{referral.public_id}/withdraw",
+                data={"version": seen, "reason_code": "needs-met"})
+    assert fresh(referral).state == State.WITHDRAWN
+    login_as(manager_of(referral))
+    response = client.post(f"/referrals/{referral.public_id}/decline",
+                           data={"version": seen, "reason_code": "other", "comment": "We are closing in May"})
+    assert response.status_code == 409
+    (message,) = error_summary(response)
+    assert "Someone else changed this referral" in message and "because the referral is withdrawn" in message
+    assert page(response).find("textarea", {"name": "comment"}).get_text() == "We are closing in May"
+    assert not page(response).select("form button.govuk-button")  # nothing to send again
+    assert fresh(referral).state == State.WITHDRAWN and fresh(referral).decline_reason is None

@@ -121,9 +121,10 @@ def test_provider_managers_see_their_report_with_small_numbers_hidden_in_tables_
     table = soup.select_one("table.app-table--report")
     cells = {row.th.get_text(strip=True): [td.get_text(strip=True) for td in row.select("td")]
              for row in table.select("tbody tr")}
-    assert cells["Harbour House"] == ["10", "88%", "2.5", "86%", "5", "fewer than 5", "fewer than 5"]
-    assert cells["Second Chance"] == ["fewer than 5", "not shown", "not shown", "not shown", "fewer than 5",
+    assert cells["Harbour House"] == ["10", "88%", "2.5", "86%", "5", "fewer than 5", "fewer than 5",
                                       "fewer than 5", "fewer than 5"]
+    assert cells["Second Chance"] == ["fewer than 5", "not shown", "not shown", "not shown", "fewer than 5",
+                                      "fewer than 5", "fewer than 5", "fewer than 5", "fewer than 5"]
     rates = soup.find(id="chart-rates")
     assert rates.svg["aria-hidden"] == "true"
     assert len(rates.svg.select("rect.app-chart__bar")) == 2  # Harbour House's two rates; Second Chance's are not drawn
@@ -179,3 +180,22 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, db):
     for url in ("/referrals/reports", "/admin/referral-reports"):
         response = client.get(url)
         assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_the_summary_says_plainly_when_a_rate_is_not_shown(client, db):
+    """Too few referrals for a rate: the sentence says so instead of "completed not shown of those that finished"."""
+    referral = factories.referral(state="accepted")
+    manager = factories._provider_manager(referral.organisation)
+    factories.sign_in(client, manager)
+    text = " ".join(page(client.get("/referrals/reports")).get_text(" ", strip=True).split())
+    assert "completed not shown" not in text and "accepted not shown" not in text
+    assert "Too few referrals have had a response to show how many you accepted" in text
+    assert "too few accepted referrals have finished to show how many were completed" in text
+
+
+def test_the_summary_gives_both_rates_when_they_can_be_shown(client, worked_example):
+    _, provider, _, _ = worked_example
+    factories.sign_in(client, provider)
+    text = " ".join(page(client.get("/referrals/reports")).get_text(" ", strip=True).split())
+    assert ("Your services received 12 referrals. You accepted 89% of those you responded to and completed 86% of "
+            "those that finished.") in text

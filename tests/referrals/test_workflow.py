@@ -334,11 +334,12 @@ def test_providers_cannot_amend():
         operations.amend(_manager(referral), referral, {"availability": "Evenings"}, "Provider edit")
 
 
-def test_raising_the_risk_after_sending_to_a_charity_is_refused():
+def test_raising_the_risk_after_sending_to_a_charity_is_accepted_and_escalated():
+    """Issue #17: the amendment is no longer refused (the provider kept seeing the old level); it is flagged."""
     referral = factories.referral(state="sent")
-    with pytest.raises(DomainError) as refused:
-        operations.amend(referral.created_by, referral, {"risk_level": "high"}, "New assessment")
-    assert refused.value.field == "risk_level"
+    operations.amend(referral.created_by, referral, {"risk_level": "high"}, "New assessment")
+    assert referral.risk_level == "high" and referral.escalation_pending
+    assert [e.action for e in referral.events][-2:] == ["amend", "risk_escalated"]
 
 
 # --- Reminders and purging ---
@@ -404,7 +405,8 @@ def test_erasure_removes_the_person_and_their_referrals():
     admin = factories.user(role=Role.ADMIN)
     with pytest.raises(DomainError):
         operations.erase_person(admin, "Y654321", "")
-    assert operations.erase_person(admin, "Y654321", "SAR-2026-114") == 1
+    assert operations.erase_person(admin, "Y654321", "SAR-2026-114") == {
+        "referrals": 1, "employer_nominations": 0, "campus": 0}
     db.session.commit()
     assert db.session.query(ReferralPerson).filter_by(crn="Y654321").count() == 0
     assert _fresh(kept).person.crn == "Z111111"

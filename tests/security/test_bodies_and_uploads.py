@@ -21,6 +21,7 @@ from portal.accounts.roles import Role
 from portal.campus import rendering
 from portal.campus.models import ContentImage
 from portal.extensions import db
+from portal.storage import storage
 from portal.supply_chain import uploads
 from portal.supply_chain.models import ExpressionDocument
 from tests import factories
@@ -43,9 +44,8 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="4
 
 @pytest.fixture
 def upload_folder(app, tmp_path, monkeypatch):
-    folder = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "SUPPLY_CHAIN_UPLOAD_DIR", str(folder))
-    return folder
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "uploads"))
+    return tmp_path / "uploads" / "supply_chain"
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def stored_documents(folder) -> tuple[int, list]:
 
 def stored_images() -> tuple[int, list]:
     return (db.session.scalar(select(func.count()).select_from(ContentImage)),
-            sorted(rendering.image_folder().iterdir()))
+            sorted(key for key in storage().keys() if key.startswith(rendering.IMAGE_AREA + "/")))
 
 
 # --- Size ---

@@ -227,7 +227,7 @@ def stripe_restored(app):
 
 @pytest.mark.parametrize("setup", FORMS, ids=[f.__name__ for f in FORMS])
 def test_hostile_form_posts_are_refused_cleanly(app, client, db, setup, stripe_restored, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "SUPPLY_CHAIN_UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "uploads"))
     target = setup(client)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     shown = client.get(target.path)

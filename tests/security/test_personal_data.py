@@ -50,6 +50,7 @@ MARKERS: dict[tuple[str, str], str] = {
     ("referral_people", "crn"): "Q918273",
     ("referral_people", "postcode_district"): "KW17",
     ("referral_people", "phone"): "07700 900461",
+    ("referrals", "referrer_phone"): "07700 900573",
     ("referral_people", "interpreter_language"): "Zqxlanguage",
     ("referral_people", "disability_needs"): "Zqxdisability",
     ("referral_people", "caring_responsibilities"): "Zqxcaring",
@@ -99,7 +100,7 @@ NOT_PLANTED = {
         ("campus_progress", "completed_at"), ("campus_sessions", "code_used_at"), ("campus_sessions", "ended_at"),
         ("campus_sessions", "expires_at"), ("campus_sessions", "last_active_at"), ("campus_sessions", "opened_at"),
         ("referral_people", "date_of_birth"), ("referral_people", "expected_release_date"),
-        ("referral_sessions", "happened_at")]},
+        ("referral_sessions", "happened_at"), ("referrals", "risk_plan_review_date")]},
     **{key: "a yes/no, a number or a foreign key: nothing to search for" for key in [
         ("campus_learners", "offender_manager_id"), ("campus_learners", "prison_id"), ("campus_sessions", "prison_id"),
         ("campus_progress", "score"), ("referral_people", "arson_conviction"), ("referral_people", "in_custody"),
@@ -112,6 +113,9 @@ NOT_PLANTED = {
         ("campus_cvs", "shared_snapshot"), ("campus_messages", "cv_snapshot"), ("referral_events", "changes"),
         ("outbox_messages", "payload")]},
     ("referrals", "desired_outcomes"): "free text, but chosen from the service's own list of outcomes",
+    ("referrals", "risk_plan_document"): "where the risk management plan is held (a document reference), set only "
+                                         "by the escalation decision, which tests/referrals/test_risk_escalation.py "
+                                         "covers",
     ("audit_events", "reason"): "an administrator's or staff member's reason, shown only to administrators",
     ("supply_expression_decisions", "comment"): "a note between organisations about an organisation, not a person",
     ("supply_invitations", "response_note"): "a note between organisations about an organisation, not a person",
@@ -356,6 +360,7 @@ def plant_referral(app):
                "last_name": MARKERS[("referral_people", "last_name")], "crn": MARKERS[("referral_people", "crn")],
                "postcode": f"{MARKERS[('referral_people', 'postcode_district')]} 2QZ",
                "phone": MARKERS[("referral_people", "phone")],
+               "referrer_phone": MARKERS[("referrals", "referrer_phone")],
                "interpreter_language": MARKERS[("referral_people", "interpreter_language")],
                "disability_needs": MARKERS[("referral_people", "disability_needs")],
                "caring_responsibilities": MARKERS[("referral_people", "caring_responsibilities")],

@@ -1,9 +1,8 @@
-"""Supply-chain fixtures: uploads go to a temporary folder for each test."""
+"""Supply-chain fixtures: stored files go to a temporary folder (local storage) for each test."""
 import pytest
 
 
 @pytest.fixture(autouse=True)
 def upload_folder(app, tmp_path, monkeypatch):
-    folder = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "SUPPLY_CHAIN_UPLOAD_DIR", str(folder))
-    return folder
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "uploads"))
+    return tmp_path / "uploads" / "supply_chain"
