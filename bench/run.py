@@ -1,4 +1,5 @@
-"""`make bench`: the directory benchmark (import, reindex, search latency, HTTP under load) and the referrals
+"""`make bench`: search relevance on both backends (bench/relevance.py), the directory benchmark
+ (import, reindex, search latency, HTTP under load) and the referrals
 benchmark (creation and step throughput, dashboards with 100,000 referrals).
 
     .venv/bin/python bench/run.py                          # 10,000 and 100,000 services
@@ -19,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import directory_bench  # noqa: E402
 import referrals_bench  # noqa: E402
+import relevance  # noqa: E402
 
 
 def options(argv: list[str] | None = None) -> tuple[directory_bench.Options, referrals_bench.Options, set[str]]:
@@ -33,7 +35,8 @@ def options(argv: list[str] | None = None) -> tuple[directory_bench.Options, ref
     parser.add_argument("--requests", type=int, help="requests per endpoint and backend (default 400; quick: 60)")
     parser.add_argument("--http-seconds", type=float, default=120.0,
                         help="time limit per endpoint and backend (default 120)")
-    parser.add_argument("--only", choices=["directory", "referrals"], help="run one benchmark (default: both)")
+    parser.add_argument("--only", choices=["relevance", "directory", "referrals"],
+                        help="run one benchmark (default: all)")
     parser.add_argument("--referrals", type=int, help="referrals in the dashboard benchmark (default 100000; "
                                                       "quick: 5000)")
     args = parser.parse_args(argv)
@@ -49,11 +52,13 @@ def options(argv: list[str] | None = None) -> tuple[directory_bench.Options, ref
     referrals = referrals_bench.Options(size=args.referrals or (5_000 if args.quick else 100_000),
                                         created=40 if args.quick else 300, repeats=10 if args.quick else 40,
                                         quick=args.quick)
-    return directory, referrals, {args.only} if args.only else {"directory", "referrals"}
+    return directory, referrals, {args.only} if args.only else {"relevance", "directory", "referrals"}
 
 
 if __name__ == "__main__":
     directory, referrals, which = options()
+    if "relevance" in which:  # labelled queries on both backends: a minute, and it needs no database
+        relevance.main(meili=directory.meili)
     if "directory" in which:
         directory_bench.main(directory)
     if "referrals" in which:

@@ -111,6 +111,8 @@ class SearchPage:
     total: int = 0
     total_text: str = ""
     corrected_text: str | None = None
+    left_out: list[str] = field(default_factory=list)  # words no matching service holds, left out of the search
+    place_named: str | None = None  # a place in the search words: services there are listed first
     pagination: dict | None = None
     sort_options: list[tuple[str, str]] = field(default_factory=list)
     text_was_cut: bool = False
@@ -201,6 +203,8 @@ def search_page(criteria: Criteria, result: SearchResult | None, *, text_was_cut
     page.total = result.total
     page.total_text = services_count(result.total, result.total_is_capped)
     page.corrected_text = result.corrected_text
+    page.left_out = result.left_out
+    page.place_named = result.place
     page.results = [_result_item(hit) for hit in result.hits]
     page.facets = _facet_groups(criteria, result.facets, user)
     page.pagination = _pagination(criteria, result.total)
