@@ -73,14 +73,17 @@ lint: venv
 	@$(BIN)/ruff check .
 	@$(BIN)/bandit -q -r portal search app.py --severity-level high
 
-# Issue #12 (accounts and links): each file's docstring names the weakness it shows
+# Issue #12 (accounts and links; input contract): each file's docstring names the weakness it shows
 SECURITY_12 := tests/security/test_public_address.py tests/security/test_production_profile.py \
   tests/security/test_ending_credentials.py tests/security/test_unapproved_organisations.py \
   tests/security/test_sign_in_limits.py tests/security/test_two_factor_enrolment.py \
-  tests/security/test_private_files_and_logs.py tests/accounts/test_registration.py
+  tests/security/test_private_files_and_logs.py tests/accounts/test_registration.py \
+  tests/security/test_upload_inspection.py tests/security/test_api_bodies.py tests/security/test_search_state.py \
+  tests/security/test_postcodes_in_urls.py tests/security/test_search_gaps_words.py
 
 ## make security: bandit (no high-severity finding), the static checks, the authorisation matrix, CSRF, headers,
-## sessions and personal data (tests/security/test_personal_data.py, test_headers_and_csrf.py, test_sessions.py)
+## sessions and personal data (tests/security/test_personal_data.py, test_headers_and_csrf.py, test_sessions.py),
+## and the input contract of issue #12 (zip bombs, API bodies, search state, postcodes in URLs, search-gap words)
 security: venv
 	@$(BIN)/bandit -q -r portal search app.py --severity-level high
 	@env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider tests/test_static_checks.py \

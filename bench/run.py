@@ -1,4 +1,5 @@
-"""`make bench`: the directory benchmark (import, reindex, search latency, HTTP under load) and the referrals
+"""`make bench`: search relevance on both backends (bench/relevance.py), the directory benchmark
+ (import, reindex, search latency, HTTP under load) and the referrals
 benchmark (creation and step throughput, dashboards with 100,000 referrals).
 
     .venv/bin/python bench/run.py                          # 10,000 and 100,000 services
@@ -20,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import directory_bench  # noqa: E402
 import referrals_bench  # noqa: E402
+import relevance  # noqa: E402
 import speed_bench  # noqa: E402
 
 
@@ -36,8 +38,8 @@ def options(argv: list[str] | None = None) -> tuple[directory_bench.Options, ref
     parser.add_argument("--requests", type=int, help="requests per endpoint and backend (default 400; quick: 60)")
     parser.add_argument("--http-seconds", type=float, default=120.0,
                         help="time limit per endpoint and backend (default 120)")
-    parser.add_argument("--only", choices=["directory", "referrals", "speed"],
-                        help="run one benchmark (default: all three)")
+    parser.add_argument("--only", choices=["relevance", "directory", "referrals", "speed"],
+                        help="run one benchmark (default: all)")
     parser.add_argument("--speed-services", type=int,
                         help="services in the speed benchmark's corpus (default 100000; quick: 2000)")
     parser.add_argument("--speed-rounds", type=int, help="alternating rounds per endpoint (default 5; quick: 2)")
@@ -60,11 +62,14 @@ def options(argv: list[str] | None = None) -> tuple[directory_bench.Options, ref
         services=args.speed_services or (2_000 if args.quick else 100_000), workers=2, concurrency=4,
         rounds=args.speed_rounds or (2 if args.quick else 5), burst_seconds=2.0 if args.quick else 3.0,
         meili=args.meili, referrals_created=10 if args.quick else 30, quick=args.quick)
-    return directory, referrals, speed, {args.only} if args.only else {"directory", "referrals", "speed"}
+    return directory, referrals, speed, ({args.only} if args.only
+                                         else {"relevance", "directory", "referrals", "speed"})
 
 
 if __name__ == "__main__":
     directory, referrals, speed, which = options()
+    if "relevance" in which:  # labelled queries on both backends: a minute, and it needs no database
+        relevance.main(meili=directory.meili)
     if "directory" in which:
         directory_bench.main(directory)
     if "referrals" in which:

@@ -157,6 +157,7 @@ DICTIONARY: dict[str, dict[str, str]] = {
         "interpreter_language": PERSONAL, "disability_needs": PERSONAL, "caring_responsibilities": PERSONAL,
         "availability": PERSONAL, "arson_conviction": OFFENCE, "sexual_offence_conviction": OFFENCE,
     },
+    "referral_searches": {"id": NONE, "key": NONE, "user_id": NONE, "text": OFFENCE, "created_at": NONE},
     "referral_needs": {"id": NONE, "referral_id": NONE, "pathway_id": OFFENCE, "rating": OFFENCE},
     "referral_sessions": {
         **{c: NONE for c in ("id", "referral_id", "number", "recorded_by_id", "recorded_at")},

@@ -5,6 +5,7 @@ import re
 import secrets
 import time
 import uuid
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask import Request as FlaskRequest
@@ -13,9 +14,13 @@ from sqlalchemy import select
 from werkzeug.utils import cached_property
 
 from portal.accounts.models import User
+from portal.directory import postcodes
 from portal.extensions import db, login_manager
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,40}")
+# Query parameters of GET forms where people type places (and may type a full postcode): a full postcode never
+# stays in a URL (access logs, browser history, bookmarks, the Referer header); only its district does.
+PLACE_PARAMETERS = ("postcode", "location", "q")
 IDLE_EXEMPT_ENDPOINTS = {"static", "main.healthz", "main.readyz"}
 
 
@@ -72,6 +77,19 @@ def init_app(app: Flask) -> None:
         given = request.headers.get("X-Request-Id", "")[:40]
         request.environ["portal.request_id"] = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.before_request
+    def districts_only_in_urls():
+        if request.method != "GET" or request.path.startswith(("/api/", "/static/")):
+            return None
+        args = request.args
+        if not any(name in args for name in PLACE_PARAMETERS):
+            return None
+        cleaned = [(key, postcodes.districts_only(value) if key in PLACE_PARAMETERS else value)
+                   for key, value in args.items(multi=True)]
+        if cleaned == list(args.items(multi=True)):
+            return None
+        return redirect(f"{request.path}?{urlencode(cleaned)}")
 
     @app.before_request
     def idle_timeout():

@@ -38,6 +38,7 @@ NOT_ABOUT_THE_PERSON = {
     "supply_invitations": "notes between organisations",
     "outbox_messages": "emails waiting to be sent: a reference and a link, never the person's details",
     "funding_donations": "donors' Gift Aid declarations",
+    "referral_searches": "a practitioner's own dashboard search words (may be a CRN), deleted after an hour",
 }
 
 

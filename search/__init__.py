@@ -85,6 +85,10 @@ class SearchResult:
     total_is_capped: bool
     facets: dict[str, dict[str, int]]
     corrected_text: str | None = None
+    # Words of the query no result holds, left out so that the search finds something ("help")
+    left_out: list[str] = field(default_factory=list)
+    # The place the query's text named ("Leeds", "LS9"): results within its reach come first
+    place: str | None = None
 
 
 class SearchBackend(Protocol):

@@ -15,7 +15,13 @@ A settings file holds:
   The embedded backend multiplies their text score by factor; Meilisearch ranks them after the
   typo rule, so they still come before documents that match the query less well.
 - ``max_total_hits``: the most results Meilisearch counts exactly; totals above it are capped.
-- ``stop_words`` and ``synonyms`` (groups of interchangeable words or phrases).
+- ``stop_words`` and ``synonyms``: groups of interchangeable words or phrases, or the name of a file in
+  ``settings/`` holding them, one group a line, phrases separated by commas, ``#`` starting a comment.
+- ``weak_words``: words a query can do without, left out first when no document holds every word ("help").
+- ``places``: {"file": gazetteer CSV in ``settings/``}: place words in a query rank nearby documents first
+  (needs ``geo``). See ``search/relevance.py``.
+- ``diversify``: fields that together make near-duplicates (same organisation, same name): their repeats
+  move down the first results.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from search import MAX_IDS_PER_PAGE, MAX_PER_PAGE, InvalidQuery, SearchError, SearchQuery
-from search.text import Synonyms, fold
+from search.relevance import Gazetteer, Understood
+from search.text import MAX_QUERY_CHARS, Phrase, Synonyms, fold, query_terms
 from search.util import as_list
 
 SETTINGS_DIR = Path(__file__).with_name("settings")
@@ -80,6 +87,26 @@ class IndexSettings:
     max_total_hits: int
     stop_words: frozenset[str]
     synonyms: Synonyms
+    weak_words: frozenset[str] = frozenset()
+    places_file: str | None = None
+    diversify: tuple[str, ...] = ()
+
+    @property
+    def gazetteer(self) -> Gazetteer | None:
+        return Gazetteer.load(self.places_file, self.stop_words) if self.places_file and self.geo else None
+
+    def units(self, terms: list[str]) -> list[tuple[Phrase, tuple[Phrase, ...]]]:
+        """The query's units of meaning (``Synonyms.units``) that must match: weak words ("help", "urgent")
+        only when the query has nothing else, as they would exclude services that never use them."""
+        units = self.synonyms.units(terms)
+        strong = [u for u in units if not (len(u[0]) == 1 and u[0][0] in self.weak_words)]
+        return strong or units
+
+    def understand(self, text: str) -> Understood:
+        """The query's words to match as text, and the place it names (see ``search.relevance``)."""
+        terms = query_terms(text, self.stop_words)
+        gazetteer = self.gazetteer
+        return gazetteer.understand(text[:MAX_QUERY_CHARS], terms) if gazetteer else Understood(terms)
 
     @property
     def attribute_fields(self) -> tuple[str, ...]:
@@ -206,6 +233,7 @@ def load_settings(index: str) -> IndexSettings:
     raw = json.loads(path.read_text(encoding="utf-8"))
     demote = raw.get("demote")
     geo = raw.get("geo")
+    stop_words = frozenset(fold(w) for w in raw.get("stop_words", ()))
     settings = IndexSettings(
         name=index,
         primary_key=raw["primary_key"],
@@ -219,8 +247,11 @@ def load_settings(index: str) -> IndexSettings:
         geo=GeoFields(geo["lat"], geo["lon"]) if geo else None,
         demote=Demotion(demote["field"], demote["value"], float(demote["factor"])) if demote else None,
         max_total_hits=int(raw.get("max_total_hits", 1000)),
-        stop_words=frozenset(fold(w) for w in raw.get("stop_words", ())),
-        synonyms=Synonyms(raw.get("synonyms", ())),
+        stop_words=stop_words,
+        synonyms=Synonyms(_synonym_groups(raw.get("synonyms", ())), stop_words),
+        weak_words=frozenset(fold(w) for w in raw.get("weak_words", ())),
+        places_file=(raw.get("places") or {}).get("file"),
+        diversify=tuple(raw.get("diversify", ())),
     )
     unknown = set(settings.facets) - settings.filters.keys()
     if unknown:
@@ -228,6 +259,17 @@ def load_settings(index: str) -> IndexSettings:
     if settings.demote and not isinstance(settings.demote.value, bool):
         raise SearchError(f"{path.name}: demote.value must be true or false")
     return settings
+
+
+def _synonym_groups(spec: str | list[list[str]]) -> list[list[str]]:
+    if not isinstance(spec, str):
+        return spec
+    groups = []
+    for line in (SETTINGS_DIR / spec).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            groups.append([phrase.strip() for phrase in line.split(",") if phrase.strip()])
+    return groups
 
 
 def _sort_order(spec: str) -> SortOrder:

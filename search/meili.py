@@ -8,6 +8,7 @@ expressions are built only from the fixed filter list, every value escaped and q
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -21,8 +22,9 @@ from meilisearch.models.task import TaskInfo
 from search import Hit, SearchError, SearchQuery, SearchResult, SearchUnavailable
 from search.geo import haversine_m
 from search.index_settings import IndexSettings, load_settings, sort_facet_counts
+from search.relevance import DIVERSIFY_WINDOW, diversify, duplicate_key, informativeness, left_out_words, relax
 from search.spelling import corrected_text, infer_corrections
-from search.text import ONE_TYPO_MIN_CHARS, TWO_TYPOS_MIN_CHARS, nothing_to_search_for, query_terms
+from search.text import ONE_TYPO_MIN_CHARS, TWO_TYPOS_MIN_CHARS, Phrase, nothing_to_search_for
 from search.util import batches
 
 BATCH_SIZE = 1000
@@ -109,33 +111,148 @@ class MeiliBackend:
         self._configure(uid, settings)
         self._ensured.add(index)
 
-    def search(self, index: str, query: SearchQuery) -> SearchResult:
-        return self.search_many(index, [query])[0]
-
     def search_many(self, index: str, queries: list[SearchQuery]) -> list[SearchResult]:
-        """One HTTP request whatever the number of queries: one search, or Meilisearch's multi-search."""
+        """One search after another (each is itself one request, or one multi-search for place tiers)."""
+        return [self.search(index, query) for query in queries]
+
+    def search(self, index: str, query: SearchQuery) -> SearchResult:
         settings = load_settings(index)
-        checked = [settings.check(query) for query in queries]
-        terms = [query_terms(query.text, settings.stop_words) for query in checked]
-        bodies = {n: _search_body(settings, query, words)
-                  for n, (query, words) in enumerate(zip(checked, terms, strict=True))
-                  if not nothing_to_search_for(query.text, words)}  # an empty `q` would find everything
-        responses: dict[int, dict[str, Any]] = {}
-        if bodies:
-            client = self._client(search=True)
+        query = settings.check(query)
+        understood = settings.understand(query.text)
+        terms = understood.terms
+        place = understood.place if query.geo is None else None  # a distance search names its own place
+        if nothing_to_search_for(query.text, terms) and understood.place is None:  # an empty `q` finds everything
+            return SearchResult(hits=[], total=0, total_is_capped=False,
+                                facets={name: {} for name in query.facets}, corrected_text=None)
+        filters = filter_expressions(settings, query)
+        offset = (query.page - 1) * query.per_page
+        diversifying = bool(settings.diversify) and query.sort == "relevance" and offset < DIVERSIFY_WINDOW
+        # One request gives the page, the total and the facet counts; with a place named in the text, one
+        # multi-search gives those within its reach and the rest. From the first page to DIVERSIFY_WINDOW,
+        # the first results are fetched whole so that near-duplicates can be moved down.
+        if place is None and not diversifying:
+            windows = [{"filter": filters, "page": query.page, "hitsPerPage": query.per_page}]
+            skip = 0
+        else:
+            need = max(DIVERSIFY_WINDOW, offset + query.per_page) if diversifying else offset + query.per_page
+            windows = [{"filter": filters, "page": 1, "hitsPerPage": need}]
+            skip = offset
+        if place is not None and query.sort == "relevance":
+            # Tiers: in the place itself, within its reach, the rest
+            inner, outer = (f"_geoRadius({place.latitude!r}, {place.longitude!r}, {r!r})" for r in place.rings)
+            tiers = [[inner], [outer, f"NOT {inner}"], [f"NOT {outer}"]]
+            windows = [{**windows[0], "filter": [*filters, *tier]} for tier in tiers]
+            if not terms:
+                for window in windows[:2]:
+                    window["sort"] = [f"_geoPoint({place.latitude!r}, {place.longitude!r}):asc"]
+        units = settings.units(terms)
+        text = " ".join(word for words, _ in units for word in words)
+        responses = self._search_all(index, settings, query, text, windows)
+        left_out: list[str] = []
+        if sum(r["totalHits"] for r in responses) == 0 and len(units) > 1:
+            kept, searched, left_out = self._relaxed(index, units, filters, settings)
+            if left_out:
+                # Services holding any of the words searched, those holding the most and rarest first
+                # (Meilisearch's "frequency" strategy); should that find nothing, as it can when words have
+                # synonyms (Meilisearch 1.21), those holding the kept words
+                text = " ".join(searched)
+                responses = self._search_all(index, settings, query, text, windows, strategy="frequency")
+                if sum(r["totalHits"] for r in responses) == 0:
+                    text = " ".join(kept)
+                    responses = self._search_all(index, settings, query, text, windows)
+        hits: list[tuple[dict[str, Any], float]] = []
+        for lift, response in zip(range(len(responses) - 1, -1, -1), responses, strict=True):
+            hits += [(hit, hit["_rankingScore"] + lift) for hit in response["hits"]]
+        documents = {id(hit): _stored(hit) for hit, _ in hits}
+        if diversifying:
+            window = hits[:DIVERSIFY_WINDOW]
+            keys = [duplicate_key(documents[id(hit)], settings.diversify) for hit, _ in window]
+            hits = diversify(window, keys) + hits[DIVERSIFY_WINDOW:]
+        page = hits[skip : skip + query.per_page]
+        scores = _descending([score for _, score in page])
+        total = sum(r["totalHits"] for r in responses)
+        facets: dict[str, dict[str, int]] = {}
+        for name in query.facets:
+            counted: Counter[str] = Counter()
+            for response in responses:
+                counted.update(response.get("facetDistribution", {}).get(settings.filters[name], {}))
+            facets[name] = sort_facet_counts(dict(counted))
+        ordered = [documents[id(hit)] for hit, _ in page]
+        return SearchResult(
+            hits=[
+                Hit(doc[settings.primary_key], score, _distance(settings, query, doc),
+                    {settings.primary_key: doc[settings.primary_key]} if query.ids_only else doc)
+                for doc, score in zip(ordered, scores, strict=True)
+            ],
+            total=total,
+            total_is_capped=any(r["totalHits"] >= settings.max_total_hits for r in responses),
+            facets=facets,
+            corrected_text=None if query.ids_only else _correction(settings, query.text, text.split(), ordered),
+            left_out=left_out,
+            place=place.name if place else None,
+        )
+
+    def _search_all(
+        self,
+        index: str,
+        settings: IndexSettings,
+        query: SearchQuery,
+        text: str,
+        windows: list[dict[str, Any]],
+        strategy: str = "all",
+    ) -> list[dict[str, Any]]:
+        """One search per window (filters, page), in one request."""
+        common: dict[str, Any] = {
+            "indexUid": self._uid(index),
+            "q": text,
+            "facets": [settings.filters[name] for name in query.facets],
+            "showRankingScore": True,
+            "matchingStrategy": strategy,  # "all": every word must match, as in the embedded backend
+        }
+        if query.sort == "distance" and query.geo:
+            common["sort"] = [f"_geoPoint({query.geo[0]!r}, {query.geo[1]!r}):asc"]
+        elif query.sort not in ("relevance", "distance"):
+            order = settings.sorts[query.sort]
+            common["sort"] = [f"{order.field}:{'desc' if order.descending else 'asc'}"]
+        with _meili_errors():
+            if len(windows) == 1:
+                params = {k: v for k, v in {**common, **windows[0]}.items() if k not in ("indexUid", "q")}
+                return [self._client(search=True).index(self._uid(index)).search(text, params)]
+            response = self._client(search=True).multi_search([{**common, **window} for window in windows])
+        return response["results"]
+
+    def _relaxed(
+        self, index: str, units: list[tuple[Phrase, tuple[Phrase, ...]]], filters: list[str], settings: IndexSettings
+    ) -> tuple[list[str], list[str], list[str]]:
+        """When no document holds every unit of the query: the words to keep and those left out
+        (``search.relevance.relax``, counting with multi-searches)."""
+        typed = [words for words, _ in units]
+
+        def counts(texts: list[str]) -> list[int]:
+            queries = [
+                {"indexUid": self._uid(index), "q": text, "filter": filters, "page": 1, "hitsPerPage": 0,
+                 "matchingStrategy": "all"}
+                for text in texts
+            ]
             with _meili_errors():
-                if len(bodies) == 1:
-                    [(n, body)] = bodies.items()
-                    responses[n] = client.index(self._uid(index)).search(body.pop("q"), body)
-                else:
-                    found = client.multi_search([{"indexUid": self._uid(index), **body} for body in bodies.values()])
-                    responses = dict(zip(bodies, found["results"], strict=True))
-        return [
-            _result(settings, query, words, responses[n]) if n in responses else
-            SearchResult(hits=[], total=0, total_is_capped=False, facets={name: {} for name in query.facets},
-                         corrected_text=None)
-            for n, (query, words) in enumerate(zip(checked, terms, strict=True))
-        ]
+                results = self._client(search=True).multi_search(queries)["results"]
+            return [r["totalHits"] for r in results]
+
+        *alone, total = counts([" ".join(words) for words in typed] + [""])
+        weak = [len(words) == 1 and words[0] in settings.weak_words for words in typed]
+        relaxed = relax(
+            len(typed), alone, total, weak,
+            lambda subsets: counts([" ".join(w for i in subset for w in typed[i]) for subset in subsets]),
+        )
+        if not relaxed.kept:
+            return [], [], []
+        # The kept words and every other informative one (as the embedded backend ranks them)
+        # in order of importance
+        info = informativeness(alone, total, weak)
+        others = [i for i in range(len(typed)) if alone[i] and not weak[i] and i not in relaxed.kept]
+        chosen = sorted(relaxed.kept, key=lambda i: -info[i]) + sorted(others, key=lambda i: -info[i])
+        kept = [w for i in relaxed.kept for w in typed[i]]
+        return kept, [w for i in chosen for w in typed[i]], left_out_words(typed, relaxed.left_out)
 
     def upsert(self, index: str, docs: list[dict[str, Any]]) -> None:
         settings = load_settings(index)
@@ -259,49 +376,18 @@ class MeiliBackend:
                 progress(done)
 
 
-def _search_body(settings: IndexSettings, query: SearchQuery, terms: list[str]) -> dict[str, Any]:
-    """The body of one Meilisearch search (``q`` included) for a checked query."""
-    body: dict[str, Any] = {
-        "q": " ".join(terms),
-        "filter": filter_expressions(settings, query),
-        "facets": [settings.filters[name] for name in query.facets],
-        "page": query.page,
-        "hitsPerPage": query.per_page,
-        "showRankingScore": True,
-        "matchingStrategy": "all",  # every word must match, as in the embedded backend
-    }
-    if query.ids_only:  # the id, and the point a distance is measured to
-        body["attributesToRetrieve"] = [settings.primary_key, *((settings.geo.lat, settings.geo.lon)
-                                                                if query.geo and settings.geo else ())]
-    if query.sort == "distance" and query.geo:
-        body["sort"] = [f"_geoPoint({query.geo[0]!r}, {query.geo[1]!r}):asc"]
-    elif query.sort != "relevance":
-        order = settings.sorts[query.sort]
-        body["sort"] = [f"{order.field}:{'desc' if order.descending else 'asc'}"]
-    return body
-
-
-def _result(settings: IndexSettings, query: SearchQuery, terms: list[str], response: dict[str, Any]) -> SearchResult:
-    documents = [_stored(hit) for hit in response["hits"]]
-    distribution = response.get("facetDistribution", {})
-    total = response["totalHits"]
-    return SearchResult(
-        hits=[
-            Hit(doc[settings.primary_key], hit["_rankingScore"], _distance(settings, query, doc),
-                {settings.primary_key: doc[settings.primary_key]} if query.ids_only else doc)
-            for hit, doc in zip(response["hits"], documents, strict=True)
-        ],
-        total=total,
-        total_is_capped=total >= settings.max_total_hits,
-        facets={name: sort_facet_counts(distribution.get(settings.filters[name], {})) for name in query.facets},
-        corrected_text=None if query.ids_only else _correction(settings, query.text, terms, documents),
-    )
-
-
 def _correction(settings: IndexSettings, text: str, terms: list[str], documents: list[dict[str, Any]]) -> str | None:
     """The text for "Showing results for ...", inferred from the words of the top hits."""
     texts = [field for doc in documents[:CORRECTION_HITS] for field in settings.texts(doc)]
     return corrected_text(text, infer_corrections(terms, texts, settings.synonyms.words))
+
+
+def _descending(scores: list[float]) -> list[float]:
+    """Scores made to decrease down a reordered page (a moved-down repeat takes the score above it)."""
+    out: list[float] = []
+    for score in scores:
+        out.append(min(score, out[-1]) if out else score)
+    return out
 
 
 def _indexed(settings: IndexSettings, doc: dict[str, Any]) -> dict[str, Any]:

@@ -20,8 +20,10 @@ A snapshot is immutable; a search first reads the index epoch and the newest log
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
+import operator
 import os
 import sqlite3
 import threading
@@ -35,8 +37,16 @@ from typing import Any
 from search import Hit, SearchError, SearchQuery, SearchResult, SearchUnavailable, bitset
 from search.geo import EARTH_RADIUS_M, bounding_box
 from search.index_settings import IndexSettings, facet_key, load_settings, sort_facet_counts
+from search.relevance import (
+    DIVERSIFY_WINDOW,
+    diversify,
+    duplicate_key,
+    informativeness,
+    left_out_words,
+    relax,
+)
 from search.spelling import Vocabulary, corrected_text
-from search.text import Phrase, nothing_to_search_for, query_terms
+from search.text import Phrase, nothing_to_search_for
 from search.util import as_list, batches
 
 WRITE_BATCH = 1000
@@ -167,7 +177,9 @@ class SqliteBackend:
     def search(self, index: str, query: SearchQuery) -> SearchResult:
         settings = load_settings(index)
         query = settings.check(query)
-        terms = query_terms(query.text, settings.stop_words)
+        understood = settings.understand(query.text)
+        terms = understood.terms
+        place = understood.place if query.geo is None else None  # a distance search names its own place
         with self._reading(settings) as (conn, snap):
             matches = snap.matching(settings, query)
             distances: dict[int, float] = {}
@@ -175,19 +187,26 @@ class SqliteBackend:
                 distances = self._within(conn, settings.name, query.geo)
                 matches &= bitset.from_rowids(distances, snap.size)
             corrections = self._corrections(conn, snap, settings, terms)
-            text = None
-            if nothing_to_search_for(query.text, terms):
+            text, left_out = None, []
+            if nothing_to_search_for(query.text, terms) and understood.place is None:
                 matches = 0
             elif terms:
-                text = self._text_matches(conn, snap, settings, [corrections.get(t, t) for t in terms])
+                units = settings.units([corrections.get(t, t) for t in terms])
+                text, left_out = self._relaxed_text_matches(conn, snap, settings, units, matches)
                 matches &= text.rowids
+            near: dict[int, float] | None = None
+            if place is not None:
+                near = self._within(conn, settings.name, (place.latitude, place.longitude, place.radius_m))
             offset = (query.page - 1) * query.per_page
-            if text is not None and query.sort == "relevance":
-                page = self._ranked_page(conn, snap, settings, text, matches, offset, query.per_page)
-            else:
-                order = self._order(snap, settings, query, matches, distances)
-                page = list(islice(order, offset, offset + query.per_page))
-            documents = self._documents(conn, settings, [rowid for rowid, _ in page], query.ids_only)
+
+            def ranked(start: int, limit: int) -> list[tuple[int, float]]:
+                return self._page(conn, snap, settings, query, text, matches, distances, near, start, limit,
+                                  place.rings if place else (0.0, 0.0))
+
+            page, documents = self._diversified(conn, settings, query, ranked, offset)
+            if query.ids_only:
+                documents = {rowid: {settings.primary_key: doc[settings.primary_key]}
+                             for rowid, doc in documents.items()}
             return SearchResult(
                 hits=[
                     Hit(documents[rowid][settings.primary_key], score, distances.get(rowid), documents[rowid])
@@ -197,11 +216,88 @@ class SqliteBackend:
                 total_is_capped=False,
                 facets=snap.facet_counts(settings, query.facets, matches),
                 corrected_text=None if query.ids_only else corrected_text(query.text, corrections),
+                left_out=left_out,
+                place=place.name if place else None,
             )
 
     def search_many(self, index: str, queries: list[SearchQuery]) -> list[SearchResult]:
         """In process there is no round trip to save: one query after another."""
         return [self.search(index, query) for query in queries]
+
+    def _page(
+        self,
+        conn: sqlite3.Connection,
+        snap: _Snapshot,
+        settings: IndexSettings,
+        query: SearchQuery,
+        text: _TextMatches | None,
+        matches: int,
+        distances: dict[int, float],
+        near: dict[int, float] | None,
+        offset: int,
+        limit: int,
+        place_rings: tuple[float, float] = (0.0, 0.0),
+    ) -> list[tuple[int, float]]:
+        """(rowid, score) of ``limit`` matches from ``offset`` in the query's order; with a place named in the
+        text (``near``: rowid -> distance within its reach), those within reach first."""
+
+        def ordered(subset: int, start: int, count: int, nearest: dict[int, float] | None) -> list[tuple[int, float]]:
+            if count <= 0 or not subset:
+                return []
+            if text is not None and query.sort == "relevance":
+                return self._ranked_page(conn, snap, settings, text, subset, start, count)
+            if nearest is not None and query.sort == "relevance":
+                member = bitset.flags(subset, snap.size)
+                return list(islice(((r, 0.0) for r in nearest if member[r]), start, start + count))
+            return list(islice(self._order(snap, settings, query, subset, distances), start, start + count))
+
+        if query.sort != "relevance" or (near is None and (text is None or not text.tiers)):
+            return ordered(matches, offset, limit, None)
+        # Tiers, each ranked within: by place (in the place itself, within its reach, the rest), then by the
+        # words of a relaxed query each document holds; scores of a tier stay above the next's.
+        places: list[tuple[int, dict[int, float] | None]] = [(matches, None)]
+        if near is not None:
+            inner_radius = min(place_rings)
+            inner = {r: d for r, d in near.items() if d <= inner_radius}
+            outer = {r: d for r, d in near.items() if d > inner_radius}
+            places = [(bitset.from_rowids(inner, snap.size), inner), (bitset.from_rowids(outer, snap.size), outer),
+                      (matches, None)]
+        words = list(text.tiers) if text is not None and text.tiers else [matches]
+        tiers = [(where & holding, nearest) for where, nearest in places for holding in words]
+        page: list[tuple[int, float]] = []
+        remaining, skip = matches, offset
+        lift = len(settings.searchable) + 1
+        for k, (members, nearest) in enumerate(tiers):
+            subset = remaining & members
+            remaining &= ~subset
+            size = subset.bit_count()
+            if skip < size and len(page) < limit:
+                bonus = lift * (len(tiers) - 1 - k)
+                page += [(r, s + bonus) for r, s in ordered(subset, skip, limit - len(page), nearest)]
+            skip = max(0, skip - size)
+        return page
+
+    def _diversified(
+        self,
+        conn: sqlite3.Connection,
+        settings: IndexSettings,
+        query: SearchQuery,
+        ranked: Callable[[int, int], list[tuple[int, float]]],
+        offset: int,
+    ) -> tuple[list[tuple[int, float]], dict[int, dict[str, Any]]]:
+        """One page from ``ranked`` and its documents, near-duplicates moved down within the first results."""
+        if not settings.diversify or query.sort != "relevance" or offset >= DIVERSIFY_WINDOW:
+            page = ranked(offset, query.per_page)
+            return page, self._documents(conn, settings, [rowid for rowid, _ in page], query.ids_only)
+        window = ranked(0, DIVERSIFY_WINDOW)
+        documents = self._documents(conn, settings, [rowid for rowid, _ in window])
+        window = diversify(window, [duplicate_key(documents[rowid], settings.diversify) for rowid, _ in window])
+        page = window[offset : offset + query.per_page]
+        if len(page) < query.per_page and len(window) == DIVERSIFY_WINDOW:
+            rest = ranked(DIVERSIFY_WINDOW, offset + query.per_page - DIVERSIFY_WINDOW)
+            page += rest
+            documents |= self._documents(conn, settings, [rowid for rowid, _ in rest])
+        return _descending(page), documents
 
     def upsert(self, index: str, docs: list[dict[str, Any]]) -> None:
         settings = load_settings(index)
@@ -392,7 +488,8 @@ class SqliteBackend:
         corrections = {}
         for i, term in enumerate(terms):
             as_prefix = i == len(terms) - 1 and len(term) >= PREFIX_MIN_CHARS
-            if term in settings.synonyms.words or _indexed(conn, settings.name, term, as_prefix):
+            if (term in settings.synonyms.words or term in settings.weak_words
+                    or _indexed(conn, settings.name, term, as_prefix)):
                 continue
             better = self._vocabulary(conn, snap, settings.name).correct(term)
             if better is not None and _indexed(conn, settings.name, better, prefix=False):
@@ -422,6 +519,52 @@ class SqliteBackend:
             literal = match_expression([((term,),) for term in terms])
             synonym_only = rowids & ~_matching(conn, settings.name, literal, snap.size)
         return _TextMatches(expression, rowids, synonym_only)
+
+    def _relaxed_text_matches(
+        self,
+        conn: sqlite3.Connection,
+        snap: _Snapshot,
+        settings: IndexSettings,
+        units: list[tuple[Phrase, tuple[Phrase, ...]]],
+        allowed: int,
+    ) -> tuple[_TextMatches, list[str]]:
+        """Documents holding every unit of the query; if none within ``allowed`` does, those holding the
+        most informative units some document holds (``search.relevance.relax``), and the words left out."""
+        typed = [words for words, _ in units]
+        every = self._text_matches(conn, snap, settings, [w for words in typed for w in words])
+        if len(units) < 2 or every.rowids & allowed:
+            return every, []
+        last = len(units) - 1
+        holding = [
+            _matching(conn, settings.name, match_expression([group], prefix=i == last), snap.size) & allowed
+            for i, (_, group) in enumerate(units)
+        ]
+
+        def count_all(subsets: list[list[int]]) -> list[int]:
+            return [functools.reduce(operator.and_, (holding[i] for i in subset)).bit_count() for subset in subsets]
+
+        weak = [len(words) == 1 and words[0] in settings.weak_words for words in typed]
+        counts = [h.bit_count() for h in holding]
+        relaxed = relax(len(units), counts, allowed.bit_count(), weak, count_all)
+        if not relaxed.kept:
+            return every, []
+        # Every document holding a kept word or an informative one, ranked by how informative the words it
+        # holds are (those holding the kept words first)
+        info = informativeness(counts, allowed.bit_count(), weak)
+        chosen = sorted(set(relaxed.kept) | {i for i in range(len(units)) if counts[i] and not weak[i]})
+        rowids = functools.reduce(operator.or_, (holding[i] for i in chosen))
+        by_weight: dict[float, list[int]] = {}
+        flags = [bitset.flags(holding[i], snap.size) for i in chosen]
+        for rowid in bitset.iterate(rowids, snap.size):
+            weight = round(sum(info[i] for i, held in zip(chosen, flags, strict=True) if held[rowid]), 6)
+            by_weight.setdefault(weight, []).append(rowid)
+        best = functools.reduce(operator.and_, (holding[i] for i in relaxed.kept))
+        ordered_tiers = [best] + [
+            bitset.from_rowids(rowids_, snap.size) & ~best for _, rowids_ in sorted(by_weight.items(), reverse=True)
+        ]
+        expression = " OR ".join(f"({match_expression([units[i][1]], prefix=i == last)})" for i in chosen)
+        text = _TextMatches(expression, rowids, 0, tuple(t for t in ordered_tiers if t))
+        return text, left_out_words(typed, relaxed.left_out)
 
     def _ranked_page(
         self,
@@ -529,11 +672,20 @@ class SqliteBackend:
         return {rowid: json.loads(doc) for rowid, doc in rows}
 
 
+def _descending(page: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Scores made to decrease down a reordered page (a moved-down repeat takes the score above it)."""
+    out: list[tuple[int, float]] = []
+    for rowid, score in page:
+        out.append((rowid, min(score, out[-1][1]) if out else score))
+    return out
+
+
 @dataclass(frozen=True)
 class _TextMatches:
     expression: str  # the FTS5 MATCH expression, synonyms included
     rowids: int
     synonym_only: int  # matches that hold none of the query's own words, only synonyms
+    tiers: tuple[int, ...] = ()  # a relaxed query's matches, grouped best first by the words they hold
 
 
 def _rescored(
@@ -636,18 +788,31 @@ def _indexed(conn: sqlite3.Connection, ix: str, word: str, prefix: bool) -> bool
     )
 
 
-def match_expression(groups: list[tuple[Phrase, ...]]) -> str:
+def match_expression(groups: list[tuple[Phrase, ...]], prefix: bool = True) -> str:
     """An FTS5 MATCH expression requiring every group, any phrase of a group; only quoted strings.
 
-    The last group, when it is a single word of ``PREFIX_MIN_CHARS`` or more, also matches as a prefix.
+    The last group, when it is a single word of ``PREFIX_MIN_CHARS`` or more, also matches as a prefix
+    (unless ``prefix`` is false).
     """
     parts = []
     for i, group in enumerate(groups):
-        phrases = [_quote(" ".join(phrase)) for phrase in group]
-        if i == len(groups) - 1 and len(group) == 1 and len(group[0]) == 1 and len(group[0][0]) >= PREFIX_MIN_CHARS:
+        phrases = [_phrase(phrase) for phrase in group]
+        single_word = len(group) == 1 and len(group[0]) == 1 and len(group[0][0]) >= PREFIX_MIN_CHARS
+        if prefix and i == len(groups) - 1 and single_word:
             phrases = [phrases[0] + "*"]
         parts.append(phrases[0] if len(phrases) == 1 else f"({' OR '.join(phrases)})")
     return " AND ".join(parts)
+
+
+# Words of a phrase may have up to this many others between them: the "s" of "women's centre" and the stop
+# words a query drops ("reading and writing" is searched as "reading writing").
+PHRASE_GAP = 2
+
+
+def _phrase(words: Phrase) -> str:
+    if len(words) == 1:
+        return _quote(words[0])
+    return f"NEAR({' '.join(_quote(w) for w in words)}, {PHRASE_GAP * (len(words) - 1)})"
 
 
 def _quote(text: str) -> str:

@@ -31,10 +31,10 @@ def tokenise(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def query_terms(text: str, stop_words: frozenset[str]) -> list[str]:
+def query_terms(text: str, stop_words: frozenset[str], limit: bool = True) -> list[str]:
     """The words of a user's query worth searching for: no stop words, no single letters (the "s" of "women's")."""
     words = [w for w in tokenise(text[:MAX_QUERY_CHARS]) if len(w) > 1 and w not in stop_words]
-    return words[:MAX_TERMS]
+    return words[:MAX_TERMS] if limit else words
 
 
 def nothing_to_search_for(text: str, terms: list[str]) -> bool:
@@ -72,10 +72,13 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 class Synonyms:
     """Groups of interchangeable phrases, e.g. ("housing", "accommodation", "homeless")."""
 
-    def __init__(self, groups: Iterable[Iterable[str]]) -> None:
-        self.groups: tuple[tuple[Phrase, ...], ...] = tuple(
-            tuple(tuple(tokenise(phrase)) for phrase in group) for group in groups
+    def __init__(self, groups: Iterable[Iterable[str]], stop_words: frozenset[str] = frozenset()) -> None:
+        """Phrases are reduced to the words a query keeps ("on release" -> "release"), so that they can match."""
+        reduced = (
+            dict.fromkeys(p for phrase in group if (p := tuple(query_terms(phrase, stop_words, limit=False))))
+            for group in groups
         )
+        self.groups: tuple[tuple[Phrase, ...], ...] = tuple(tuple(group) for group in reduced if len(group) > 1)
         self._group_of: dict[Phrase, int] = {phrase: i for i, group in enumerate(self.groups) for phrase in group}
         self._longest = max((len(p) for p in self._group_of), default=1)
         self.words = frozenset(word for phrase in self._group_of for word in phrase)
@@ -85,19 +88,24 @@ class Synonyms:
 
         ``["mental", "health", "leeds"]`` -> ``[(("mental", "health"), ("wellbeing",), ...), (("leeds",),)]``
         """
-        groups: list[tuple[Phrase, ...]] = []
+        return [group for _, group in self.units(terms)]
+
+    def units(self, terms: Sequence[str]) -> list[tuple[Phrase, tuple[Phrase, ...]]]:
+        """Terms as units of meaning: (the words typed, the group of alternative phrases they stand for)."""
+        units: list[tuple[Phrase, tuple[Phrase, ...]]] = []
         i = 0
         while i < len(terms):
             for length in range(min(self._longest, len(terms) - i), 0, -1):
-                group = self._group_of.get(tuple(terms[i : i + length]))
+                typed = tuple(terms[i : i + length])
+                group = self._group_of.get(typed)
                 if group is not None:
-                    groups.append(self.groups[group])
+                    units.append((typed, self.groups[group]))
                     i += length
                     break
             else:
-                groups.append(((terms[i],),))
+                units.append(((terms[i],), ((terms[i],),)))
                 i += 1
-        return groups
+        return units
 
     def as_mapping(self) -> dict[str, list[str]]:
         """Each phrase mapped to the others of its group (the Meilisearch form)."""

@@ -350,7 +350,8 @@ def invite(public_id: str):
     if form.validate_on_submit():
         if attempt(form, lambda: operations.invite_colleague(org, current_user, form.email.data,
                                                              OrgRole(form.org_role.data))) is not REFUSED:
-            flash(f"We have sent an invitation to {operations.normalise_email(form.email.data)}", "success")
+            # No address in the message: flashed messages travel in the session cookie, which is signed, not encrypted
+            flash("We have sent the invitation by email", "success")
             return redirect(url_for("accounts.organisation", public_id=org.public_id))
     return render_form("accounts/invite.html", form, organisation=org)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from portal.accounts import operations as accounts
+from portal.api import bodies
 from portal.errors import error_response
 from portal.extensions import csrf, db
 
@@ -15,6 +16,14 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+@bp.before_app_request
+def guard_api_bodies():
+    """Every body sent under /api/ (this API, the Stripe webhook, any later one) is held to a size and a nesting
+    depth before a view or a JSON parser reads it: see portal.api.bodies."""
+    if request.path.startswith("/api/"):
+        bodies.guard_raw_body()
 
 
 @bp.before_request

@@ -2,7 +2,6 @@
 uploaded pictures checked and kept under the instance folder, and a CV as a tidy PDF."""
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 
@@ -11,7 +10,7 @@ import nh3
 from flask import url_for
 from markupsafe import Markup
 
-from portal.errors import DomainError
+from portal import uploads
 
 ALLOWED_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "blockquote", "a", "img", "br", "hr",
                 "table", "thead", "tbody", "tr", "th", "td", "code", "pre"}
@@ -70,24 +69,15 @@ def image_key(public_id: str) -> str:
 
 
 def check_image(data: bytes) -> str:
-    """The media type of an uploaded picture (PNG or JPEG), after checking it really is one and not too big."""
-    from PIL import Image, UnidentifiedImageError
-
-    if not data:
-        raise DomainError("Select a picture to upload", "image")
-    if len(data) > MAX_IMAGE_BYTES:
-        raise DomainError("The picture must be smaller than 2MB", "image")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            if kind not in IMAGE_TYPES:
-                raise DomainError("The picture must be a PNG or JPG", "image")
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise DomainError("The picture must be at most 4,000 by 4,000 pixels", "image")
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise DomainError("The picture must be a PNG or JPG", "image") from None
-    return IMAGE_TYPES[kind]
+    """The media type of an uploaded picture (PNG or JPEG), after checking it really is one and not too big
+    (through the portal's one checked upload path, `portal.uploads`)."""
+    checked = uploads.check_bytes("", data, kinds=("png", "jpeg"), max_bytes=MAX_IMAGE_BYTES, field="image",
+                                  max_pixels=MAX_IMAGE_PIXELS, messages={
+                                      "missing": "Select a picture to upload",
+                                      "too_big": "The picture must be smaller than 2MB",
+                                      "wrong_type": "The picture must be a PNG or JPG",
+                                      "too_many_pixels": "The picture must be at most 4,000 by 4,000 pixels"})
+    return checked.content_type
 
 
 # --- The CV as a PDF ---

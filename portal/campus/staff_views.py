@@ -130,7 +130,7 @@ def end_session(public_id: str):
     if ConfirmForm().validate_on_submit():
         operations.end_session(kiosk, EndReason.ENDED_BY_STAFF, current_user)
         db.session.commit()
-        flash(f"The session for {kiosk.learner.name} has ended", "success")
+        flash("The learner's session has ended", "success")  # no name: flashes travel in the session cookie
     return redirect(request.form.get("back") == "learner" and url_for("campus.learner",
                                                                       public_id=kiosk.learner.public_id)
                     or url_for("campus.staff_home"))

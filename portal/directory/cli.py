@@ -81,3 +81,12 @@ def reindex_command(batch_size: int):
 
         operations.rebuild_search_index(batch_size, progress=advance)
     click.echo(f"Indexed {backend().count('services'):,} services")
+
+
+@search_cli.command("places")
+def places_command():
+    """Rewrite search/settings/places.csv (the place names search understands) from the directory's place data."""
+    from portal.directory import gazetteer
+
+    count = gazetteer.write()
+    click.echo(f"Wrote {count:,} places to {gazetteer.PLACES_CSV}")

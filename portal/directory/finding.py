@@ -136,17 +136,26 @@ def find_services(criteria: Criteria) -> SearchResult:
 
 # --- Searches that found nothing ---
 
-_EMAIL = re.compile(r"\S+@\S+")
 _FULL_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*\d[A-Z]{2}\b", re.IGNORECASE)
+# Whole chunks (between spaces) that are not words: an email address, a link with or without its scheme
+# ("https://x.example/a", "www.x.example", "x.example/offer", "evil.com"), anything with a scheme ("mailto:").
+_NOT_WORDS = re.compile(r"\S*@\S*|\S*://\S*|\S*\bwww\.\S*|\S*[\w-]\.[^\W\d_]{2,}\b\S*|\S*\b[a-z]+:\S+",
+                        re.IGNORECASE)
+LINK_WORDS = frozenset({"http", "https", "www", "ftp", "mailto", "javascript", "data", "file"})  # left by a link
+MAX_GAP_WORDS = 8  # the words of a search as counted: enough to show what was looked for
+MAX_GAP_WORD_CHARS = 24  # a longer "word" is a code, a token or a message, not a search word
+MAX_GAP_CHARS = 80
 
 
 def normalise_query(text: str) -> str:
-    """The words of a search as counted: folded, without punctuation, and without what could identify
-    someone (email addresses, a postcode's last part, numbers of four digits or more such as phone or
-    prison numbers)."""
-    text = _FULL_POSTCODE.sub(r"\1", _EMAIL.sub(" ", text))
-    words = ["#" if sum(c.isdigit() for c in word) >= 4 else word for word in tokenise(text)]
-    return " ".join(words)[:MAX_QUERY_CHARS]
+    """The words of a search as counted and as shown to administrators: plain folded words only (never a link, an
+    email address or a long string), at most eight, without what could identify someone (a postcode's last part,
+    numbers of four digits or more such as phone or prison numbers). Used when recording and again when showing
+    what was recorded before these rules."""
+    text = _NOT_WORDS.sub(" ", _FULL_POSTCODE.sub(r"\1", text or ""))
+    words = ["#" if sum(c.isdigit() for c in word) >= 4 else word for word in tokenise(text)
+             if len(word) <= MAX_GAP_WORD_CHARS and word not in LINK_WORDS]
+    return " ".join(words[:MAX_GAP_WORDS])[:MAX_GAP_CHARS].strip()
 
 
 def canonical_filters(criteria: Criteria) -> str:

@@ -17,6 +17,14 @@ def _centroids() -> dict[str, tuple[float, float]]:
         return {row["outcode"]: (float(row["latitude"]), float(row["longitude"])) for row in csv.DictReader(f)}
 
 
+_FULL_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*\d[A-Z]{2}\b", re.IGNORECASE)
+
+
+def districts_only(text: str) -> str:
+    """The text with every full postcode in it cut to its district ("near LS1 4AP" -> "near LS1")."""
+    return _FULL_POSTCODE.sub(lambda match: match.group(1).upper(), text)
+
+
 def outcode_of(postcode: str) -> str | None:
     """The outward code ("LS1") of a full postcode or district, or None when it is not shaped like one."""
     match = _POSTCODE.match(postcode.strip().upper())

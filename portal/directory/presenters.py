@@ -24,6 +24,7 @@ from portal.directory.finding import (
     Criteria,
     describe_filters,
     is_listed,
+    normalise_query,
 )
 from portal.directory.indexing import freshness
 from portal.directory.models import SavedList, SearchGap, Service
@@ -110,6 +111,8 @@ class SearchPage:
     total: int = 0
     total_text: str = ""
     corrected_text: str | None = None
+    left_out: list[str] = field(default_factory=list)  # words no matching service holds, left out of the search
+    place_named: str | None = None  # a place in the search words: services there are listed first
     pagination: dict | None = None
     sort_options: list[tuple[str, str]] = field(default_factory=list)
     text_was_cut: bool = False
@@ -200,6 +203,8 @@ def search_page(criteria: Criteria, result: SearchResult | None, *, text_was_cut
     page.total = result.total
     page.total_text = services_count(result.total, result.total_is_capped)
     page.corrected_text = result.corrected_text
+    page.left_out = result.left_out
+    page.place_named = result.place
     page.results = [_result_item(hit) for hit in result.hits]
     page.facets = _facet_groups(criteria, result.facets, user)
     page.pagination = _pagination(criteria, result.total)
@@ -459,5 +464,17 @@ class SearchGapsPage:
 
 
 def search_gaps_page(gaps: list[SearchGap]) -> SearchGapsPage:
-    return SearchGapsPage([GapRow(gap.query, describe_filters(gap.filters), gap.count, gap.last_seen)
-                           for gap in gaps])
+    """Rows as recorded, with the words normalised again (rows recorded before today's rules may hold links or
+    long strings): rows that become the same are added together, rows with nothing left are not shown."""
+    merged: dict[tuple[str, str], GapRow] = {}
+    for gap in gaps:
+        words = normalise_query(gap.query)
+        if not (words or gap.filters):
+            continue
+        row = merged.get((words, gap.filters))
+        if row is None:
+            merged[(words, gap.filters)] = GapRow(words, describe_filters(gap.filters), gap.count, gap.last_seen)
+        else:
+            row.count += gap.count
+            row.last_seen = max(row.last_seen, gap.last_seen)
+    return SearchGapsPage(sorted(merged.values(), key=lambda row: -row.count))

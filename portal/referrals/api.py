@@ -20,11 +20,13 @@ from sqlalchemy.orm import selectinload
 
 from portal import audit, policy
 from portal.accounts.models import User
-from portal.api import bp
+from portal.api import bodies, bp
+from portal.api.bodies import register as register_bodies
+from portal.api.bodies import request_body
 from portal.api.openapi import PATHS, SCHEMAS, error_responses
-from portal.errors import DomainError, InvalidInput, error_response
+from portal.errors import DomainError, error_response
 from portal.extensions import db
-from portal.referrals import operations
+from portal.referrals import operations, schemas
 from portal.referrals.models import Referral
 from portal.referrals.operations import ANSWER_FIELDS, RISK_FIELDS, StepInput
 from portal.referrals.workflow import STATE_LABELS, TRANSITIONS, State
@@ -38,93 +40,53 @@ _WHO_TAKES = {
 }
 _WHO_TAKES = {name: _WHO_TAKES.get(name, "only the assigned caseworker or a provider manager can")
               for name in TRANSITIONS}
-STEP_FIELDS = ("action", "reason_code", "comment", "caseworker", "appointment_at", "session_at", "attendance",
-               "notes", "achievements", "report", "version")
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 25, 100
 
 
-# --- Reading the request ---
+# --- Reading the request (bodies are declared in portal/referrals/schemas.py) ---
 
-def _body(*allowed: str) -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError("Send a JSON object with Content-Type: application/json")
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise InvalidInput([(name, f"{name} is not a field of this request") for name in unknown])
-    return data
-
-
-def _version(data: dict) -> int | None:
-    value = data.get("version")
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise DomainError("version must be the whole number the referral's `version` said", "version")
-    return value
-
-
-def _answers(data: dict) -> dict:
-    """The `answers` object with ISO dates made dates. An unreadable date stays as it is, so the operation
-    reports it with every other wrong answer."""
-    answers = data.get("answers", {})
-    if not isinstance(answers, dict):
-        raise DomainError("answers must be an object of field names and values", "answers")
-    out = dict(answers)
+def _answers(answers: schemas.ReferralAnswers | None) -> dict:
+    """The answers the client sent (null included) with ISO dates made dates. An unreadable date stays as it is,
+    so the operation reports it with every other wrong answer."""
+    out = bodies.given(answers) if answers is not None else {}
     for name in DATE_FIELDS:
         value = out.get(name)
         if value in (None, ""):
             if name in out:
                 out[name] = None
             continue
-        if isinstance(value, str):
-            try:
-                out[name] = date.fromisoformat(value.strip())
-            except ValueError:
-                pass  # "must be a real date"
+        try:
+            out[name] = date.fromisoformat(value.strip())
+        except ValueError:
+            pass  # "must be a real date"
     return out
 
 
-def _moment(data: dict, name: str) -> datetime | None:
-    value = data.get(name)
+def _moment(value: str | None, name: str) -> datetime | None:
     if value in (None, ""):
         return None
     try:
-        moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise DomainError(f"{name} must be a date and time like 2026-11-24T10:00:00Z", name) from None
     return moment.replace(tzinfo=LONDON) if moment.tzinfo is None else moment
 
 
-def _text(data: dict, name: str) -> str:
-    value = data.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise DomainError(f"{name} must be text", name)
-    return value
-
-
-def _caseworker(data: dict) -> User | None:
-    public_id = data.get("caseworker")
+def _caseworker(public_id: str | None) -> User | None:
     if public_id in (None, ""):
         return None
-    found = db.session.scalar(select(User).where(User.public_id == str(public_id)))
+    found = db.session.scalar(select(User).where(User.public_id == public_id))
     if found is None:
         raise DomainError("Select a caseworker from your organisation", "caseworker")
     return found
 
 
-def _step_input(data: dict) -> StepInput:
-    achievements = data.get("achievements")
-    if achievements is not None and not (isinstance(achievements, list)
-                                         and all(isinstance(a, str) for a in achievements)):
-        raise DomainError("achievements must be a list with one of achieved, partly or not-achieved per desired "
-                          "outcome", "achievements")
-    reason_code = data.get("reason_code")
-    return StepInput(reason_code=None if reason_code in (None, "") else str(reason_code),
-                     comment=_text(data, "comment"), caseworker=_caseworker(data),
-                     appointment_at=_moment(data, "appointment_at"), session_at=_moment(data, "session_at"),
-                     attendance=data.get("attendance"), notes=_text(data, "notes"), achievements=achievements,
-                     report=_text(data, "report"))
+def _step_input(body: schemas.Transition) -> StepInput:
+    return StepInput(reason_code=body.reason_code or None, comment=body.comment or "",
+                     caseworker=_caseworker(body.caseworker),
+                     appointment_at=_moment(body.appointment_at, "appointment_at"),
+                     session_at=_moment(body.session_at, "session_at"), attendance=body.attendance,
+                     notes=body.notes or "", achievements=body.achievements, report=body.report or "")
 
 
 def _page_args() -> tuple[int, int]:
@@ -240,11 +202,11 @@ def referrals():
 
 @bp.route("/referrals", methods=["POST"])
 def create_referral():
-    data = _body("service_id", "answers")
-    service = operations.service_for_referral(str(data.get("service_id") or ""))
+    body = bodies.parse(schemas.NewReferral)
+    service = operations.service_for_referral(body.service_id)
     if service is None:
         raise DomainError("service_id must be the id of a service in the directory", "service_id")
-    answers = _answers(data)
+    answers = _answers(body.answers)
     referral = operations.start_draft(current_user, service)
     if answers:
         operations.save_draft(current_user, referral, answers)
@@ -267,38 +229,36 @@ def _draft(public_id: str) -> Referral:
 @bp.route("/referrals/<public_id>", methods=["PATCH"])
 def update_referral(public_id: str):
     item = _draft(public_id)
-    data = _body("answers", "version")
-    operations.save_draft(current_user, item, _answers(data), _version(data))
+    body = bodies.parse(schemas.DraftChange)
+    operations.save_draft(current_user, item, _answers(body.answers), body.version)
     return _show(item)
 
 
 @bp.route("/referrals/<public_id>/send", methods=["POST"])
 def send_referral(public_id: str):
     item = operations.referral_for(current_user, public_id)
-    data = _body("version") if request.get_data() else {}
-    operations.apply(current_user, item, "send", expected_version=_version(data))
+    body = bodies.parse(schemas.SendReferral, optional=True)
+    operations.apply(current_user, item, "send", expected_version=body.version)
     return _show(item)
 
 
 @bp.route("/referrals/<public_id>/transitions", methods=["POST"])
 def referral_transition(public_id: str):
     item = operations.referral_for(current_user, public_id)
-    data = _body(*STEP_FIELDS)
-    action = data.get("action")
-    if not isinstance(action, str) or action not in TRANSITIONS:
-        raise DomainError(f"action must be one of {', '.join(TRANSITIONS)}", "action")
+    body = bodies.parse(schemas.Transition)
+    action = body.action
     if not policy.can(current_user, f"referral.{action}", item):
         return error_response(403, f"You cannot {TRANSITIONS[action].label.lower()}: "
                                    f"{_WHO_TAKES[action]} take this step.")
-    operations.apply(current_user, item, action, _step_input(data), _version(data))
+    operations.apply(current_user, item, action, _step_input(body), body.version)
     return _show(item)
 
 
 @bp.route("/referrals/<public_id>/amendments", methods=["POST"])
 def amend_referral(public_id: str):
     item = operations.referral_for(current_user, public_id)
-    data = _body("answers", "reason", "version")
-    operations.amend(current_user, item, _answers(data), _text(data, "reason"), _version(data))
+    body = bodies.parse(schemas.Amendment)
+    operations.amend(current_user, item, _answers(body.answers), body.reason, body.version)
     return _show(item)
 
 
@@ -309,29 +269,9 @@ _MOMENT = {"type": ["string", "null"], "format": "date-time"}
 _TEXT_OR_NULL = {"type": ["string", "null"]}
 _WHO = {"type": ["object", "null"], "required": ["id", "name"],
         "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}
-_ANSWER_PROPERTIES = {
-    "first_name": {"type": "string", "maxLength": 100}, "last_name": {"type": "string", "maxLength": 100},
-    "date_of_birth": _DATE, "crn": {"type": "string", "description": "A letter and six digits, like X123456"},
-    "gender": {"type": ["string", "null"], "enum": ["female", "male", "non-binary", "not-stated", None]},
-    "in_custody": {"type": ["boolean", "null"]},
-    "prison": {"type": ["string", "null"], "description": "The prison's code, like LEI"},
-    "expected_release_date": _DATE,
-    "postcode": {"type": "string", "description": "A postcode or postcode district; only the district is kept"},
-    "phone": {"type": "string"}, "interpreter_language": {"type": "string"},
-    "disability_needs": {"type": "string"}, "caring_responsibilities": {"type": "string"},
-    "availability": {"type": "string"},
-    "arson_conviction": {"type": ["boolean", "null"]}, "sexual_offence_conviction": {"type": ["boolean", "null"]},
-    "needs": {"type": "array", "items": {"type": "object", "required": ["pathway", "rating"], "properties": {
-        "pathway": {"type": "string", "description": "A resettlement pathway slug, like accommodation"},
-        "rating": {"type": "string", "enum": ["red", "amber", "green"]}}}},
-    "desired_outcomes": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 500}},
-    "risk_level": {"type": ["string", "null"], "enum": ["low", "medium", "high", "very-high", None]},
-    "mappa": {"type": ["boolean", "null"]}, "risk_summary": {"type": "string"},
-    "consent_given": {"type": "boolean"}, "consent_date": _DATE,
-    "consent_method": {"type": ["string", "null"], "enum": ["in-person", "phone", "video", "letter", None]},
-    "additional_information": {"type": "string"},
-    "referrer_phone": {"type": "string", "description": "The referring probation practitioner's work phone"},
-}
+# Request bodies: generated from the models the API validates with (portal/referrals/schemas.py)
+register_bodies(SCHEMAS, *schemas.BODIES)
+_ANSWER_PROPERTIES = SCHEMAS["ReferralAnswers"]["properties"]
 assert set(_ANSWER_PROPERTIES) == set(ANSWER_FIELDS)
 
 _SUMMARY_PROPERTIES = {
@@ -346,11 +286,6 @@ _SUMMARY_PROPERTIES = {
 }
 
 SCHEMAS.update({
-    "ReferralAnswers": {
-        "type": "object", "additionalProperties": False, "properties": _ANSWER_PROPERTIES,
-        "description": "Any of a referral's answers. Risk answers (risk_level, mappa, risk_summary, "
-                       "arson_conviction, sexual_offence_conviction) are shown only to those who may see them.",
-    },
     "ReferralSummary": {"type": "object", "required": list(_SUMMARY_PROPERTIES), "properties": _SUMMARY_PROPERTIES},
     "ReferralList": {
         "type": "object", "required": ["referrals", "page", "per_page", "total", "pages"],
@@ -392,47 +327,7 @@ SCHEMAS.update({
                         "description": "The steps this user may take now"},
         },
     },
-    "NewReferral": {
-        "type": "object", "required": ["service_id"], "additionalProperties": False,
-        "properties": {"service_id": {"type": "string", "description": "The directory service's id (uuid)"},
-                       "answers": {"$ref": "#/components/schemas/ReferralAnswers"}},
-    },
-    "DraftChange": {
-        "type": "object", "additionalProperties": False,
-        "properties": {"answers": {"$ref": "#/components/schemas/ReferralAnswers"},
-                       "version": {"type": "integer", "description": "The version you saw: 409 if it changed"}},
-    },
-    "Amendment": {
-        "type": "object", "required": ["answers", "reason"], "additionalProperties": False,
-        "properties": {"answers": {"$ref": "#/components/schemas/ReferralAnswers"},
-                       "reason": {"type": "string", "maxLength": 500}, "version": {"type": "integer"}},
-    },
-    "Transition": {
-        "type": "object", "required": ["action"], "additionalProperties": False,
-        "description": "One step. Which fields a step needs: decline, withdraw, end_early need reason_code (and a "
-                       "comment when it is 'other'); assign needs caseworker (a user id); book needs "
-                       "appointment_at; record_session needs session_at and attendance; complete needs "
-                       "achievements (one per desired outcome) and report.",
-        "properties": {
-            "action": {"type": "string", "enum": list(TRANSITIONS)},
-            "reason_code": {"type": "string", "enum": sorted({code for t in TRANSITIONS.values()
-                                                              for code in (t.reasons or {})})},
-            "comment": {"type": "string", "maxLength": 2000}, "caseworker": {"type": "string"},
-            "appointment_at": {"type": "string", "format": "date-time"},
-            "session_at": {"type": "string", "format": "date-time"},
-            "attendance": {"type": "string", "enum": ["attended", "late", "did-not-attend"]},
-            "notes": {"type": "string", "maxLength": 4000},
-            "achievements": {"type": "array",
-                             "items": {"type": "string", "enum": ["achieved", "partly", "not-achieved"]}},
-            "report": {"type": "string", "maxLength": 4000}, "version": {"type": "integer"},
-        },
-    },
 })
-
-
-def _json_body(schema: str, required: bool = True) -> dict:
-    return {"required": required,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
 def _ok(description: str, schema: str = "Referral") -> dict:
@@ -461,7 +356,7 @@ PATHS.update({
         "post": {
             "summary": "Start a draft referral to a directory service (offender managers)",
             "operationId": "createReferral",
-            "requestBody": _json_body("NewReferral"),
+            "requestBody": request_body(schemas.NewReferral),
             "responses": {"201": _ok("The draft"), **error_responses(400, 401, 403)},
         },
     },
@@ -470,15 +365,14 @@ PATHS.update({
                 "operationId": "getReferral",
                 "responses": {"200": _ok("The referral"), **error_responses(401, 404)}},
         "patch": {"parameters": _ID, "summary": "Save answers to a draft", "operationId": "updateDraftReferral",
-                  "requestBody": _json_body("DraftChange"),
+                  "requestBody": request_body(schemas.DraftChange),
                   "responses": {"200": _ok("The draft"), **error_responses(400, 401, 404, 409)}},
     },
     "/referrals/{public_id}/send": {
         "post": {"parameters": _ID,
                  "summary": "Send a draft to the provider (every answer needed; the risk rules apply)",
                  "operationId": "sendReferral",
-                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                     "type": "object", "properties": {"version": {"type": "integer"}}}}}},
+                 "requestBody": request_body(schemas.SendReferral, required=False),
                  "responses": {"200": _ok("The sent referral"), **error_responses(400, 401, 403, 404, 409)}},
     },
     "/referrals/{public_id}/transitions": {
@@ -486,14 +380,14 @@ PATHS.update({
                  "summary": "Take a step: accept, decline, assign, book, record_session, complete, withdraw, "
                             "end_early (or send)",
                  "operationId": "transitionReferral",
-                 "requestBody": _json_body("Transition"),
+                 "requestBody": request_body(schemas.Transition),
                  "responses": {"200": _ok("The referral after the step"),
                                **error_responses(400, 401, 403, 404, 409)}},
     },
     "/referrals/{public_id}/amendments": {
         "post": {"parameters": _ID, "summary": "Change a sent referral's answers, saying why (the referring team)",
                  "operationId": "amendReferral",
-                 "requestBody": _json_body("Amendment"),
+                 "requestBody": request_body(schemas.Amendment),
                  "responses": {"200": _ok("The amended referral"), **error_responses(400, 401, 403, 404, 409)}},
     },
 })

@@ -189,3 +189,16 @@ class ReferralEvent(db.Model):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+class ReferralSearch(db.Model):
+    """A dashboard search (a CRN or a name), kept on the server for an hour under a random key: the URL carries
+    only the key (`/referrals?search=<key>`), which means nothing to anyone else, and the session cookie carries
+    nothing at all. Each user's searches are theirs alone."""
+
+    __tablename__ = "referral_searches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, index=True)

@@ -7,13 +7,14 @@ Emails carry the reference and a link, never the person's details.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from math import asin, cos, radians, sin, sqrt
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
@@ -33,6 +34,7 @@ from portal.referrals.models import (
     ReferralEvent,
     ReferralNeed,
     ReferralPerson,
+    ReferralSearch,
     ReferralSession,
     new_reference,
 )
@@ -197,7 +199,10 @@ def clean_answers(referral: Referral, answers: dict) -> tuple[dict, list[tuple[s
 
     for name, value in answers.items():
         if name in TEXT_LIMITS and name not in ("needs", "desired_outcomes"):
-            value = "" if value is None else str(value).strip()
+            if value is not None and not isinstance(value, str):  # never the text of a list or an object
+                fail(name, f"{FIELD_LABELS[name]} must be text")
+                continue
+            value = "" if value is None else value.strip()
             if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in value) or (
                     name in ("first_name", "last_name", "phone", "interpreter_language", "referrer_phone")
                     and "\n" in value):
@@ -936,6 +941,27 @@ REFERENCE = re.compile(r"^RF-[A-Z0-9]{4}-[A-Z0-9]{4}$")
 def search_words(text: str | None) -> str:
     """What a dashboard search looks for: the words, without control characters, at most 100 characters."""
     return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", text or "").split())[:100]
+
+
+SEARCH_KEPT_FOR = timedelta(hours=1)
+
+
+def remember_search(user: User, text: str) -> str:
+    """Keep a dashboard search on the server and return the random key the URL carries instead of the words.
+    Searches older than an hour (anyone's) are deleted on the way."""
+    db.session.execute(delete(ReferralSearch).where(ReferralSearch.created_at < utcnow() - SEARCH_KEPT_FOR))
+    key = secrets.token_urlsafe(18)
+    db.session.add(ReferralSearch(key=key, user_id=user.id, text=search_words(text)[:100]))
+    return key
+
+
+def recalled_search(user: User, key: str | None) -> str:
+    """The words of the user's own recent search under `key`; "" when it is not theirs, unknown or expired."""
+    if not key or len(key) > 32:
+        return ""
+    return db.session.scalar(select(ReferralSearch.text).where(
+        ReferralSearch.key == key, ReferralSearch.user_id == user.id,
+        ReferralSearch.created_at >= utcnow() - SEARCH_KEPT_FOR)) or ""
 
 
 def search_visible(user: User, text: str):

@@ -7,7 +7,7 @@ re-renders the same form with a 409, keeping what was typed and saying someone e
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import policy
@@ -460,22 +460,24 @@ for _step, (_slug, _) in STEP_PAGES.items():
 
 # --- Dashboards ---
 
-SEARCH_KEY = "referral_search"
-
-
 @bp.route("/referrals", methods=["GET", "POST"])
 @login_required
 def dashboard():
     policy.authorize(current_user, "referral.list")
     if request.method == "POST":
-        # A search is by CRN or name: it is posted and kept in the session, never put in a URL (URLs end up in
-        # access logs, browser history and bookmarks).
+        # A search is by CRN or name: it is posted and kept on the server under a random key, never put in a URL
+        # (URLs end up in access logs, browser history and bookmarks) nor in the session cookie (readable by anyone
+        # who holds it: it is signed, not encrypted).
         text = operations.search_words(request.form.get("q"))
-        session[SEARCH_KEY] = text
-        return redirect(url_for("referrals.dashboard", search=1) if text else url_for("referrals.dashboard"))
+        if not text:
+            return redirect(url_for("referrals.dashboard"))
+        key = operations.remember_search(current_user, text)
+        db.session.commit()
+        return redirect(url_for("referrals.dashboard", search=key))
     tabs = operations.dashboard_tabs(current_user)
     tab = request.args.get("tab") if request.args.get("tab") in tabs else next(iter(tabs))
-    text = session.get(SEARCH_KEY, "") if request.args.get("search") else ""
+    search = request.args.get("search") or None
+    text = operations.recalled_search(current_user, search)
     page_arg = request.args.get("page", "1")
     page = int(page_arg) if page_arg.isdigit() and 0 < int(page_arg) < 10_000 else 1
     rows, total = operations.dashboard_page(current_user, tab, text, page, PER_PAGE)
@@ -484,6 +486,6 @@ def dashboard():
     db.session.commit()  # the audit record of who saw which referrals
     pages = max(1, -(-total // PER_PAGE))
     return render_template("referrals/dashboard.html", tabs=tabs, tab=tab, counts=counts, text=text,
-                           rows=shown, total=total, page=page, pages=pages,
+                           rows=shown, total=total, page=page, pages=pages, search=search if text else None,
                            side=operations.dashboard_side(current_user),
                            can_create=policy.can(current_user, "referral.create"))

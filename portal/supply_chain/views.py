@@ -111,9 +111,10 @@ def upload_document():
     form = DocumentForm()
     if form.validate_on_submit():
         upload = form.file.data
+        data = upload.read(uploads.MAX_BYTES + 1) if upload else b""  # one byte over is enough to refuse it
         if attempt(form, lambda: operations.add_document(organisation, current_user, form.kind.data,
                                                          form.title.data or "", getattr(upload, "filename", "") or "",
-                                                         upload.read() if upload else b"")) is not REFUSED:
+                                                         data)) is not REFUSED:
             flash(f"‘{uploads.clean_filename(upload.filename)}’ has been added to your draft", "success")
             return redirect(url_for("supply_chain.my_expression"))
     return render_form("supply_chain/upload.html", form, max_mb=uploads.MAX_BYTES // (1024 * 1024),

@@ -112,12 +112,20 @@ def test_every_read_is_audited_against_the_token(client, people):
 
 def test_bad_answers_are_400_with_every_field_named_and_nothing_saved(client, people):
     service, referrer, *_ = people
-    response = client.post("/api/v1/referrals", headers=bearer(referrer), json={
+    # The shape first (the declared schema: an enumeration, a list), every problem at once ...
+    shape = client.post("/api/v1/referrals", headers=bearer(referrer), json={
         "service_id": service.uuid, "answers": {"date_of_birth": "1990-02-30", "crn": "12345X", "gender": "x",
                                                 "consent_date": "yesterday", "needs": "housing"}})
+    assert shape.status_code == 400
+    assert {f["field"] for f in shape.get_json()["error"]["fields"]} == {"gender", "needs"}
+    # ... then the values (the same rules as the pages), every problem at once
+    response = client.post("/api/v1/referrals", headers=bearer(referrer), json={
+        "service_id": service.uuid, "answers": {"date_of_birth": "1990-02-30", "crn": "12345X",
+                                                "consent_date": "yesterday", "needs": [{"pathway": "x",
+                                                                                        "rating": "red"}]}})
     assert response.status_code == 400
     error = response.get_json()["error"]
-    assert {f["field"] for f in error["fields"]} == {"date_of_birth", "crn", "gender", "consent_date", "needs"}
+    assert {f["field"] for f in error["fields"]} == {"date_of_birth", "crn", "consent_date", "needs"}
     assert "Date of birth must be a real date" in [f["message"] for f in error["fields"]]
     assert db.session.scalar(select(Referral)) is None
     unknown = client.post("/api/v1/referrals", headers=bearer(referrer), json={

@@ -112,6 +112,8 @@ NOT_PLANTED = {
     **{key: "JSON copied from marked columns (their markers are searched for)" for key in [
         ("campus_cvs", "shared_snapshot"), ("campus_messages", "cv_snapshot"), ("referral_events", "changes"),
         ("outbox_messages", "payload")]},
+    ("referral_searches", "text"): "the words of a dashboard search (the CRN and name markers, typed into the "
+                                   "search box by plant_referral, are searched for)",
     ("referrals", "desired_outcomes"): "free text, but chosen from the service's own list of outcomes",
     ("referrals", "risk_plan_document"): "where the risk management plan is held (a document reference), set only "
                                          "by the escalation decision, which tests/referrals/test_risk_escalation.py "
@@ -165,6 +167,26 @@ class Recorder:
                 for value in _strings(response.get_json(silent=True)):
                     if value.startswith(("/", "http://", "https://")):
                         found.append((f"JSON from {response.request.path}", value))
+        return found
+
+
+    def session_cookies(self, app) -> list[tuple[str, str]]:
+        """(where, contents) of every session cookie the app set, decoded: it is signed, not encrypted, so anyone
+        holding it (a shared kiosk, a proxy's log, malware) can read it."""
+        serializer = app.session_interface.get_signing_serializer(app)
+        name = app.config["SESSION_COOKIE_NAME"]
+        found = []
+        for response in self.responses:
+            for header in response.headers.getlist("Set-Cookie"):
+                cookie_name, _, rest = header.partition("=")
+                value = rest.split(";", 1)[0]
+                if cookie_name != name or not value:
+                    continue
+                try:
+                    contents = json.dumps(serializer.loads(value), default=str)
+                except Exception as exc:  # noqa: BLE001 - report what could not be read rather than skip it
+                    contents = f"unreadable session cookie ({exc}): {value}"
+                found.append((f"session cookie set by {response.request.path}", contents))
         return found
 
 
@@ -282,7 +304,10 @@ def assert_nothing_leaked(app, recorder: Recorder, caplog, *, min_emails: int, a
     emails, count = email_sources(app)
     assert count >= min_emails, f"only {count} emails were sent: the scenario did not run as expected"
     urls = [(f"URL ({where})", url) for where, url in recorder.urls()]
+    cookies = recorder.session_cookies(app)
+    assert cookies, "no session cookie was recorded: the scenario did not sign anyone in"
     report = {
+        "session cookies": find_markers(cookies),
         "logs": find_markers(log_sources(caplog)),
         "search index": find_markers(search_index_sources(app)),
         "emails": find_markers(emails),
@@ -459,7 +484,8 @@ def plant_campus(app):
     org = campus.organisation(name="Bright Kitchens")
     employer = campus.org_user(org)
     kiosk = app.test_client()
-    campus.sign_in_at_kiosk(kiosk, learner)
+    kiosk_session = campus.sign_in_at_kiosk(kiosk, learner)
+    kiosk_session_id = kiosk_session.public_id
     assert kiosk.post("/campus/cv", data={
         "personal_statement": MARKERS[("campus_cvs", "personal_statement")],
         "skills": MARKERS[("campus_cvs", "skills")], "references": MARKERS[("campus_cvs", "references")],
@@ -498,6 +524,8 @@ def plant_campus(app):
     factories.sign_in(reader, manager)
     assert reader.get("/campus/shared-cvs").status_code == 200
     assert reader.get(f"/campus/shared-cvs/{learner_id}.pdf").status_code == 200
+    # Staff end the learner's session (the confirmation once named the learner, in the session cookie)
+    assert officer.post(f"/campus/staff/sessions/{kiosk_session_id}/end").status_code == 302
     return ["campus_learners", "campus_cvs", "campus_cv_entries", "campus_messages", "campus_contact_blocks"]
 
 
