@@ -94,9 +94,6 @@ def test_a_file_uploaded_through_one_server_is_downloaded_through_the_other(shap
     assert not list(Path(shape.env["INSTANCE_PATH"]).rglob(stored_name))  # in the object store, not a local folder
 
 
-@pytest.mark.xfail(strict=True, reason="found here: the reset link takes the request's Host (http://attacker.example/"
-                   "reset-password/...); BASE_URL links and the 400 for unknown hosts are sec-accounts' change: "
-                   "remove this marker when it lands (strict: the test fails once it passes)")
 def test_emailed_links_use_base_url_whatever_host_was_sent(shape):
     browser = requests.Session()
     form = browser.get(f"{shape.proxy_url}/forgot-password", timeout=60)
