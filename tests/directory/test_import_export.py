@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -199,13 +198,10 @@ def test_export_leaves_out_unpublished_listings(runner, db, tmp_path, records):
 
 
 def test_seed_demo_loads_the_demo_directory_once_and_makes_it_searchable(app, runner, db, client, empty_index):
-    started = time.monotonic()
     first = runner.invoke(args=["seed", "--demo"])
-    elapsed = time.monotonic() - started
     assert first.exit_code == 0, first.output
     assert "Importing the demo directory (2,200 services)" in first.output
     assert "2,200 of 2,200 services imported" in first.output and "2,200 services searchable" in first.output
-    assert elapsed < 30, elapsed
     assert count(db, Service, Service.state == ListingState.PUBLISHED) == demo_data.DEMO_DIRECTORY_SIZE
     assert search_index.backend().count("services") == demo_data.DEMO_DIRECTORY_SIZE
     found = client.get("/api/oruk/services", query_string={"search": "housing"}).get_json()
