@@ -234,6 +234,8 @@ def running(work: Path, servers: int = 2, relays: int = 2, schedulers: int = 2, 
             "AWS_ACCESS_KEY_ID": "topology",
             "AWS_SECRET_ACCESS_KEY": "topology",
             "BASE_URL": base_url,
+            # Clients reach this shape through nginx on loopback, not at BASE_URL's name: serve that host too
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PROXY_HOPS": "1",
             "SESSION_COOKIE_SECURE": "false",  # the test talks plain HTTP to nginx on loopback
             "INSTANCE_PATH": str(work / "instance"),
