@@ -26,8 +26,14 @@ def utcnow() -> datetime:
 
 
 def new_public_id() -> str:
-    """A URL-safe identifier that cannot be guessed or enumerated."""
-    return secrets.token_urlsafe(12)
+    """A URL-safe identifier that cannot be guessed or enumerated.
+
+    It never starts with "-" or "_": operators pass these on command lines, where a leading dash reads as an option.
+    """
+    while True:
+        value = secrets.token_urlsafe(12)
+        if value[0].isalnum():
+            return value
 
 
 class TZDateTime(TypeDecorator):

@@ -86,3 +86,11 @@ def test_users_disable_ends_every_session_and_sign_in(app, db, client, make, log
     assert client.get("/dashboard").status_code == 302
     assert client.post("/sign-in", data={"email": user.email, "password": "correct horse battery staple"}
                        ).status_code == 400
+
+
+def test_public_ids_can_be_typed_as_command_arguments(monkeypatch):
+    """An id starting with "-" reads as an option to every command that takes one (it failed `funding export`)."""
+    from portal import database
+    drawn = iter(["-6abcdefghijklmn", "_xyzabcdefghijkl", "Q7abcdefghijklmn"])
+    monkeypatch.setattr(database.secrets, "token_urlsafe", lambda size: next(drawn))
+    assert database.new_public_id() == "Q7abcdefghijklmn"
