@@ -80,20 +80,16 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("instance")
-    url = database_url(tmp)
-    if url.startswith("postgresql"):
-        _reset_postgres(url)
+def make_app(tmp: Path, url: str, **overrides):
+    """The portal as the tests run it, on `url`, with its instance folder in `tmp`, migrated."""
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "INSTANCE_PATH": str(tmp),
         "SQLALCHEMY_DATABASE_URI": url,
-        # One process holds the test's session and the browser tests' live server: a test's open read would
-        # hold SQLite's write lock if transactions began IMMEDIATE (the default for served portals), so here they
-        # begin deferred. Served-portal tests (tests/faults, the rate limit and load tests) use the default.
+        # Requests take SQLite's write lock as a served portal's do (portal/sqlite_locking.py); outside requests
+        # the test's own session begins deferred, so a test holding it open never holds the lock a browser test's
+        # live server thread needs.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "execution_options": {"sqlite_begin": "DEFERRED"}},
         "MAIL_SERVER": "",
         "MAIL_DIRECTORY": str(tmp / "mail"),
@@ -105,11 +101,21 @@ def app(tmp_path_factory):
         "BASE_URL": "http://portal.test",
         # Forms are posted without tokens in most tests; `csrf_on` turns protection back on for the tests of it.
         "WTF_CSRF_ENABLED": False,
+        **overrides,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade(directory=str(Path(__file__).parent.parent / "migrations"))
     return app
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("instance")
+    url = database_url(tmp)
+    if url.startswith("postgresql"):
+        _reset_postgres(url)
+    return make_app(tmp, url)
 
 
 @pytest.fixture
