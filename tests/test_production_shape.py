@@ -163,6 +163,68 @@ def test_a_second_scheduler_skips_a_job_another_is_running(app, db):
         assert scheduler.run_job(job) is not None  # once it has finished, this slot had not run: it runs
 
 
+HAND_RUN_COMMANDS = {
+    "directory-remind": ["directory", "remind"],
+    "referrals-remind": ["referrals", "remind"],
+    "referrals-purge-drafts": ["referrals", "purge-drafts"],
+    "supply-remind": ["supply", "remind"],
+    "employers-remind": ["employers", "remind"],
+    "funding-remind": ["funding", "remind"],
+}
+
+
+def _runs(job: str) -> list:
+    _db.session.expire_all()
+    return list(_db.session.scalars(select(scheduler.ScheduledRun).where(scheduler.ScheduledRun.job == job)))
+
+
+@pytest.mark.parametrize("job", sorted(HAND_RUN_COMMANDS))
+def test_a_scheduled_command_run_by_hand_is_recorded_as_a_run_of_its_job(app, client, db, job):
+    result = app.test_cli_runner().invoke(args=HAND_RUN_COMMANDS[job])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        [run] = _runs(job)
+        assert run.finished_at and not run.error and run.items is not None and run.host.endswith("(by hand)")
+    factories.sign_in(client, factories.user(role=Role.ADMIN))
+    rows = page(client.get("/admin/status")).select("#runs tbody tr")
+    assert any(job in row.get_text(" ", strip=True) and "(by hand)" in row.get_text(" ", strip=True) for row in rows)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("job", sorted(HAND_RUN_COMMANDS))
+def test_a_command_run_by_hand_while_the_scheduler_runs_its_job_does_nothing_and_says_so(app, db, job):
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    with app.app_context(), scheduler.advisory_lock(job) as taken:  # the scheduler, mid-run
+        assert taken
+        result = app.test_cli_runner().invoke(args=HAND_RUN_COMMANDS[job])
+        assert result.exit_code == 1
+        assert f"{job} is running now" in result.output and "nothing was done" in result.output
+        assert _runs(job) == []
+
+
+@pytest.mark.postgres_only
+def test_overdue_referrals_are_reminded_once_when_an_operator_runs_the_reminders_during_the_scheduler(app, db):
+    from portal.referrals import operations as referrals
+    from tests.mail import inbox
+
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    referral = factories.referral(state="sent")
+    referral.sent_at = utcnow() - timedelta(days=10)
+    _db.session.commit()
+    subject = f"Referral {referral.reference} has had no response for 5 working days"
+    provider = referrals.provider_inbox(referral)[0]
+    with app.app_context():
+        with scheduler.advisory_lock("referrals-remind"):  # the scheduler holds the job
+            assert app.test_cli_runner().invoke(args=["referrals", "remind"]).exit_code == 1
+        assert [m["Subject"] for m in inbox(provider)].count(subject) == 0  # the hand run sent nothing
+        assert scheduler.run_job(scheduler.JOBS["referrals-remind"]).items == 1  # the scheduler's run sends it
+        again = app.test_cli_runner().invoke(args=["referrals", "remind"])  # the operator tries again after
+        assert again.exit_code == 0 and "Reminders sent: 0" in again.stdout
+    assert [m["Subject"] for m in inbox(provider)].count(subject) == 1
+
+
 def test_directory_reminders_commit_in_batches(app, db):
     from portal.directory import operations
 
