@@ -256,6 +256,51 @@ def _backend(app):
     return app.extensions["search_backend"]
 
 
+def test_the_status_page_charts_runs_per_day_and_the_outbox_per_hour_with_the_figures_in_tables(app, client, db):
+    now = utcnow()
+    this_hour, two_hours_ago = now.replace(minute=1, second=0), (now - timedelta(hours=2)).replace(minute=1, second=0)
+    with app.app_context():
+        for job, days_ago, items, error in [("directory-remind", 0, 40, ""), ("funding-remind", 0, 2, ""),
+                                            ("supply-remind", 3, 7, ""), ("referrals-remind", 3, None, "KeyError")]:
+            started = now - timedelta(days=days_ago)
+            _db.session.add(scheduler.ScheduledRun(job=job, slot=started, started_at=started, items=items,
+                                                   error=error, finished_at=started))
+        _db.session.add(scheduler.ScheduledRun(job="outbox-purge", slot=now - timedelta(days=20),
+                                               started_at=now - timedelta(days=20), items=999))  # too old to show
+        for n in range(3):  # queued two hours ago, delivered this hour after a wait of up to two hours
+            _db.session.add(outbox.OutboxMessage(topic="email", payload={}, created_at=two_hours_ago,
+                                                 available_at=two_hours_ago,
+                                                 processed_at=this_hour + timedelta(seconds=n)))
+        _db.session.add(outbox.OutboxMessage(topic="email", payload={}, created_at=this_hour, available_at=this_hour))
+        _db.session.commit()
+    factories.sign_in(client, factories.user(role=Role.ADMIN))
+    status = page(client.get("/admin/status"))
+
+    def table(selector):
+        return [[cell.get_text(strip=True) for cell in row.select("th, td")] for row in status.select(selector)]
+
+    days = table("#runs-by-day tbody tr")
+    assert len(days) == 14
+    assert days[-1] == [f"{now.day} {now:%b}", "2", "42", "0"]  # today: two runs, 40 + 2 items
+    three_days_ago = now - timedelta(days=3)
+    assert days[-4] == [f"{three_days_ago.day} {three_days_ago:%b}", "2", "7", "1"]
+    assert sum(int(day[2].replace(",", "")) for day in days) == 49  # the 20-day-old run is outside the chart
+    hours = {row[0]: row[1:] for row in table("#outbox-by-hour tbody tr")}
+    assert len(hours) == 24
+    assert hours[f"{two_hours_ago:%H}:00"] == ["3", "0", "0"]
+    queued_now, delivered_now, wait_now = hours[f"{this_hour:%H}:00"]
+    assert (queued_now, delivered_now) == ("1", "3") and int(wait_now.replace(",", "")) == 2 * 3600 + 2
+
+    charts = {svg.select_one("title").get_text(): svg for svg in status.select("svg[role=img]")}
+    items_chart = charts["Items handled by scheduled jobs, per day (last 14 days)"]
+    assert items_chart.get("aria-labelledby").split() == ["chart-job-items-title", "chart-job-items-desc"]
+    assert f"{now.day} {now:%b}: 42" in items_chart.select_one("desc").get_text()
+    assert len(items_chart.select("rect")) == 14
+    wait_chart = charts["Longest wait before delivery, per hour (last 24 hours, seconds)"]
+    assert f"{this_hour:%H}: 7202" in wait_chart.select_one("desc").get_text()
+    assert "Outbox messages queued, per hour (last 24 hours)" in charts
+
+
 @pytest.mark.parametrize("role", [Role.PROVIDER, Role.OFFENDER_MANAGER])
 def test_only_administrators_see_the_status_page(client, db, role):
     factories.sign_in(client, factories.user(role=role))
