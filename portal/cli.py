@@ -274,10 +274,11 @@ def init_app(app: Flask) -> None:
     from portal.directory.cli import directory_cli, search_cli
     from portal.employers.cli import employers_cli
     from portal.funding.cli import funding_cli
+    from portal.reference.cli import reference_cli
     from portal.referrals.cli import referrals_cli
     from portal.supply_chain.cli import supply_cli
 
     for command in (users_cli, tokens_cli, outbox_cli, schedule_cli, storage_cli, seed, directory_cli, search_cli,
                     referrals_cli, supply_cli,
-                    employers_cli, funding_cli, backup_command, restore_command):
+                    employers_cli, funding_cli, backup_command, restore_command, reference_cli):
         app.cli.add_command(command)
