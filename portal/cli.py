@@ -30,6 +30,32 @@ def with_public_urls(command):
     return run
 
 
+def scheduled_command(job_name: str):
+    """An operator's command that does a scheduled job's work (`directory remind`...): it runs as a run of that
+    job, under the same PostgreSQL advisory lock as the scheduler (so a hand run while the scheduler, or another
+    operator, runs the job does nothing and says so, instead of sending every reminder twice), inside a request
+    on BASE_URL (for the links in its emails), and is recorded like the scheduler's runs (shown on /admin/status,
+    marked "by hand"). The command returns how many items it handled."""
+    def decorate(command):
+        @functools.wraps(command)
+        def run(*args, **kwargs):
+            from portal import scheduler
+
+            def work(checkpoint) -> int:
+                return int(command(*args, **kwargs) or 0)
+
+            record = scheduler.run_job(scheduler.JOBS[job_name], slot=scheduler.utcnow(), work=work, by_hand=True)
+            if record is None:
+                _fail(f"{job_name} is running now (the scheduler or another operator started it), so nothing was "
+                      "done here. Run it again once that run has finished: `flask --app app schedule list` "
+                      "shows its last run.")
+            if record.error:
+                _fail(f"{job_name} failed ({record.error}); the run is recorded on /admin/status and the "
+                      "details are in the log")
+        return run
+    return decorate
+
+
 def _fail(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
@@ -248,10 +274,11 @@ def init_app(app: Flask) -> None:
     from portal.directory.cli import directory_cli, search_cli
     from portal.employers.cli import employers_cli
     from portal.funding.cli import funding_cli
+    from portal.reference.cli import reference_cli
     from portal.referrals.cli import referrals_cli
     from portal.supply_chain.cli import supply_cli
 
     for command in (users_cli, tokens_cli, outbox_cli, schedule_cli, storage_cli, seed, directory_cli, search_cli,
                     referrals_cli, supply_cli,
-                    employers_cli, funding_cli, backup_command, restore_command):
+                    employers_cli, funding_cli, backup_command, restore_command, reference_cli):
         app.cli.add_command(command)

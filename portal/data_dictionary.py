@@ -22,7 +22,8 @@ DICTIONARY: dict[str, dict[str, str]] = {
     "prisons": {c: NONE for c in ("id", "code", "name", "region_id")},
     "organisations": {
         **{c: NONE for c in ("id", "public_id", "name", "kind", "sector", "description", "website", "status",
-                             "decided_at", "decided_by_id", "decision_reason", "open_referral_id", "email")},
+                             "decided_at", "decided_by_id", "decision_reason", "open_referral_id", "email",
+                             "identifiers_changed_at")},
         **_TIMESTAMPS,
     },
     "organisation_identifiers": {c: NONE for c in ("id", "organisation_id", "scheme", "identifier")},

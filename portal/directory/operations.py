@@ -96,6 +96,42 @@ def publish_document(service: Service, document: dict, *, checked_by: User | Non
     search_index.queue("services", [service.uuid])
 
 
+def with_current_identifiers(organisation: Organisation, document: dict | None) -> dict | None:
+    """A copy of `document` whose organisation (when it is `organisation`) carries the organisation's identifiers
+    as they are now, or None when it already does (or names another organisation)."""
+    from portal.directory import listing_form
+
+    nested = (document or {}).get("organization")
+    if not isinstance(nested, dict) or nested.get("id") != organisation.open_referral_id:
+        return None
+    identifiers = listing_form.organization_identifiers(organisation) or None
+    if nested.get("organization_identifiers") == identifiers:
+        return None
+    fresh = json.loads(json.dumps(document))
+    listing_form._set(fresh["organization"], "organization_identifiers", identifiers)
+    return fresh
+
+
+def refresh_organisation_identifiers(organisation: Organisation) -> int:
+    """After an organisation's charity or company number changes, its listings' documents (the published ones the
+    Open Referral UK feed serves) carry the new `organization_identifiers` and a new `last_modified`, so
+    `modified_after` finds them. Nothing else in a listing changes, so no moderation is needed; a revision waiting
+    for review gets the organisation's identifiers as they are when it is approved (`approve`). Returns how many
+    published listings changed."""
+    now = utcnow()
+    published = []
+    for service in db.session.scalars(select(Service).where(Service.organisation_id == organisation.id)):
+        if (fresh := with_current_identifiers(organisation, service.document)) is not None:
+            fresh["last_modified"] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            service.document = fresh
+            service.last_modified = now
+            if service.state == ListingState.PUBLISHED:
+                published.append(service.uuid)
+    if published:
+        search_index.queue("services", published)
+    return len(published)
+
+
 def _age(value) -> int | None:
     return int(value) if isinstance(value, int | float) else None
 
@@ -202,7 +238,9 @@ def approve(revision: Revision, admin: User) -> None:
     if revision.state != RevisionState.SUBMITTED:
         raise DomainError("This change has already been decided or withdrawn")
     service = revision.service
-    publish_document(service, revision.content, checked_by=admin)
+    # The organisation's charity or company number may have changed since the revision was written
+    publish_document(service, with_current_identifiers(service.organisation, revision.content) or revision.content,
+                     checked_by=admin)
     revision.state = RevisionState.APPROVED
     revision.decided_at, revision.decided_by_id = utcnow(), admin.id
     audit.record("listing.approved", "service", service.uuid, actor=admin, details={"revision": revision.number})
