@@ -18,7 +18,7 @@ from flask import url_for
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from portal import audit, policy
+from portal import audit, paging, policy
 from portal.accounts.models import Membership, Organisation, User
 from portal.accounts.roles import OrgKind, OrgStatus, Role
 from portal.database import utcnow
@@ -39,9 +39,9 @@ from portal.errors import Conflict, DomainError
 from portal.extensions import db
 from portal.mail import queue_email
 from portal.reference.models import ContractPackageArea, Prison, Region
+from search.geo import haversine_miles
 
 METRES_PER_MILE = 1609.344
-EARTH_RADIUS_MILES = 3958.8
 DISTANCES_MILES = (5, 10, 25, 50, 100)
 DEFAULT_MILES = 25
 PER_PAGE = 20
@@ -406,7 +406,7 @@ class FoundPage:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return paging.page_count(self.total, self.per_page)
 
 
 def clean_text(text: str) -> str:
@@ -414,22 +414,11 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())[:MAX_TEXT]
 
 
-def _like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _findable_clause():
     return and_(Opportunity.status == "open",
                 or_(Opportunity.closing_date.is_(None), Opportunity.closing_date >= today()),
                 Organisation.status == OrgStatus.APPROVED,
                 exists().where(AllianceMembership.organisation_id == Opportunity.organisation_id))
-
-
-def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(a))
 
 
 def find_opportunities(filters: OpportunityFilters, page: int = 1, per_page: int = PER_PAGE) -> FoundPage:
@@ -445,12 +434,12 @@ def find_opportunities(filters: OpportunityFilters, page: int = 1, per_page: int
     query = (select(Opportunity.id).join(Organisation, Opportunity.organisation_id == Organisation.id)
              .where(_findable_clause()))
     for word in filters.text.split():
-        pattern = _like(word)
+        pattern, escape = paging.containing(word), paging.LIKE_ESCAPE
         query = query.where(or_(
-            Opportunity.title.ilike(pattern, escape="\\"), Opportunity.description.ilike(pattern, escape="\\"),
-            Opportunity.minimum_requirements.ilike(pattern, escape="\\"),
-            Opportunity.training_course.ilike(pattern, escape="\\"), Organisation.name.ilike(pattern, escape="\\"),
-            Opportunity.locations.any(OpportunityLocation.town.ilike(pattern, escape="\\"))))
+            Opportunity.title.ilike(pattern, escape=escape), Opportunity.description.ilike(pattern, escape=escape),
+            Opportunity.minimum_requirements.ilike(pattern, escape=escape),
+            Opportunity.training_course.ilike(pattern, escape=escape), Organisation.name.ilike(pattern, escape=escape),
+            Opportunity.locations.any(OpportunityLocation.town.ilike(pattern, escape=escape))))
     if filters.kinds:
         query = query.where(Opportunity.kind.in_(filters.kinds))
     if filters.nominatable_only:
@@ -458,9 +447,9 @@ def find_opportunities(filters: OpportunityFilters, page: int = 1, per_page: int
     if filters.industries:
         query = query.where(Opportunity.industry.in_(filters.industries))
     if filters.location:
-        pattern = _like(filters.location)
+        pattern = paging.containing(filters.location)
         query = query.where(Opportunity.locations.any(or_(
-            OpportunityLocation.town.ilike(pattern, escape="\\"),
+            OpportunityLocation.town.ilike(pattern, escape=paging.LIKE_ESCAPE),
             OpportunityLocation.outcode == filters.location.upper().replace(" ", ""))))
     if filters.region:
         region_id = select(Region.id).where(Region.slug == filters.region).scalar_subquery()
@@ -484,7 +473,7 @@ def find_opportunities(filters: OpportunityFilters, page: int = 1, per_page: int
         ordered = query.order_by(Opportunity.closing_date.is_(None), Opportunity.closing_date,
                                  Opportunity.created_at.desc(), Opportunity.id)
         total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        ids = list(db.session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)))
+        ids = list(db.session.scalars(ordered.limit(per_page).offset(paging.offset(page, per_page))))
         distances: dict[int, float] = {}
     else:
         # A bounding box in SQL, then the great-circle distance to each location in Python.
@@ -498,7 +487,7 @@ def find_opportunities(filters: OpportunityFilters, page: int = 1, per_page: int
                    OpportunityLocation.longitude.between(lon - dlon, lon + dlon)))
         distances = {}
         for opp_id, lat2, lon2 in rows:
-            distance = miles_between(lat, lon, lat2, lon2)
+            distance = haversine_miles(lat, lon, lat2, lon2)
             if distance <= miles:
                 distances[opp_id] = min(distance, distances.get(opp_id, distance))
         ranked = sorted(distances, key=lambda opp_id: (distances[opp_id], opp_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal import policy
+from portal import paging, policy
 from portal.directory import vocabulary as places
 from portal.employers import bp, forms, operations, presenters
 from portal.employers import vocabulary as v
@@ -207,20 +207,23 @@ def find():
     form.validate()
     found, status = None, 200
     try:
-        page = int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1
+        page = paging.page_number(request.args.get("page"), most=500)
         filters = operations.OpportunityFilters.parse(
             text=form.q.data or "", kinds=form.type.data or [], industries=form.sector.data or [],
             location=form.location.data or "", postcode=form.postcode.data or "", miles=form.distance.data,
             region=form.region.data or "", cpa=form.cpa.data or "", prison=form.prison.data or "")
-        found = operations.find_opportunities(filters, page=min(page, 500))
+        found = operations.find_opportunities(filters, page=page)
     except DomainError as exc:
         add_error(form, DomainError(exc.message, {"type": "type", "sector": "sector"}.get(exc.field, exc.field)))
         status = 400
     if form.errors:
         status = 400
     args = {k: request.args.getlist(k) for k in request.args if k != "page"}
-    return render_template("employers/find.html", form=form, found=found, args=args, kinds=v.OPPORTUNITY_KINDS,
-                           industries=v.INDUSTRIES), status
+    pagination = found and paging.pagination(found.page, found.pages,
+                                             lambda number: url_for("employers.find", page=number, **args),
+                                             label="Pages of opportunities")
+    return render_template("employers/find.html", form=form, found=found, pagination=pagination,
+                           kinds=v.OPPORTUNITY_KINDS, industries=v.INDUSTRIES), status
 
 
 @bp.route("/opportunities/<public_id>")

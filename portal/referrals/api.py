@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import audit, policy
+from portal import audit, paging, policy
 from portal.accounts.models import User
 from portal.api import bodies, bp
 from portal.api.bodies import register as register_bodies
@@ -187,7 +187,7 @@ def referrals():
     rows = list(db.session.scalars(query.options(selectinload(Referral.person), selectinload(Referral.service),
                                                  selectinload(Referral.assigned_to))
                                    .order_by(Referral.updated_at.desc(), Referral.id.desc())
-                                   .limit(per_page).offset((page - 1) * per_page)))
+                                   .limit(per_page).offset(paging.offset(page, per_page))))
     if rows:  # a list of names is a view of personal data
         audit.record("referral.list_viewed", "referral", "-", actor=current_user,
                      details={"via": "api", "states": states, "referrals": [r.public_id for r in rows]})

@@ -11,14 +11,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from math import asin, cos, radians, sin, sqrt
 
 from flask import url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
-from portal import audit, policy, working_days
+from portal import audit, paging, policy, working_days
 from portal.accounts.models import Membership, User
 from portal.accounts.roles import OrgRole, OrgStatus
 from portal.database import utcnow
@@ -51,6 +50,7 @@ from portal.referrals.workflow import (
     TRANSITIONS,
     State,
 )
+from search.geo import haversine_miles
 
 DRAFT_LIFETIME = timedelta(days=90)
 RESPONSE_WORKING_DAYS = 5
@@ -825,7 +825,7 @@ def suggest_services(referral: Referral, limit: int = 5, radius_miles: int = 50)
         score = sum(weight[n.rating] for n in covered) * 10.0
         distance = None
         if place:
-            distances = [_miles(place, (loc.latitude, loc.longitude)) for loc in service.locations
+            distances = [haversine_miles(*place, loc.latitude, loc.longitude) for loc in service.locations
                          if loc.latitude is not None]
             national = not distances
             if distances:
@@ -859,12 +859,6 @@ def _service_warnings(service: Service, referral: Referral) -> list[str]:
         return eligibility_warnings(referral)
     finally:
         referral.service = original
-
-
-def _miles(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(radians, (*a, *b))
-    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
-    return 2 * 3958.8 * asin(sqrt(h))
 
 
 # --- Subject access and erasure (administrators) ---
@@ -977,9 +971,8 @@ def search_visible(user: User, text: str):
         return query.where(Referral.reference == compact)
     if CRN.match(compact):
         return query.where(ReferralPerson.crn == compact)
-    escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     full_name = func.lower(ReferralPerson.first_name + " " + ReferralPerson.last_name)
-    return query.where(full_name.like(f"%{escaped}%", escape="\\"))
+    return query.where(full_name.like(paging.containing(words.lower()), escape=paging.LIKE_ESCAPE))
 
 
 # Dashboard tabs: name -> (label, which referrals). Offender managers and providers see different tabs.
@@ -1032,7 +1025,7 @@ def dashboard_page(user: User, tab: str, text: str = "", page: int = 1, per_page
     rows = list(db.session.scalars(query.options(selectinload(Referral.person), selectinload(Referral.service),
                                                  selectinload(Referral.assigned_to))
                                    .order_by(Referral.updated_at.desc(), Referral.id.desc())
-                                   .limit(per_page).offset((max(page, 1) - 1) * per_page)))
+                                   .limit(per_page).offset(paging.offset(page, per_page))))
     if rows:
         audit.record("referral.list_viewed", "referral", "-", actor=user,
                      details={"tab": tab, "searched": bool(text.strip()), "referrals": [r.public_id for r in rows]})

@@ -14,7 +14,7 @@ from flask import url_for
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, selectinload
 
-from portal import audit, policy
+from portal import audit, paging, policy
 from portal.accounts.models import Organisation, User
 from portal.accounts.roles import Role
 from portal.database import utcnow
@@ -391,15 +391,11 @@ class SearchResult:
     facets: dict[str, list[FacetCount]]
 
 
-def _escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _matching(criteria: Criteria, leave_out: str | None = None, now: datetime | None = None):
     """The ids of live versions matching the criteria (ignoring one facet's choices, to count that facet)."""
     query = policy.live_expressions(now)
     for word in criteria.text.lower().split()[:10]:
-        query = query.where(ExpressionVersion.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+        query = query.where(ExpressionVersion.search_text.like(paging.containing(word), escape=paging.LIKE_ESCAPE))
     for facet, codes in criteria.chosen.items():
         if facet != leave_out:
             query = query.where(ExpressionVersion.id.in_(
@@ -417,7 +413,7 @@ def search(criteria: Criteria, *, per_page: int = PER_PAGE, everything: bool = F
              .options(selectinload(ExpressionVersion.tags),
                       selectinload(ExpressionVersion.expression).selectinload(Expression.organisation)))
     if not everything:
-        query = query.limit(per_page).offset((criteria.page - 1) * per_page)
+        query = query.limit(per_page).offset(paging.offset(criteria.page, per_page))
     versions = list(db.session.scalars(query))
     facets = {}
     for name, facet in v.FACETS.items():
