@@ -197,6 +197,12 @@ def test_an_identifier_with_an_unknown_prefix_is_refused_and_nothing_is_saved(cl
     assert response.status_code == 400
     assert field_error(response, "counterparty_identifier").startswith(
         "Enter an organisation identifier that starts with a list code from org-id.guide")
+    # A charity or company number of the wrong shape would be a critical finding of 360Giving's checks
+    response = client.post("/funding/agreements/new", data={**GRANT, "counterparty_identifier": "GB-CHC-12345678"})
+    assert field_error(response, "counterparty_identifier") == (
+        "Enter the charity number after GB-CHC- as 6 or 7 digits, like GB-CHC-1123456")
+    response = client.post("/funding/agreements/new", data={**GRANT, "counterparty_identifier": "GB-COH-1234"})
+    assert field_error(response, "counterparty_identifier").startswith("Enter the company number after GB-COH-")
     db.session.rollback()
     assert db.session.scalar(select(Agreement)) is None
     # A known list code is kept, its code in capitals.
