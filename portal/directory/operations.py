@@ -381,6 +381,62 @@ def open_problem_reports(service: Service) -> list[ProblemReport]:
                                    .order_by(ProblemReport.created_at)))
 
 
+def resolved_problem_reports(service: Service, limit: int = 10) -> list[ProblemReport]:
+    """The latest reports the provider marked resolved, with what they did."""
+    return list(db.session.scalars(select(ProblemReport).where(ProblemReport.service_id == service.id,
+                                                               ProblemReport.resolved_at.is_not(None))
+                                   .order_by(ProblemReport.resolved_at.desc()).limit(limit)
+                                   .options(selectinload(ProblemReport.resolved_by))))
+
+
+def problem_report(service: Service, report_uuid: str) -> ProblemReport | None:
+    return db.session.scalar(select(ProblemReport).where(ProblemReport.uuid == report_uuid,
+                                                         ProblemReport.service_id == service.id))
+
+
+def resolve_problem(report: ProblemReport, user: User, note: str) -> None:
+    """Staff who keep the listing (those who may change it) say what they did about a report; it leaves the
+    open lists."""
+    policy.authorize(user, "listing.edit", report.service.organisation, secret=True)
+    if report.resolved_at is not None:
+        raise Conflict("This problem was already marked resolved")
+    note = (note or "").strip()
+    if not note:
+        raise DomainError("Enter what you did about this problem", "note")
+    if len(note) > 1000:
+        raise DomainError("What you did must be 1,000 characters or fewer", "note")
+    report.resolved_at = utcnow()
+    report.resolved_by_id = user.id
+    report.resolution_note = note
+    audit.record("listing.problem_resolved", "problem_report", report.uuid, actor=user,
+                 details={"service": report.service.uuid})
+
+
+PROBLEMS_PER_PAGE = 25
+
+
+def problem_reports(admin: User, resolved: bool, number: int = 1) -> tuple[list[ProblemReport], int]:
+    """Administrators' view across the directory: open reports oldest first, resolved ones latest first."""
+    policy.authorize(admin, "listing.review")
+    condition = ProblemReport.resolved_at.is_not(None) if resolved else ProblemReport.resolved_at.is_(None)
+    total = db.session.scalar(select(func.count(ProblemReport.id)).where(condition))
+    order = ProblemReport.resolved_at.desc() if resolved else ProblemReport.created_at
+    reports = list(db.session.scalars(
+        select(ProblemReport).where(condition).order_by(order, ProblemReport.id)
+        .limit(PROBLEMS_PER_PAGE).offset((max(number, 1) - 1) * PROBLEMS_PER_PAGE)
+        .options(selectinload(ProblemReport.service).selectinload(Service.organisation),
+                 selectinload(ProblemReport.resolved_by))))
+    return reports, total
+
+
+def published_services(organisation: Organisation) -> list[Service]:
+    """An organisation's listings the public can find (published, not hidden for being unchecked), by name."""
+    return list(db.session.scalars(select(Service).where(Service.organisation_id == organisation.id,
+                                                         Service.state == ListingState.PUBLISHED,
+                                                         Service.freshness != "hidden")
+                                   .order_by(func.lower(Service.name), Service.id)))
+
+
 # --- Import and export ---
 
 @dataclass
