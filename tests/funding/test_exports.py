@@ -166,6 +166,10 @@ def test_360giving_one_file_per_funder_in_json_and_csv(client, db, login_as):
     everything = json.loads(client.get("/funding/exports/360giving.json").get_data(as_text=True))
     assert {g["fundingOrganization"][0]["id"] for g in everything["grants"]} == {
         "GB-CHC-1999002", "360G-rpp-funder-tyneside-community-foundation"}
+    # 360Giving's quality checks: nothing in a funder's file; the recipient's own listing across funders has, by
+    # design, the one finding a file for several funders gets.
+    assert quality_360(northern)["quality"] == {} and quality_360(tyneside)["quality"] == {}
+    assert set(quality_360(everything)["quality"]) == {"MoreThanOneFundingOrg"}
 
     # The spreadsheet: read back by flattentool with the standard's schema, it is the same grants; only a value
     # that would run as a formula gains an apostrophe.
