@@ -1,7 +1,6 @@
 """Operator commands: `flask --app app <group> <command>`."""
 from __future__ import annotations
 
-import functools
 import sys
 
 import click
@@ -18,16 +17,6 @@ tokens_cli = AppGroup("tokens", help="Manage API personal access tokens.")
 outbox_cli = AppGroup("outbox", help="Deliver queued emails and search updates.")
 schedule_cli = AppGroup("schedule", help="Run the scheduled jobs (reminders, purges) at their times.")
 storage_cli = AppGroup("storage", help="The storage of every uploaded file.")
-
-
-def with_public_urls(command):
-    """Run a command inside a request on the portal's public address (BASE_URL), so the links its emails
-    build with `url_for(..., _external=True)` point at the portal, as they do when a web request sends them."""
-    @functools.wraps(command)
-    def run(*args, **kwargs):
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            return command(*args, **kwargs)
-    return run
 
 
 def _fail(message: str) -> None:
@@ -205,8 +194,6 @@ def backup_command(destination):
     """Back up the database and every stored file into one archive (default: instance/backups/)."""
     from pathlib import Path
 
-    from flask import current_app
-
     from portal import backup
 
     instance = Path(current_app.instance_path)
@@ -225,8 +212,6 @@ def backup_command(destination):
 def restore_command(archive):
     """Restore an archive made by `backup` into this portal's (empty) database, then check every table."""
     from pathlib import Path
-
-    from flask import current_app
 
     from portal import backup
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import url_for
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, policy
 from portal.accounts import credentials
 from portal.accounts.models import (
     ApiToken,
@@ -490,8 +490,6 @@ def user_for_api_token(token: str) -> tuple[User, ApiToken] | None:
     api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == credentials.hash_token(token)))
     if api_token is None or api_token.revoked_at or not api_token.user.is_active:
         return None
-    from portal import policy  # the policy imports this package's models
-
     if not policy.can(api_token.user, "api.use"):  # e.g. its organisation is not, or no longer, approved
         return None
     now = utcnow()

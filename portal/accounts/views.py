@@ -11,7 +11,8 @@ from limits import parse as parse_limit
 from sqlalchemy import select
 
 from portal import policy
-from portal.accounts import bp, credentials, operations
+from portal.accounts import credentials, operations
+from portal.accounts.blueprint import bp
 from portal.accounts.forms import (
     AcceptInvitationForm,
     ApiTokenForm,

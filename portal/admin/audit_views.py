@@ -10,7 +10,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
 
-from portal.admin import audit_log, bp
+from portal.admin import audit_log
+from portal.admin.blueprint import bp
 from portal.database import utcnow
 from portal.extensions import db
 from portal.forms import NoControlCharacters

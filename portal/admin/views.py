@@ -9,7 +9,7 @@ from portal.accounts import operations as accounts
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Organisation, User
 from portal.accounts.roles import Role
-from portal.admin import bp
+from portal.admin.blueprint import bp
 from portal.admin.forms import DecisionForm, InviteStaffForm, ReasonForm
 from portal.extensions import db
 from portal.reference.models import Prison, ProbationRegion

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from portal.cli import with_public_urls
+from portal.cli_support import with_public_urls
 from portal.directory import operations
 from portal.extensions import db
 

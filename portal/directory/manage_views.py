@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.accounts.models import Organisation
-from portal.directory import bp, listing_form, operations
+from portal.directory import listing_form, operations
+from portal.directory.blueprint import bp
 from portal.directory.forms import ListingForm, ProblemForm, ReviewForm, SubmitForm
 from portal.directory.models import Revision, RevisionState, Service
 from portal.extensions import db, limiter

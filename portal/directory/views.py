@@ -9,7 +9,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import policy
-from portal.directory import bp, finding, presenters
+from portal.directory import finding, presenters
+from portal.directory.blueprint import bp
 from portal.directory.search_forms import ConfirmForm, EmailListForm, SaveServiceForm, SearchForm
 from portal.extensions import db, limiter
 from portal.views import REFUSED, attempt, render_form

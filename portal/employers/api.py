@@ -11,9 +11,9 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from portal import policy
-from portal.api import bp
+from portal.api.blueprint import bp
 from portal.api.openapi import PATHS, SCHEMAS, error_responses
-from portal.employers import operations
+from portal.employers import operations, rules
 from portal.employers import vocabulary as v
 from portal.employers.models import Nomination, Opportunity
 from portal.errors import DomainError
@@ -115,7 +115,7 @@ def nominations():
     if state and state not in v.STEPS:
         raise DomainError(f"state: must be one of {', '.join(v.STEPS)}", "state")
     found = operations.list_nominations(current_user, state or None)
-    body = [nomination_json(n, policy.nomination_party(current_user, n)) for n in found]
+    body = [nomination_json(n, rules.nomination_party(current_user, n)) for n in found]
     db.session.commit()  # the audit record
     return jsonify({"total": len(body), "items": body})
 

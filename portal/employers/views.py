@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 
 from portal import policy
 from portal.directory import vocabulary as places
-from portal.employers import bp, forms, operations, presenters
+from portal.employers import forms, operations, presenters
 from portal.employers import vocabulary as v
+from portal.employers.blueprint import bp
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.views import REFUSED, add_error, attempt, attempt_or_flash, render_form

@@ -18,7 +18,8 @@ from portal.accounts.models import Organisation
 from portal.errors import Conflict, DomainError
 from portal.extensions import csrf, db, limiter
 from portal.forms import choices
-from portal.funding import bp, operations, payments, presenters
+from portal.funding import operations, payments, presenters
+from portal.funding.blueprint import bp
 from portal.funding.forms import (
     AgreementForm,
     CohortForm,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from portal.cli import with_public_urls
+from portal.cli_support import with_public_urls
 from portal.extensions import db
 from portal.referrals import operations
 

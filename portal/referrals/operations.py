@@ -29,6 +29,7 @@ from portal.errors import Conflict, DomainError, InvalidInput
 from portal.extensions import db
 from portal.mail import queue_email
 from portal.reference.models import Pathway, Prison
+from portal.referrals import rules
 from portal.referrals.models import (
     Referral,
     ReferralEvent,
@@ -968,7 +969,7 @@ def search_visible(user: User, text: str):
     """Referrals the user may see whose reference, CRN or name matches `text` (a query, not yet run).
 
     A reference or a CRN is looked up exactly (both are indexed); anything else is matched against names."""
-    query = policy.visible_referrals(user).join(ReferralPerson)
+    query = rules.visible_referrals(user).join(ReferralPerson)
     words = search_words(text)
     if not words:
         return query
@@ -1016,7 +1017,7 @@ def dashboard_tabs(user: User) -> dict[str, str]:
 
 def dashboard_counts(user: User) -> dict[str, int]:
     """How many referrals each of the user's tabs holds (one query per tab, each on an index)."""
-    base = policy.visible_referrals(user)
+    base = rules.visible_referrals(user)
     return {name: db.session.scalar(select(func.count()).select_from(where(base, user).subquery()))
             for name, (_, where) in _tab_filters()[dashboard_side(user)].items()}
 
@@ -1027,7 +1028,7 @@ def dashboard_page(user: User, tab: str, text: str = "", page: int = 1, per_page
     Newest change first. Viewing a list of names is a view of personal data: it is audited."""
     tabs = _tab_filters()[dashboard_side(user)]
     query = search_visible(user, text) if text.strip() else tabs.get(tab, next(iter(tabs.values())))[1](
-        policy.visible_referrals(user).join(ReferralPerson), user)
+        rules.visible_referrals(user).join(ReferralPerson), user)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = list(db.session.scalars(query.options(selectinload(Referral.person), selectinload(Referral.service),
                                                  selectinload(Referral.assigned_to))

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.extensions import db
-from portal.supply_chain import bp, operations, presenters
+from portal.supply_chain import operations, presenters
 from portal.supply_chain import vocabulary as v
+from portal.supply_chain.blueprint import bp
 from portal.supply_chain.forms import ButtonForm, ReviewForm
 from portal.supply_chain.models import ExpressionVersion, VersionState
 from portal.views import REFUSED, attempt, attempt_or_flash, render_form

@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from portal.cli import with_public_urls
+from portal.cli_support import with_public_urls
 from portal.extensions import db
 from portal.supply_chain import operations
 

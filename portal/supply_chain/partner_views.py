@@ -12,8 +12,9 @@ from werkzeug.datastructures import MultiDict
 from portal import policy
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.supply_chain import bp, operations, presenters
+from portal.supply_chain import operations, presenters, rules
 from portal.supply_chain import vocabulary as v
+from portal.supply_chain.blueprint import bp
 from portal.supply_chain.forms import ButtonForm, InviteForm, ShortlistForm
 from portal.supply_chain.models import Expression, InvitationState, Shortlist
 from portal.views import REFUSED, attempt, attempt_or_flash, render_form
@@ -94,7 +95,7 @@ def shortlist_partner(expression_id: str):
     policy.authorize(current_user, "partners.search")
     if not expression.is_live():
         abort(404)
-    lists = list(db.session.scalars(policy.visible_shortlists(current_user)))
+    lists = list(db.session.scalars(rules.visible_shortlists(current_user)))
     form = ShortlistForm(lists)
     if form.validate_on_submit():
         chosen = attempt(form, lambda: operations.add_to_shortlist(current_user, expression, form.shortlist.data,
@@ -135,7 +136,7 @@ def invite_partner(expression_id: str):
 def shortlists():
     policy.authorize(current_user, "partners.search")
     return render_template("supply_chain/shortlists.html",
-                           lists=list(db.session.scalars(policy.visible_shortlists(current_user))))
+                           lists=list(db.session.scalars(rules.visible_shortlists(current_user))))
 
 
 def _shortlist_or_404(shortlist_id: str) -> Shortlist:

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from portal import policy
 from portal.extensions import db
-from portal.supply_chain import bp, operations, presenters, uploads
+from portal.supply_chain import operations, presenters, uploads
 from portal.supply_chain import vocabulary as v
+from portal.supply_chain.blueprint import bp
 from portal.supply_chain.forms import ButtonForm, DocumentForm, ExpressionForm, RespondForm
 from portal.supply_chain.models import ExpressionDocument
 from portal.views import REFUSED, attempt, attempt_or_flash, render_form

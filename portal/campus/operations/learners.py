@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal import audit, policy
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.campus import rules
 from portal.campus.models import EndReason, Learner, LearnerStatus
 from portal.campus.operations.common import _authorized, normalise_prison_number, subject_ref
 from portal.campus.operations.sessions import _end_sessions_of
@@ -105,7 +106,7 @@ def update_learner(staff: User, learner: Learner, details: LearnerDetails) -> No
 
 
 def learners_at(staff: User) -> list[Learner]:
-    return list(db.session.scalars(policy.visible_learners(staff).options(selectinload(Learner.user))
+    return list(db.session.scalars(rules.visible_learners(staff).options(selectinload(Learner.user))
                                    .order_by(Learner.status, Learner.prison_number)))
 
 

@@ -1,9 +1,9 @@
 """The market place: directory services and employers' opportunities a learner may approach."""
 from __future__ import annotations
 
-from portal import policy
 from portal.accounts.models import User
 from portal.accounts.roles import OrgStatus, Role
+from portal.campus import rules
 from portal.campus.models import Learner
 from portal.campus.operations.common import _not_found
 from portal.campus.operations.opportunities import approved_for_learners
@@ -56,7 +56,7 @@ def find_opportunities(learner: Learner, text: str = "", limit: int = 20) -> lis
     except DomainError:
         return []
     found = [found.opportunity for found in employers.find_opportunities(filters, per_page=limit * 3).items]
-    readable = set(db.session.scalars(policy.campus_readable_organisations()))
+    readable = set(db.session.scalars(rules.campus_readable_organisations()))
     return [o for o in approved_for_learners(found) if o.organisation_id in readable][:limit]
 
 

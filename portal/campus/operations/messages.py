@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from portal import audit, policy
 from portal.accounts.models import Organisation, User
 from portal.accounts.roles import OrgKind, OrgStatus
-from portal.campus import contact_filter
+from portal.campus import contact_filter, rules
 from portal.campus.models import (
     ContactBlock,
     Direction,
@@ -49,7 +49,7 @@ def check_message_text(body: str, field: str = "body") -> str:
 def _offered():
     return select(Organisation).where(Organisation.status == OrgStatus.APPROVED,
                                       Organisation.kind.in_(CONTACT_KINDS),
-                                      Organisation.id.in_(policy.campus_readable_organisations()))
+                                      Organisation.id.in_(rules.campus_readable_organisations()))
 
 
 def approved_contact(public_id: str) -> Organisation | None:
@@ -156,7 +156,7 @@ def decide_message(staff: User, message: Message, approve: bool, reason: str = "
 
 
 def messages_to_check(staff: User) -> list[Message]:
-    return list(db.session.scalars(policy.checkable_messages(staff).where(Message.state == MessageState.WAITING)
+    return list(db.session.scalars(rules.checkable_messages(staff).where(Message.state == MessageState.WAITING)
                                    .options(selectinload(Message.learner).selectinload(Learner.user),
                                             selectinload(Message.organisation))
                                    .order_by(Message.sent_at)))
@@ -167,7 +167,7 @@ def message_for_staff(staff: User, public_id: str) -> Message:
 
 
 def learner_messages(learner_user: User) -> list[Message]:
-    return list(db.session.scalars(policy.learner_visible_messages(learner_user)
+    return list(db.session.scalars(rules.learner_visible_messages(learner_user)
                                    .options(selectinload(Message.organisation)).order_by(Message.sent_at)))
 
 
@@ -178,7 +178,7 @@ def learner_message_history(learner: Learner) -> list[Message]:
 
 
 def organisation_inbox(org_user: User) -> list[Message]:
-    return list(db.session.scalars(policy.organisation_visible_messages(org_user)
+    return list(db.session.scalars(rules.organisation_visible_messages(org_user)
                                    .order_by(Message.sent_at.desc())))
 
 
