@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import policy
 from portal.accounts import operations as accounts
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Organisation, User
@@ -12,6 +11,7 @@ from portal.accounts.roles import Role
 from portal.admin.blueprint import bp
 from portal.admin.forms import DecisionForm, InviteStaffForm, ReasonForm
 from portal.extensions import db
+from portal.lookup import authorized
 from portal.reference.models import Prison, ProbationRegion
 from portal.views import REFUSED, attempt, render_form
 
@@ -28,10 +28,7 @@ def organisations():
 
 @bp.route("/organisations/<public_id>", methods=["GET", "POST"])
 def organisation(public_id: str):
-    org = db.session.scalar(select(Organisation).where(Organisation.public_id == public_id))
-    if org is None:
-        abort(404)
-    policy.authorize(current_user, "organisation.approve", org)
+    org = authorized(current_user, "organisation.approve", Organisation, public_id, secret=False)
     form = DecisionForm()
     if form.validate_on_submit():
         if attempt(form, lambda: accounts.decide_organisation(org, current_user, form.decision.data == "approve",
@@ -44,11 +41,7 @@ def organisation(public_id: str):
 # --- Users (issue #17): invite staff, disable and re-enable, reset a second factor, sign-in history ---
 
 def _user_or_404(public_id: str) -> User:
-    user = db.session.scalar(select(User).where(User.public_id == public_id))
-    if user is None:
-        abort(404)
-    policy.authorize(current_user, "user.manage", user)
-    return user
+    return authorized(current_user, "user.manage", User, public_id, secret=False)
 
 
 @bp.route("/users")

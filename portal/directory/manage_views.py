@@ -3,9 +3,8 @@ change, and anyone can report a problem with a published listing. Thin: each vie
 form, calls one operation, commits and redirects."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from portal import policy
 from portal.accounts.models import Organisation
@@ -13,7 +12,8 @@ from portal.directory import listing_form, operations
 from portal.directory.blueprint import bp
 from portal.directory.forms import ListingForm, ProblemForm, ReviewForm, SubmitForm
 from portal.directory.models import Revision, RevisionState, Service
-from portal.extensions import db, limiter
+from portal.extensions import limiter
+from portal.lookup import authorized, load_or_404
 from portal.views import REFUSED, attempt, attempt_or_flash, render_form
 
 # --- Provider staff ---
@@ -40,8 +40,7 @@ def new_listing():
 @bp.route("/provider/listings/<service_uuid>")
 @login_required
 def manage(service_uuid: str):
-    service = _service_or_404(service_uuid)
-    policy.authorize(current_user, "listing.view", service, secret=True)
+    service = _service(service_uuid, "listing.view")
     document = operations.working_document(service)
     return render_template("directory/manage/listing.html", service=service, document=document,
                            pending=service.pending_revision, details=operations.describe(document),
@@ -103,15 +102,12 @@ def _version(form) -> int | None:
     return int(form.version.data) if (form.version.data or "").isdigit() else None
 
 
-def _service_or_404(service_uuid: str) -> Service:
-    service = db.session.scalar(select(Service).where(Service.uuid == service_uuid))
-    if service is None:
-        abort(404)
-    return service
+def _service(service_uuid: str, action: str) -> Service:
+    return authorized(current_user, action, Service, service_uuid, key="uuid")
 
 
 def _editable_service(service_uuid: str) -> Service:
-    service = _service_or_404(service_uuid)
+    service = load_or_404(Service, service_uuid, key="uuid")
     policy.authorize(current_user, "listing.edit", service.organisation, secret=True)
     return service
 
@@ -130,9 +126,7 @@ def review_queue():
 @login_required
 def review(revision_uuid: str):
     policy.authorize(current_user, "listing.review")
-    revision = db.session.scalar(select(Revision).where(Revision.uuid == revision_uuid))
-    if revision is None:
-        abort(404)
+    revision = load_or_404(Revision, revision_uuid, key="uuid")
     form = ReviewForm()
     if form.validate_on_submit():
         name = revision.content["name"]
@@ -159,8 +153,7 @@ def review(revision_uuid: str):
 @bp.route("/services/<service_uuid>/report-a-problem", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def report_problem(service_uuid: str):
-    service = _service_or_404(service_uuid)
-    policy.authorize(current_user, "listing.report", service, secret=True)
+    service = _service(service_uuid, "listing.report")
     form = ProblemForm()
     if form.validate_on_submit():
         if attempt(form, lambda: operations.report_problem(service, form.message.data,
@@ -171,6 +164,5 @@ def report_problem(service_uuid: str):
 
 @bp.route("/services/<service_uuid>/report-a-problem/sent")
 def problem_reported(service_uuid: str):
-    service = _service_or_404(service_uuid)
-    policy.authorize(current_user, "listing.report", service, secret=True)
+    service = _service(service_uuid, "listing.report")
     return render_template("directory/manage/problem_reported.html", service=service)

@@ -67,10 +67,6 @@ class PledgeInput:
     row: int = 1  # its place on the form, so a refusal names the right field
 
 
-def membership_by_public_id(public_id: str) -> AllianceMembership | None:
-    return db.session.scalar(select(AllianceMembership).where(AllianceMembership.public_id == public_id))
-
-
 def pledge_level(user: User, organisation: Organisation, level: int, pledges: list[PledgeInput],
                  expected_version: int | None = None) -> AllianceMembership:
     """Join the Alliance at a level, or move up to a higher one, with what the employer pledges at it.
@@ -219,9 +215,14 @@ class OpportunityInput:
     cpa_slugs: list[str] = field(default_factory=list)
 
 
+# How an opportunity is loaded for its page (portal.lookup.load_or_404(Opportunity, id, options=...))
+OPPORTUNITY_LOADING = (selectinload(Opportunity.locations), selectinload(Opportunity.organisation))
+NOMINATION_LOADING = (selectinload(Nomination.steps), selectinload(Nomination.opportunity))
+
+
 def opportunity_by_public_id(public_id: str) -> Opportunity | None:
     return db.session.scalar(select(Opportunity).where(Opportunity.public_id == public_id)
-                             .options(selectinload(Opportunity.locations), selectinload(Opportunity.organisation)))
+                             .options(*OPPORTUNITY_LOADING))
 
 
 def _locations(postcode_list: list[str]) -> list[OpportunityLocation]:
@@ -514,7 +515,7 @@ class NominationInput:
 
 def nomination_by_public_id(public_id: str) -> Nomination | None:
     return db.session.scalar(select(Nomination).where(Nomination.public_id == public_id)
-                             .options(selectinload(Nomination.steps), selectinload(Nomination.opportunity)))
+                             .options(*NOMINATION_LOADING))
 
 
 def normalise_person_reference(user: User, value: str) -> str:

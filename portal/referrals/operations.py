@@ -16,7 +16,6 @@ from math import asin, cos, radians, sin, sqrt
 from flask import url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
 from portal import audit, policy, working_days
 from portal.accounts.models import Membership, User
@@ -27,6 +26,7 @@ from portal.directory.indexing import freshness
 from portal.directory.models import ListingState, Service
 from portal.errors import Conflict, DomainError, InvalidInput
 from portal.extensions import db
+from portal.lookup import authorized
 from portal.mail import queue_email
 from portal.reference.models import Pathway, Prison
 from portal.referrals import rules
@@ -720,12 +720,8 @@ _NOTIFY: dict[str, Callable[[Referral, User], None]] = {
 
 def referral_for(user: User, public_id: str) -> Referral:
     """The referral, if the user may see it (404 otherwise, so nobody learns it exists)."""
-    referral = db.session.scalar(select(Referral).where(Referral.public_id == public_id).options(
+    return authorized(user, "referral.view", Referral, public_id, options=(
         selectinload(Referral.person), selectinload(Referral.needs), selectinload(Referral.events)))
-    if referral is None:
-        raise NotFound()
-    policy.authorize(user, "referral.view", referral, secret=True)
-    return referral
 
 
 def record_view(user: User, referral: Referral, what: str = "details") -> None:

@@ -583,10 +583,6 @@ def invitations_to(organisation: Organisation) -> list[PartnershipInvitation]:
                  selectinload(PartnershipInvitation.contract_package_area))))
 
 
-def invitation_by_id(public_id: str) -> PartnershipInvitation | None:
-    return db.session.scalar(select(PartnershipInvitation).where(PartnershipInvitation.public_id == public_id))
-
-
 # --- Coverage ---
 
 @dataclass

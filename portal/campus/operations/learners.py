@@ -13,11 +13,12 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.campus import rules
 from portal.campus.models import EndReason, Learner, LearnerStatus
-from portal.campus.operations.common import _authorized, normalise_prison_number, subject_ref
+from portal.campus.operations.common import normalise_prison_number, subject_ref
 from portal.campus.operations.sessions import _end_sessions_of
 from portal.database import utcnow
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db
+from portal.lookup import authorized
 from portal.reference.models import Prison
 
 PRISON_NUMBER = re.compile(r"^[A-Z]\d{4}[A-Z]{2}$")
@@ -111,7 +112,7 @@ def learners_at(staff: User) -> list[Learner]:
 
 
 def learner_for_staff(staff: User, public_id: str) -> Learner:
-    return _authorized(Learner, public_id, staff, "campus.learner.manage")
+    return authorized(staff, "campus.learner.manage", Learner, public_id)
 
 
 def transfer_learner(staff: User, learner: Learner, prison_code: str) -> None:

@@ -1,11 +1,12 @@
 """The market place: directory services and employers' opportunities a learner may approach."""
 from __future__ import annotations
 
+from werkzeug.exceptions import NotFound
+
 from portal.accounts.models import User
 from portal.accounts.roles import OrgStatus, Role
 from portal.campus import rules
 from portal.campus.models import Learner
-from portal.campus.operations.common import _not_found
 from portal.campus.operations.opportunities import approved_for_learners
 from portal.errors import DomainError
 from portal.extensions import db
@@ -37,7 +38,7 @@ def market_service(service_uuid: str):
 
     service = finding.listed_service(service_uuid)
     if service is None or not (service.organisation.status == OrgStatus.APPROVED):
-        raise _not_found()
+        raise NotFound()
     return service
 
 
