@@ -29,12 +29,15 @@ class Portal(Flask):
 
 
 # Every module that registers something when imported, named here and imported by create_app before the first
-# request: each domain's access rules (into portal.policy, where an action without a rule raises), its routes (on
-# its blueprint), its JSON routes (on the API blueprint, adding to the OpenAPI document), its CLI commands and the
-# hooks its gate adds. No domain package imports its own views; this is the one place that wires them together.
+# request: each domain's access rules (into portal.policy, where an action without a rule raises), its scheduled
+# jobs (into portal.scheduler), its routes (on its blueprint), its JSON routes (on the API blueprint, adding to the
+# OpenAPI document), its CLI commands and the hooks its gate adds. No domain package imports its own views or
+# rules for this; this is the one place that wires them together.
 DOMAIN_MODULES = (
     "portal.accounts.rules", "portal.admin.rules", "portal.directory.rules", "portal.referrals.rules",
     "portal.supply_chain.rules", "portal.employers.rules", "portal.funding.rules", "portal.campus.rules",
+    "portal.directory.jobs", "portal.referrals.jobs", "portal.supply_chain.jobs", "portal.employers.jobs",
+    "portal.funding.jobs",
     "portal.main.views",
     "portal.accounts.views",
     "portal.admin.audit_views", "portal.admin.views",

@@ -1,14 +1,13 @@
 """Operator commands: `flask --app app <group> <command>`."""
 from __future__ import annotations
 
-import sys
-
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal.accounts import operations as accounts
 from portal.accounts.roles import OrgRole, Role
+from portal.cli_support import fail as _fail
 from portal.errors import DomainError
 from portal.extensions import db
 
@@ -17,11 +16,6 @@ tokens_cli = AppGroup("tokens", help="Manage API personal access tokens.")
 outbox_cli = AppGroup("outbox", help="Deliver queued emails and search updates.")
 schedule_cli = AppGroup("schedule", help="Run the scheduled jobs (reminders, purges) at their times.")
 storage_cli = AppGroup("storage", help="The storage of every uploaded file.")
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 @users_cli.command("create")
@@ -233,10 +227,11 @@ def init_app(app: Flask) -> None:
     from portal.directory.cli import directory_cli, search_cli
     from portal.employers.cli import employers_cli
     from portal.funding.cli import funding_cli
+    from portal.reference.cli import reference_cli
     from portal.referrals.cli import referrals_cli
     from portal.supply_chain.cli import supply_cli
 
     for command in (users_cli, tokens_cli, outbox_cli, schedule_cli, storage_cli, seed, directory_cli, search_cli,
                     referrals_cli, supply_cli,
-                    employers_cli, funding_cli, backup_command, restore_command):
+                    employers_cli, funding_cli, backup_command, restore_command, reference_cli):
         app.cli.add_command(command)

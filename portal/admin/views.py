@@ -11,6 +11,7 @@ from portal.accounts.roles import Role
 from portal.admin.blueprint import bp
 from portal.admin.forms import DecisionForm, InviteStaffForm, ReasonForm
 from portal.extensions import db
+from portal.forms import choices
 from portal.lookup import authorized
 from portal.reference.models import Prison, ProbationRegion
 from portal.views import REFUSED, attempt, render_form
@@ -52,10 +53,10 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 def invite_user():
     form = InviteStaffForm()
-    form.prison.choices = [("", "Select a prison")] + [
-        (p.code, p.name) for p in db.session.scalars(select(Prison).order_by(Prison.name))]
-    form.probation_region.choices = [("", "Select a probation region")] + [
-        (r.slug, r.name) for r in db.session.scalars(select(ProbationRegion).order_by(ProbationRegion.name))]
+    form.prison.choices = choices([("", "Select a prison")] + [
+        (p.code, p.name) for p in db.session.scalars(select(Prison).order_by(Prison.name))])
+    form.probation_region.choices = choices([("", "Select a probation region")] + [
+        (r.slug, r.name) for r in db.session.scalars(select(ProbationRegion).order_by(ProbationRegion.name))])
     if form.validate_on_submit():
         invited = attempt(form, lambda: accounts.invite_staff(
             current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
