@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import status as service_status
 from portal.accounts import operations as accounts
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Organisation, User
@@ -115,6 +116,4 @@ def reset_two_factor(public_id: str):
 
 @bp.route("/status")
 def status():
-    from portal import status as service_status
-
     return render_template("admin/status.html", status=service_status.gather())

@@ -17,7 +17,7 @@ from flask import url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
-from portal import audit, policy, working_days
+from portal import audit, policy, subject_access, working_days
 from portal.accounts.models import Membership, User
 from portal.accounts.roles import OrgRole, OrgStatus
 from portal.database import utcnow
@@ -879,8 +879,6 @@ def subject_access_export(admin: User, crn: str) -> dict:
     """Everything held about one person in every domain, by CRN or prison number: their referrals (details,
     sessions, changes and who looked at them), employment nominations and Virtual Campus record."""
     policy.authorize(admin, "referral.subject_access")
-    from portal import subject_access
-
     person = subject_access.identifier(crn)
     held = subject_access.export(person)
     export = {"crn": person, "produced_at": utcnow().isoformat(), **held.pop("referrals"), **held}
@@ -912,8 +910,6 @@ def export_referral(referral: Referral) -> dict:
 
 def held_about(crn: str) -> dict[str, int]:
     """How many records each domain holds about one person (by CRN or prison number): what erasure removes."""
-    from portal import subject_access
-
     return subject_access.counts(subject_access.identifier(crn))
 
 
@@ -922,8 +918,6 @@ def erase_person(admin: User, crn: str, reason: str) -> dict[str, int]:
 
     The audit log keeps that records existed and were erased (ids only), never who the person was."""
     policy.authorize(admin, "referral.subject_access")
-    from portal import subject_access
-
     reason = " ".join((reason or "").split())
     if not reason:
         raise DomainError("Enter the reason for erasing, such as the request's reference", "reason")

@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound
 from portal import audit, policy
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.campus import contact_filter
+from portal.campus import contact_filter, rendering
 from portal.campus.models import (
     TOPICS,
     ContentImage,
@@ -172,8 +172,6 @@ def add_question(author: User, lesson: Lesson, question: str, options: list[str]
 
 def upload_image(author: User, data: bytes, alt_text: str) -> ContentImage:
     """Check an uploaded picture (PNG or JPEG, under 2MB) and keep it in the portal's storage."""
-    from portal.campus import rendering
-
     policy.authorize(author, "campus.content.write")
     alt_text = " ".join((alt_text or "").split())
     if not alt_text:

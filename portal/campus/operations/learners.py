@@ -10,12 +10,15 @@ from sqlalchemy.orm import selectinload
 
 from portal import audit, policy
 from portal.accounts.models import User
+from portal.accounts.operations import find_user_by_email
 from portal.accounts.roles import Role
 from portal.campus import rules
 from portal.campus.models import EndReason, Learner, LearnerStatus
 from portal.campus.operations.common import normalise_prison_number, subject_ref
 from portal.campus.operations.sessions import _end_sessions_of
 from portal.database import utcnow
+from portal.directory import vocabulary
+from portal.directory.postcodes import locate, outcode_of
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db
 from portal.lookup import authorized
@@ -34,9 +37,6 @@ class LearnerDetails:
 
 def _release_area(value: str) -> str:
     """A postcode district (LS1) or a region's slug; a full postcode is cut to its district (all we need)."""
-    from portal.directory import vocabulary
-    from portal.directory.postcodes import locate, outcode_of
-
     value = " ".join((value or "").split())
     if not value:
         raise DomainError("Enter the area the learner will be released to", "release_area")
@@ -54,8 +54,6 @@ def _release_area(value: str) -> str:
 
 
 def release_area_label(area: str) -> str:
-    from portal.directory import vocabulary
-
     return vocabulary.REGIONS.get(area, area)
 
 
@@ -145,8 +143,6 @@ def release_learner(staff: User, learner: Learner) -> None:
 
 
 def set_offender_manager(staff: User, learner: Learner, email: str) -> None:
-    from portal.accounts.operations import find_user_by_email
-
     policy.authorize(staff, "campus.learner.manage", learner)
     manager = find_user_by_email(email or "") if (email or "").strip() else None
     if (email or "").strip() and (manager is None or manager.role != Role.OFFENDER_MANAGER):
