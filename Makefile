@@ -9,7 +9,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_WORKERS ?= auto
 export FLASK_APP := app
 
-.PHONY: run test venv browser nginx lint security bench faults topology loadtest clean
+.PHONY: run test venv browser nginx pgbouncer lint security bench faults topology loadtest clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,7 @@ run: venv
 test: venv
 	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory nginx
+	@$(MAKE) --no-print-directory pgbouncer
 	@rm -rf .test-results && mkdir -p .test-results
 	@echo "=== Test suite on SQLite ==="
 	@env -u TEST_DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS) --junitxml=.test-results/sqlite.xml; echo $$? > .test-results/sqlite.rc
@@ -63,10 +64,19 @@ nginx:
 	      || echo "Could not install nginx: topology tests will be skipped"; \
 	  else echo "nginx is not installed and cannot be installed here: topology tests will be skipped"; fi; }
 
+## Debian's pgbouncer for the topology's PgBouncer test (transaction mode); installed when missing and possible
+pgbouncer:
+	@test -x /usr/sbin/pgbouncer || command -v pgbouncer >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's pgbouncer for the topology tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null) \
+	      || echo "Could not install pgbouncer: the PgBouncer test will be skipped"; \
+	  else echo "pgbouncer is not installed and cannot be installed here: the PgBouncer test will be skipped"; fi; }
+
 ## make topology: the production shape from processes on this machine (nginx, 2 gunicorn servers, 2 relays,
 ## 2 schedulers, PostgreSQL, Meilisearch, Redis db 4, S3 storage), proved through the proxy (about 3 minutes).
 ## `$(BIN)/python -m tests.topology.shape` starts the same shape and leaves it running until Ctrl+C.
-topology: venv nginx
+topology: venv nginx pgbouncer
 	@$(BIN)/pytest -p no:cacheprovider -n 0 -m topology tests/topology -v
 
 lint: venv

@@ -42,6 +42,9 @@ class Organisation(PublicIdMixin, TimestampMixin, db.Model):
     # The organisation's id in Open Referral documents (kept from an imported file).
     open_referral_id: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # When its charity or company number was last recorded or changed after registration: open data that names
+    # the organisation (OCDS releases, 360Giving dateModified) counts it as a change.
+    identifiers_changed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
     identifiers: Mapped[list[OrganisationIdentifier]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationIdentifier.scheme"

@@ -20,6 +20,7 @@ from portal.accounts.forms import (
     ConfirmForm,
     EmailForm,
     EnrolForm,
+    IdentifiersForm,
     InviteForm,
     NewPasswordForm,
     RegisterForm,
@@ -329,7 +330,24 @@ def organisation(public_id: str):
     org = authorized(current_user, "organisation.view", Organisation, public_id)
     return render_template("accounts/organisation.html", organisation=org,
                            can_see_members=policy.can(current_user, "organisation.members", org),
-                           can_invite=policy.can(current_user, "organisation.invite", org))
+                           can_invite=policy.can(current_user, "organisation.invite", org),
+                           can_edit=policy.can(current_user, "organisation.edit", org))
+
+
+@bp.route("/organisations/<public_id>/identifiers", methods=["GET", "POST"])
+@login_required
+def identifiers(public_id: str):
+    """Owners, managers and administrators record or change the charity and company numbers."""
+    org = authorized(current_user, "organisation.edit", Organisation, public_id, secret=False)
+    form = IdentifiersForm(data=operations.identifier_numbers(org)) if request.method == "GET" else IdentifiersForm()
+    if form.validate_on_submit():
+        changed = attempt(form, lambda: operations.change_identifiers(
+            org, current_user, charity_number=form.charity_number.data or "",
+            company_number=form.company_number.data or ""))
+        if changed is not REFUSED:
+            flash("Charity and company numbers saved" if changed else "Nothing was changed", "success")
+            return redirect(url_for("accounts.organisation", public_id=org.public_id))
+    return render_form("accounts/identifiers.html", form, organisation=org)
 
 
 @bp.route("/organisations/<public_id>/invite", methods=["GET", "POST"])

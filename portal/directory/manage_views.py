@@ -3,14 +3,14 @@ change, and anyone can report a problem with a published listing. Thin: each vie
 form, calls one operation, commits and redirects."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import policy
 from portal.accounts.models import Organisation
 from portal.directory import listing_form, operations
 from portal.directory.blueprint import bp
-from portal.directory.forms import ListingForm, ProblemForm, ReviewForm, SubmitForm
+from portal.directory.forms import ListingForm, ProblemForm, ResolveProblemForm, ReviewForm, SubmitForm
 from portal.directory.models import Revision, RevisionState, Service
 from portal.extensions import limiter
 from portal.lookup import authorized, load_or_404
@@ -45,6 +45,7 @@ def manage(service_uuid: str):
     return render_template("directory/manage/listing.html", service=service, document=document,
                            pending=service.pending_revision, details=operations.describe(document),
                            reports=operations.open_problem_reports(service),
+                           resolved=operations.resolved_problem_reports(service),
                            needs_checking=operations.needs_checking(service),
                            can_edit=policy.can(current_user, "listing.edit", service.organisation))
 
@@ -70,6 +71,22 @@ def confirm_listing(service_uuid: str):
     service = _editable_service(service_uuid)
     return _one_button(service, lambda version: operations.confirm_still_right(service, current_user),
                        "Thank you for confirming this listing is still right")
+
+
+@bp.route("/provider/listings/<service_uuid>/problems/<report_uuid>", methods=["GET", "POST"])
+@login_required
+def resolve_problem(service_uuid: str, report_uuid: str):
+    service = _editable_service(service_uuid)
+    report = operations.problem_report(service, report_uuid)
+    if report is None:
+        abort(404)
+    form = ResolveProblemForm()
+    if report.resolved_at is None and form.validate_on_submit():
+        if attempt(form, lambda: operations.resolve_problem(report, current_user, form.note.data)) is not REFUSED:
+            flash("The problem is marked resolved", "success")
+            return redirect(url_for("directory.manage", service_uuid=service.uuid))
+    return render_form("directory/manage/resolve_problem.html", form, service=service, report=report,
+                       document=operations.working_document(service))
 
 
 def _listing_form(organisation: Organisation, service: Service | None = None):
@@ -120,6 +137,19 @@ def _editable_service(service_uuid: str) -> Service:
 def review_queue():
     policy.authorize(current_user, "listing.review")
     return render_template("directory/admin/queue.html", revisions=operations.pending_reviews())
+
+
+@bp.route("/admin/problem-reports")
+@login_required
+def problem_reports():
+    policy.authorize(current_user, "listing.review")
+    status = "resolved" if request.args.get("status") == "resolved" else "open"
+    page_arg = request.args.get("page", "1")
+    number = int(page_arg) if page_arg.isdigit() and 0 < int(page_arg) < 100_000 else 1
+    reports, total = operations.problem_reports(current_user, status == "resolved", number)
+    pages = max(1, -(-total // operations.PROBLEMS_PER_PAGE))
+    return render_template("directory/admin/problem_reports.html", reports=reports, total=total, status=status,
+                           page=number, pages=pages)
 
 
 @bp.route("/admin/listings/<revision_uuid>", methods=["GET", "POST"])

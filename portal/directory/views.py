@@ -9,7 +9,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import policy
-from portal.directory import finding, presenters
+from portal.accounts.models import Organisation
+from portal.directory import finding, operations, presenters
 from portal.directory.blueprint import bp
 from portal.directory.models import SavedList
 from portal.directory.search_forms import ConfirmForm, EmailListForm, SaveServiceForm, SearchForm
@@ -21,6 +22,12 @@ from search import InvalidQuery, SearchError
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "Search is temporarily unavailable. Try again in a few minutes."
+
+
+@bp.app_template_global("published_services")
+def _published_services(organisation: Organisation) -> list:
+    """For an organisation's public page (drawn by accounts): the listings anyone can find."""
+    return operations.published_services(organisation)
 
 
 @bp.route("/services")

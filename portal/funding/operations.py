@@ -102,6 +102,10 @@ def lead_contracts(excluding: Organisation | None = None) -> list[Agreement]:
 def create_agreement(user: User, organisation: Organisation, answers: AgreementAnswers) -> Agreement:
     policy.authorize(user, "funding.manage", organisation)
     errors = []
+    if answers.amount_pence <= 0:  # 360Giving's quality checks flag a grant of nothing
+        errors.append(("amount", "Enter the amount awarded or contract value of at least £0.01"))
+    if answers.award_date > today():  # awarded means decided: a date to come is a typing mistake
+        errors.append(("award_date", "The date awarded must be today or in the past"))
     if answers.end_date < answers.start_date:
         errors.append(("end_date", "The end date must be the same as or after the start date"))
     if answers.kind not in (AgreementKind.GRANT, AgreementKind.CONTRACT):

@@ -30,7 +30,7 @@ from portal.extensions import db
 from portal.referrals import operations, rules, schemas
 from portal.referrals.models import Referral
 from portal.referrals.operations import ANSWER_FIELDS, RISK_FIELDS, StepInput
-from portal.referrals.workflow import STATE_LABELS, TRANSITIONS, State
+from portal.referrals.workflow import ESCALATION_DECISIONS, RISK_LEVELS, STATE_LABELS, TRANSITIONS, State
 
 LONDON = ZoneInfo("Europe/London")
 DATE_FIELDS = ("date_of_birth", "expected_release_date", "consent_date")
@@ -128,8 +128,19 @@ def _summary(referral: Referral) -> dict:
         "person": {"first_name": person.first_name, "last_name": person.last_name, "crn": person.crn},
         "caseworker": _who(referral.assigned_to),
         "sent_at": _iso(referral.sent_at), "updated_at": _iso(referral.updated_at),
+        "risk_escalated": referral.escalation_pending,
         "url": url_for("api.referral", public_id=referral.public_id, _external=True),
     }
+
+
+def _escalation(referral: Referral) -> dict | None:
+    """What the referral page shows of a risk escalation: when, the decision, the plan's document and review date."""
+    if referral.risk_escalated_at is None:
+        return None
+    return {"escalated_at": _iso(referral.risk_escalated_at), "pending": referral.escalation_pending,
+            "decision": referral.escalation_decision, "decided_at": _iso(referral.escalation_decided_at),
+            "plan_document": referral.risk_plan_document or None,
+            "review_date": _iso(referral.risk_plan_review_date), "payment_basis": referral.payment_basis}
 
 
 def _detail(user: User, referral: Referral) -> dict:
@@ -143,6 +154,10 @@ def _detail(user: User, referral: Referral) -> dict:
         "created_at": _iso(referral.created_at),
         "answers": {name: value for name, value in answers.items() if name not in RISK_FIELDS},
         "risk": {name: answers[name] for name in ANSWER_FIELDS if name in RISK_FIELDS} if sees_risk else None,
+        # The level and MAPPA are what a provider needs to decide: shown to everyone who may see the referral
+        # (the narrative and convictions stay in `risk`)
+        "risk_level": referral.risk_level, "mappa": referral.mappa,
+        "risk_escalation": _escalation(referral),
         "desired_outcomes": [{"text": o["text"], "achievement": o.get("achievement")}
                              for o in referral.desired_outcomes or []],
         "responded_at": _iso(referral.responded_at), "decline_reason": referral.decline_reason,
@@ -263,6 +278,27 @@ def amend_referral(public_id: str):
     return _show(item)
 
 
+@bp.route("/referrals/<public_id>/risk-escalation", methods=["POST"])
+def decide_escalation(public_id: str):
+    """The same decision, rules and audit as the page /referrals/<id>/risk-escalation."""
+    item = operations.referral_for(current_user, public_id)
+    body = bodies.parse(schemas.EscalationDecision)
+    if not item.escalation_pending:
+        raise DomainError("There is no risk escalation waiting for a decision on this referral", "decision")
+    if not policy.can(current_user, "referral.decide_escalation", item):
+        return error_response(403, "Only the referring probation team can decide what happens after a risk "
+                                   "escalation.")
+    review_date = None
+    if body.review_date not in (None, ""):
+        try:
+            review_date = date.fromisoformat(body.review_date.strip())
+        except ValueError:
+            raise DomainError("review_date must be a real date, like 2027-03-27", "review_date") from None
+    operations.decide_escalation(current_user, item, body.decision, plan_document=body.plan_document or "",
+                                 review_date=review_date, comment=body.comment or "", expected_version=body.version)
+    return _show(item)
+
+
 # --- The OpenAPI document ---
 
 _DATE = {"type": ["string", "null"], "format": "date"}
@@ -283,7 +319,10 @@ _SUMMARY_PROPERTIES = {
                 "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
     "person": {"type": "object", "required": ["first_name", "last_name", "crn"], "properties": {
         "first_name": {"type": "string"}, "last_name": {"type": "string"}, "crn": {"type": "string"}}},
-    "caseworker": _WHO, "sent_at": _MOMENT, "updated_at": _MOMENT, "url": {"type": "string"},
+    "caseworker": _WHO, "sent_at": _MOMENT, "updated_at": _MOMENT,
+    "risk_escalated": {"type": "boolean", "description": "The risk was escalated and the referring offender "
+                                                         "manager has not decided yet (the dashboards' flag)"},
+    "url": {"type": "string"},
 }
 
 SCHEMAS.update({
@@ -296,12 +335,25 @@ SCHEMAS.update({
     },
     "Referral": {
         "type": "object",
-        "required": [*_SUMMARY_PROPERTIES, "provider", "answers", "risk", "desired_outcomes", "history", "actions",
-                     "sessions"],
+        "required": [*_SUMMARY_PROPERTIES, "provider", "answers", "risk", "risk_level", "mappa", "risk_escalation",
+                     "desired_outcomes", "history", "actions", "sessions"],
         "properties": {
             **_SUMMARY_PROPERTIES,
             "provider": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
             "created_by": _WHO, "created_at": _MOMENT,
+            "risk_level": {"type": ["string", "null"], "enum": [*RISK_LEVELS, None],
+                           "description": "Risk of serious harm (shown before accepting)"},
+            "mappa": {"type": ["boolean", "null"], "description": "Managed under MAPPA (shown before accepting)"},
+            "risk_escalation": {
+                "type": ["object", "null"], "description": "null unless the risk was escalated after sending",
+                "required": ["escalated_at", "pending", "decision", "decided_at", "plan_document", "review_date",
+                             "payment_basis"],
+                "properties": {
+                    "escalated_at": {"type": "string", "format": "date-time"},
+                    "pending": {"type": "boolean", "description": "waiting for the offender manager's decision"},
+                    "decision": {"type": ["string", "null"], "enum": [*ESCALATION_DECISIONS, None]},
+                    "decided_at": _MOMENT, "plan_document": _TEXT_OR_NULL, "review_date": _DATE,
+                    "payment_basis": {"type": ["string", "null"], "enum": ["fee-for-service", None]}}},
             "answers": {"type": "object", "properties": {k: v for k, v in _ANSWER_PROPERTIES.items()
                                                          if k not in RISK_FIELDS}},
             "risk": {"type": ["object", "null"], "description": "null unless the user may see the risk details "
@@ -383,6 +435,15 @@ PATHS.update({
                  "operationId": "transitionReferral",
                  "requestBody": request_body(schemas.Transition),
                  "responses": {"200": _ok("The referral after the step"),
+                               **error_responses(400, 401, 403, 404, 409)}},
+    },
+    "/referrals/{public_id}/risk-escalation": {
+        "post": {"parameters": _ID,
+                 "summary": "After a risk escalation, the referring offender manager's decision: refer on (withdraws "
+                            "the referral) or continue under a risk management plan (its document and review date)",
+                 "operationId": "decideRiskEscalation",
+                 "requestBody": request_body(schemas.EscalationDecision),
+                 "responses": {"200": _ok("The referral after the decision"),
                                **error_responses(400, 401, 403, 404, 409)}},
     },
     "/referrals/{public_id}/amendments": {
