@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, up
 from sqlalchemy.orm import selectinload
 
 from portal import audit, policy, search_index
+from portal.accounts import operations as accounts
 from portal.accounts.models import Organisation, OrganisationIdentifier, User
 from portal.accounts.roles import OrgKind, OrgStatus, Role
 from portal.database import utcnow
@@ -112,6 +113,7 @@ def with_current_identifiers(organisation: Organisation, document: dict | None) 
     return fresh
 
 
+@accounts.on_identifiers_changed
 def refresh_organisation_identifiers(organisation: Organisation) -> int:
     """After an organisation's charity or company number changes, its listings' documents (the published ones the
     Open Referral UK feed serves) carry the new `organization_identifiers` and a new `last_modified`, so
