@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
 
 from portal import paging
-from portal.admin import audit_log, bp
+from portal.admin import audit_log
+from portal.admin.blueprint import bp
 from portal.database import utcnow
 from portal.extensions import db
 from portal.forms import DateInput, NoControlCharacters

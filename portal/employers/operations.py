@@ -24,6 +24,7 @@ from portal.accounts.roles import OrgKind, OrgStatus, Role
 from portal.database import utcnow
 from portal.directory import postcodes
 from portal.directory import vocabulary as places
+from portal.employers import rules
 from portal.employers import vocabulary as v
 from portal.employers.models import (
     AllianceMembership,
@@ -35,6 +36,7 @@ from portal.employers.models import (
     opportunity_cpas,
     opportunity_prisons,
 )
+from portal.employers.queries import is_findable, membership_for, today  # noqa: F401 - part of this API
 from portal.errors import Conflict, DomainError
 from portal.extensions import db
 from portal.mail import queue_email
@@ -54,10 +56,6 @@ def _check_version(obj, expected_version: int | None) -> None:
         raise Conflict()
 
 
-def today() -> date:
-    return utcnow().date()
-
-
 # --- Alliance membership ---
 
 @dataclass(frozen=True)
@@ -67,17 +65,6 @@ class PledgeInput:
     area: str = ""
     quantity: int | None = None
     row: int = 1  # its place on the form, so a refusal names the right field
-
-
-def membership_for(organisation: Organisation | None) -> AllianceMembership | None:
-    if organisation is None:
-        return None
-    return db.session.scalar(select(AllianceMembership).where(AllianceMembership.organisation_id == organisation.id)
-                             .options(selectinload(AllianceMembership.pledges)))
-
-
-def membership_by_public_id(public_id: str) -> AllianceMembership | None:
-    return db.session.scalar(select(AllianceMembership).where(AllianceMembership.public_id == public_id))
 
 
 def pledge_level(user: User, organisation: Organisation, level: int, pledges: list[PledgeInput],
@@ -228,16 +215,14 @@ class OpportunityInput:
     cpa_slugs: list[str] = field(default_factory=list)
 
 
+# How an opportunity is loaded for its page (portal.lookup.load_or_404(Opportunity, id, options=...))
+OPPORTUNITY_LOADING = (selectinload(Opportunity.locations), selectinload(Opportunity.organisation))
+NOMINATION_LOADING = (selectinload(Nomination.steps), selectinload(Nomination.opportunity))
+
+
 def opportunity_by_public_id(public_id: str) -> Opportunity | None:
     return db.session.scalar(select(Opportunity).where(Opportunity.public_id == public_id)
-                             .options(selectinload(Opportunity.locations), selectinload(Opportunity.organisation)))
-
-
-def is_findable(opportunity: Opportunity) -> bool:
-    """Open, not past its closing date, from an approved employer that has joined the Alliance."""
-    return (opportunity.status == "open" and (opportunity.closing_date is None or opportunity.closing_date >= today())
-            and opportunity.organisation.status == OrgStatus.APPROVED
-            and membership_for(opportunity.organisation) is not None)
+                             .options(*OPPORTUNITY_LOADING))
 
 
 def _locations(postcode_list: list[str]) -> list[OpportunityLocation]:
@@ -331,7 +316,7 @@ def close_opportunity(user: User, opportunity: Opportunity, expected_version: in
 
 
 def organisation_opportunities(user: User) -> list[Opportunity]:
-    return list(db.session.scalars(policy.managed_opportunities(user)
+    return list(db.session.scalars(rules.managed_opportunities(user)
                                    .options(selectinload(Opportunity.locations))
                                    .order_by(Opportunity.status.desc(), Opportunity.created_at.desc())))
 
@@ -519,7 +504,7 @@ class NominationInput:
 
 def nomination_by_public_id(public_id: str) -> Nomination | None:
     return db.session.scalar(select(Nomination).where(Nomination.public_id == public_id)
-                             .options(selectinload(Nomination.steps), selectinload(Nomination.opportunity)))
+                             .options(*NOMINATION_LOADING))
 
 
 def normalise_person_reference(user: User, value: str) -> str:
@@ -567,14 +552,14 @@ def nominate(user: User, opportunity: Opportunity, data: NominationInput) -> Nom
 
 def allowed_steps(user: User, nomination: Nomination) -> list[str]:
     """The steps this user may record next on this nomination (the state machine and who may make each)."""
-    party = policy.nomination_party(user, nomination)
+    party = rules.nomination_party(user, nomination)
     return [step for step in v.TRANSITIONS[nomination.state] if party in v.STEPS[step].parties]
 
 
 def record_step(user: User, nomination: Nomination, step: str, on_date: date | None, *, reason: str = "",
                 note: str = "", expected_version: int | None = None) -> NominationStep:
     """Apply one step of the nomination flow, dated and signed; refuse any step the flow does not allow."""
-    party = policy.nomination_party(user, nomination)
+    party = rules.nomination_party(user, nomination)
     if party is None:
         policy.authorize(user, "nomination.view", nomination, secret=True)
     _check_version(nomination, expected_version)
@@ -622,7 +607,7 @@ def record_step(user: User, nomination: Nomination, step: str, on_date: date | N
 def list_nominations(user: User, state: str | None = None) -> list[Nomination]:
     """The nominations the user may see, newest first; the listing of their details is audited."""
     policy.authorize(user, "nomination.list")
-    query = (policy.visible_nominations(user)
+    query = (rules.visible_nominations(user)
              .options(selectinload(Nomination.opportunity).selectinload(Opportunity.organisation),
                       selectinload(Nomination.nominated_by), selectinload(Nomination.steps))
              .order_by(Nomination.updated_at.desc(), Nomination.id.desc()))
@@ -638,7 +623,7 @@ def list_nominations(user: User, state: str | None = None) -> list[Nomination]:
 def view_nomination(user: User, nomination: Nomination, *, via: str = "page") -> str:
     """Check the user may see the nomination, record that they saw it, and say from which side."""
     policy.authorize(user, "nomination.view", nomination, secret=True)
-    party = policy.nomination_party(user, nomination)
+    party = rules.nomination_party(user, nomination)
     audit.record("nomination.viewed", "nomination", nomination.public_id, actor=user,
                  subject_ref=nomination.reference, details={"as": party, "via": via})
     return party

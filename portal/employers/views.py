@@ -7,10 +7,13 @@ from flask_login import current_user, login_required
 
 from portal import paging, policy
 from portal.directory import vocabulary as places
-from portal.employers import bp, forms, operations, presenters
+from portal.employers import forms, operations, presenters
 from portal.employers import vocabulary as v
+from portal.employers.blueprint import bp
+from portal.employers.models import AllianceMembership, Nomination, Opportunity
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.lookup import authorized, load_or_404
 from portal.views import REFUSED, add_error, attempt, attempt_or_flash, render_form
 
 # --- For everyone: the Alliance and the guidance ---
@@ -98,9 +101,7 @@ def membership_queue():
 @login_required
 def decide_membership(public_id: str):
     policy.authorize(current_user, "alliance.verify")
-    membership = operations.membership_by_public_id(public_id)
-    if membership is None:
-        abort(404)
+    membership = load_or_404(AllianceMembership, public_id)
     form = forms.MembershipDecisionForm(data={"version": membership.version} if request.method == "GET" else None)
     if form.validate_on_submit():
         name = membership.organisation.name
@@ -127,17 +128,12 @@ def my_opportunities():
                            can_post=policy.can(current_user, "opportunity.post", organisation))
 
 
-def _opportunity_or_404(public_id: str):
-    opportunity = operations.opportunity_by_public_id(public_id)
-    if opportunity is None:
-        abort(404)
-    return opportunity
+def _opportunity(public_id: str, action: str = "opportunity.view"):
+    return authorized(current_user, action, Opportunity, public_id, options=operations.OPPORTUNITY_LOADING)
 
 
 def _managed_opportunity(public_id: str):
-    opportunity = _opportunity_or_404(public_id)
-    policy.authorize(current_user, "opportunity.manage", opportunity, secret=True)
-    return opportunity
+    return _opportunity(public_id, "opportunity.manage")
 
 
 @bp.route("/employer/opportunities/new", methods=["GET", "POST"])
@@ -229,8 +225,7 @@ def find():
 @bp.route("/opportunities/<public_id>")
 @login_required
 def opportunity(public_id: str):
-    opportunity = _opportunity_or_404(public_id)
-    policy.authorize(current_user, "opportunity.view", opportunity, secret=True)
+    opportunity = _opportunity(public_id)
     return render_template("employers/opportunity.html", opportunity=opportunity,
                            rows=presenters.opportunity_rows(opportunity),
                            status=presenters.opportunity_status(opportunity),
@@ -243,8 +238,7 @@ def opportunity(public_id: str):
 @bp.route("/opportunities/<public_id>/nominate", methods=["GET", "POST"])
 @login_required
 def nominate(public_id: str):
-    opportunity = _opportunity_or_404(public_id)
-    policy.authorize(current_user, "opportunity.view", opportunity, secret=True)
+    opportunity = _opportunity(public_id)
     policy.authorize(current_user, "nomination.create", opportunity)
     form = forms.NominationForm()
     if form.validate_on_submit():
@@ -274,11 +268,7 @@ def nominations():
 
 
 def _nomination_or_404(public_id: str):
-    nomination = operations.nomination_by_public_id(public_id)
-    if nomination is None:
-        abort(404)
-    policy.authorize(current_user, "nomination.view", nomination, secret=True)
-    return nomination
+    return authorized(current_user, "nomination.view", Nomination, public_id, options=operations.NOMINATION_LOADING)
 
 
 @bp.route("/nominations/<public_id>")

@@ -21,7 +21,8 @@ from portal.directory.models import ListingState, Service, ServiceTerm
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import NoControlCharacters, Required
-from portal.referrals import bp, operations
+from portal.referrals import operations
+from portal.referrals.blueprint import bp
 from portal.views import REFUSED, add_error, attempt, render_form
 
 CRN_HINT = ("A case reference number (CRN), a letter followed by six digits like X123456, or a prison number like "

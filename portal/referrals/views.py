@@ -13,7 +13,8 @@ from flask_login import current_user, login_required
 from portal import paging, policy
 from portal.errors import Conflict, DomainError, InvalidInput
 from portal.extensions import db
-from portal.referrals import bp, operations, presenters
+from portal.referrals import operations, presenters, rules
+from portal.referrals.blueprint import bp
 from portal.referrals.forms import (
     AdditionalForm,
     AssignForm,
@@ -218,7 +219,7 @@ def send(public_id: str):
 @login_required
 def sent(public_id: str):
     referral = operations.referral_for(current_user, public_id)
-    if referral.state == State.DRAFT or Actor.REFERRER not in policy.referral_actors(current_user, referral):
+    if referral.state == State.DRAFT or Actor.REFERRER not in rules.referral_actors(current_user, referral):
         return _referral_page(referral)
     return render_template("referrals/sent.html", referral=referral, due=operations.response_due(referral))
 
