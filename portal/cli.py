@@ -1,15 +1,13 @@
 """Operator commands: `flask --app app <group> <command>`."""
 from __future__ import annotations
 
-import functools
-import sys
-
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal.accounts import operations as accounts
 from portal.accounts.roles import OrgRole, Role
+from portal.cli_support import fail as _fail
 from portal.errors import DomainError
 from portal.extensions import db
 
@@ -18,21 +16,6 @@ tokens_cli = AppGroup("tokens", help="Manage API personal access tokens.")
 outbox_cli = AppGroup("outbox", help="Deliver queued emails and search updates.")
 schedule_cli = AppGroup("schedule", help="Run the scheduled jobs (reminders, purges) at their times.")
 storage_cli = AppGroup("storage", help="The storage of every uploaded file.")
-
-
-def with_public_urls(command):
-    """Run a command inside a request on the portal's public address (BASE_URL), so the links its emails
-    build with `url_for(..., _external=True)` point at the portal, as they do when a web request sends them."""
-    @functools.wraps(command)
-    def run(*args, **kwargs):
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            return command(*args, **kwargs)
-    return run
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 @users_cli.command("create")
@@ -205,8 +188,6 @@ def backup_command(destination):
     """Back up the database and every stored file into one archive (default: instance/backups/)."""
     from pathlib import Path
 
-    from flask import current_app
-
     from portal import backup
 
     instance = Path(current_app.instance_path)
@@ -225,8 +206,6 @@ def backup_command(destination):
 def restore_command(archive):
     """Restore an archive made by `backup` into this portal's (empty) database, then check every table."""
     from pathlib import Path
-
-    from flask import current_app
 
     from portal import backup
 
@@ -248,10 +227,11 @@ def init_app(app: Flask) -> None:
     from portal.directory.cli import directory_cli, search_cli
     from portal.employers.cli import employers_cli
     from portal.funding.cli import funding_cli
+    from portal.reference.cli import reference_cli
     from portal.referrals.cli import referrals_cli
     from portal.supply_chain.cli import supply_cli
 
     for command in (users_cli, tokens_cli, outbox_cli, schedule_cli, storage_cli, seed, directory_cli, search_cli,
                     referrals_cli, supply_cli,
-                    employers_cli, funding_cli, backup_command, restore_command):
+                    employers_cli, funding_cli, backup_command, restore_command, reference_cli):
         app.cli.add_command(command)

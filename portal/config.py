@@ -40,8 +40,14 @@ class ConfigurationError(SystemExit):
 def production_problems(environ=None) -> list[str]:
     """What the production profile (PORTAL_ENV=production) misses, one message per variable."""
     environ = os.environ if environ is None else environ
-    return [f"PORTAL_ENV=production needs {name} to be set" for name in PRODUCTION_REQUIRED
-            if not environ.get(name, "").strip()]
+    problems = [f"PORTAL_ENV=production needs {name} to be set" for name in PRODUCTION_REQUIRED
+                if not environ.get(name, "").strip()]
+    base_url = environ.get("BASE_URL", "").strip()
+    if base_url and not base_url.lower().startswith("https://"):
+        # Its cookies are Secure: over plain http a browser never sends them back, so nobody could stay signed in
+        problems.append(f"PORTAL_ENV=production needs BASE_URL to be an https:// address, not {base_url!r} "
+                        "(sessions use Secure cookies)")
+    return problems
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -79,6 +85,8 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
         # Extra host names (comma separated) the portal answers to besides BASE_URL's
         "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", ""),
+        # PgBouncer in transaction mode between the portal and PostgreSQL (no prepared statements, no LISTEN)
+        "DATABASE_PGBOUNCER": _bool("DATABASE_PGBOUNCER"),
         "SECRET_KEY": _secret_key(instance),
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'portal.sqlite3'}"),

@@ -22,7 +22,8 @@ DICTIONARY: dict[str, dict[str, str]] = {
     "prisons": {c: NONE for c in ("id", "code", "name", "region_id")},
     "organisations": {
         **{c: NONE for c in ("id", "public_id", "name", "kind", "sector", "description", "website", "status",
-                             "decided_at", "decided_by_id", "decision_reason", "open_referral_id", "email")},
+                             "decided_at", "decided_by_id", "decision_reason", "open_referral_id", "email",
+                             "identifiers_changed_at")},
         **_TIMESTAMPS,
     },
     "organisation_identifiers": {c: NONE for c in ("id", "organisation_id", "scheme", "identifier")},
@@ -68,7 +69,7 @@ DICTIONARY: dict[str, dict[str, str]] = {
     },
     "directory_problem_reports": {
         "id": NONE, "uuid": NONE, "service_id": NONE, "message": PERSONAL, "reporter_email": PERSONAL,
-        "created_at": NONE, "resolved_at": NONE, "resolved_by_id": NONE,
+        "created_at": NONE, "resolved_at": NONE, "resolved_by_id": NONE, "resolution_note": PERSONAL,
     },
     # Counted without who asked: the query text alone.
     "directory_search_gaps": {c: NONE for c in ("id", "query", "filters", "count", "first_seen", "last_seen")},
@@ -272,5 +273,11 @@ DICTIONARY.update({
     "campus_contact_blocks": {
         "id": NONE, "learner_id": NONE, "organisation_id": NONE, "blocked_at": NONE, "blocked_by_id": NONE,
         "reason": OFFENCE, "lifted_at": NONE, "lifted_by_id": NONE, "active": NONE, **_TIMESTAMPS,
+    },
+    # A learner's interest in an employer's opportunity (who is in prison and looking for work)
+    "campus_interests": {
+        "id": NONE, "public_id": NONE, "learner_id": NONE, "opportunity_id": NONE, "message_id": NONE,
+        "state": NONE, "decided_at": NONE, "decided_by_id": NONE, "reason": OFFENCE, "nomination_id": NONE,
+        **_TIMESTAMPS,
     },
 })

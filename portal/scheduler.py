@@ -9,8 +9,9 @@
 - Every run is recorded (`scheduled_runs`: slot, start, end, items, error class) and shown to administrators on
   the status page; long jobs commit in batches (a `checkpoint` callback), so no transaction holds every row.
 
-Schedulers and relays hold a session for their lock or LISTEN: point their DATABASE_URL at PostgreSQL itself,
-not at PgBouncer in transaction mode (the web servers can use PgBouncer).
+The lock is held by an open transaction, so it also holds through PgBouncer in transaction mode (operators' hand
+runs may go through it). Relays LISTEN for new messages, which needs PostgreSQL itself; through PgBouncer
+(DATABASE_PGBOUNCER=true) they poll every second instead.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from sqlalchemy import Integer, String, Text, UniqueConstraint, func, select, te
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal import outbox
 from portal.database import TZDateTime, utcnow
 from portal.extensions import db
 
@@ -83,67 +85,32 @@ class Job:
         return f"daily at {self.at:%H:%M} UTC"
 
 
-def _total(counts) -> int:
+def total(counts) -> int:
+    """A job's count of items handled, from an operation's count or its counts by kind."""
     return sum(counts.values()) if isinstance(counts, dict) else int(counts)
 
 
-def _directory_remind(checkpoint: Checkpoint) -> int:
-    from portal.directory import operations
-
-    return _total(operations.send_reminders(checkpoint=checkpoint))
-
-
-def _referrals_remind(checkpoint: Checkpoint) -> int:
-    from portal.referrals import operations
-
-    return operations.remind_overdue()
-
-
-def _purge_drafts(checkpoint: Checkpoint) -> int:
-    from portal.referrals import operations
-
-    return operations.purge_drafts()
-
-
-def _supply_remind(checkpoint: Checkpoint) -> int:
-    from portal.supply_chain import operations
-
-    return _total(operations.send_reminders())
-
-
-def _employers_remind(checkpoint: Checkpoint) -> int:
-    from portal.employers import operations
-
-    return operations.send_reminders()["emails"]
-
-
-def _funding_remind(checkpoint: Checkpoint) -> int:
-    from portal.funding import operations
-
-    return operations.remind()
-
-
 def _outbox_purge(checkpoint: Checkpoint) -> int:
-    from portal import outbox
-
     return outbox.purge_delivered(checkpoint=checkpoint)
 
 
-JOBS: dict[str, Job] = {job.name: job for job in (
-    Job("referrals-purge-drafts", "Delete draft referrals unsent for 90 days", _purge_drafts, at=clock(2, 0)),
-    Job("directory-remind", "Remind listing owners at 5 and 6 months; re-rank or hide stale listings",
-        _directory_remind, at=clock(6, 0)),
-    Job("supply-remind", "Remind owners of expressions of interest before expiry", _supply_remind,
-        at=clock(6, 10)),
-    Job("employers-remind", "Remind employers and practitioners of nomination steps due", _employers_remind,
-        at=clock(6, 20)),
-    Job("funding-remind", "Remind finance staff of reports, milestones and payments due", _funding_remind,
-        at=clock(6, 30)),
-    Job("referrals-remind", "Remind providers of referrals with no response after 5 working days",
-        _referrals_remind, at=clock(7, 0)),
-    Job("outbox-purge", "Delete delivered outbox messages after the retention period", _outbox_purge,
-        every=timedelta(hours=1)),
-)}
+# Every job, in the order of the day (daily jobs by time, then the interval jobs). This module imports no domain:
+# each domain registers its own jobs (portal/<domain>/jobs.py, imported by create_app before anything runs).
+JOBS: dict[str, Job] = {}
+
+
+def register(*jobs: Job) -> None:
+    clashes = sorted(job.name for job in jobs if JOBS.get(job.name, job) != job)
+    if clashes:
+        raise ValueError(f"scheduled jobs registered twice: {', '.join(clashes)}")
+    ordered = sorted({**JOBS, **{job.name: job for job in jobs}}.values(),
+                     key=lambda job: (job.every is not None, job.at or clock(0), job.every or timedelta(0)))
+    JOBS.clear()
+    JOBS.update((job.name, job) for job in ordered)
+
+
+register(Job("outbox-purge", "Delete delivered outbox messages after the retention period", _outbox_purge,
+             every=timedelta(hours=1)))
 
 
 def _lock_key(name: str) -> int:
@@ -152,27 +119,33 @@ def _lock_key(name: str) -> int:
 
 @contextmanager
 def advisory_lock(name: str) -> Iterator[bool]:
-    """Hold PostgreSQL's session advisory lock for this job while the block runs; yields whether it was taken.
+    """Hold PostgreSQL's advisory lock for this job while the block runs; yields whether it was taken.
+
+    The lock is transaction-level (`pg_try_advisory_xact_lock`) on a connection of its own whose transaction stays
+    open until the block ends, then rolls back, which releases it. An open transaction keeps its server
+    connection even through PgBouncer in transaction mode, so the lock works there too, and it can never be left
+    behind on a pooled server connection (a session lock taken through PgBouncer could be). It conflicts with a
+    session-level lock on the same key, so older schedulers are still kept out.
     (SQLite: always yields True; the unique run record keeps it to one run.)"""
     if db.engine.dialect.name != "postgresql":
         yield True
         return
     with db.engine.connect() as connection:
-        key = _lock_key(name)
-        taken = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
-        connection.commit()
+        taken = bool(connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                                        {"key": _lock_key(name)}).scalar())
         try:
             yield taken
         finally:
-            if taken:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                connection.commit()
+            connection.rollback()
 
 
-def run_job(job: Job, slot: datetime | None = None, now: datetime | None = None) -> ScheduledRun | None:
+def run_job(job: Job, slot: datetime | None = None, now: datetime | None = None,
+            work: Callable[[Checkpoint], int] | None = None, by_hand: bool = False) -> ScheduledRun | None:
     """Run one job for its slot unless another scheduler is running it or has run it. Returns the run record,
-    or None when skipped."""
+    or None when skipped. `work` replaces the job's own function (an operator's command doing the same work
+    with its progress output); `by_hand` marks the run's host so the status page tells the two apart."""
     slot = slot or job.slot(now or utcnow())
+    work = work or job.run
     with advisory_lock(job.name) as taken:
         if not taken:
             log.info("scheduled job skipped: running elsewhere", extra={"job": job.name})
@@ -180,7 +153,8 @@ def run_job(job: Job, slot: datetime | None = None, now: datetime | None = None)
         if db.session.scalar(select(ScheduledRun.id).where(ScheduledRun.job == job.name, ScheduledRun.slot == slot)):
             db.session.rollback()
             return None
-        run = ScheduledRun(job=job.name, slot=slot, host=socket.gethostname()[:120])
+        host = socket.gethostname()[:100] + (" (by hand)" if by_hand else "")
+        run = ScheduledRun(job=job.name, slot=slot, host=host)
         db.session.add(run)
         try:
             db.session.commit()
@@ -192,7 +166,7 @@ def run_job(job: Job, slot: datetime | None = None, now: datetime | None = None)
         log.info("scheduled job started", extra={"job": job.name})
         try:
             with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-                items = job.run(db.session.commit)
+                items = work(db.session.commit)
             db.session.commit()
         except Exception as exc:  # recorded and reported; the scheduler carries on with the next job
             db.session.rollback()

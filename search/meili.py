@@ -11,6 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -22,7 +23,7 @@ from meilisearch.models.task import TaskInfo
 from search import Hit, SearchError, SearchQuery, SearchResult, SearchUnavailable
 from search.geo import haversine_m
 from search.index_settings import IndexSettings, load_settings, sort_facet_counts
-from search.relevance import DIVERSIFY_WINDOW, diversify, duplicate_key, informativeness, left_out_words, relax
+from search.relevance import DIVERSIFY_WINDOW, Place, diversify, duplicate_key, informativeness, left_out_words, relax
 from search.spelling import corrected_text, infer_corrections
 from search.text import ONE_TYPO_MIN_CHARS, TWO_TYPOS_MIN_CHARS, Phrase, nothing_to_search_for
 from search.util import batches
@@ -88,6 +89,22 @@ def filter_expressions(settings: IndexSettings, query: SearchQuery) -> list[str]
     return expressions
 
 
+@dataclass
+class _Plan:
+    """How one query is asked: its windows, and what turning their responses into a result needs."""
+
+    query: SearchQuery
+    place: Place | None
+    filters: list[str]
+    units: list[tuple[Phrase, tuple[Phrase, ...]]]
+    skip: int  # results before the page within the windows' first results
+    diversifying: bool
+    windows: list[dict[str, Any]]
+    text: str = ""
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    empty: SearchResult | None = None  # the answer without asking: nothing to search for
+
+
 class MeiliBackend:
     """Thread-safe: each thread gets its own client (the client's request headers are shared state)."""
 
@@ -112,24 +129,43 @@ class MeiliBackend:
         self._ensured.add(index)
 
     def search_many(self, index: str, queries: list[SearchQuery]) -> list[SearchResult]:
-        """One search after another (each is itself one request, or one multi-search for place tiers)."""
-        return [self.search(index, query) for query in queries]
+        """Every query's windows (place tiers, the first results to diversify) in one multi-search: one HTTP
+        request for a page and its facet counts. A query no document fully matches is then relaxed, which
+        asks again (the counts that choose the words to leave out, then the relaxed search)."""
+        settings = load_settings(index)
+        checked = [settings.check(query) for query in queries]  # a bad query is refused before any request
+        plans = [self._plan(index, settings, query) for query in checked]
+        sent = [request for plan in plans for request in plan.requests]
+        responses = self._multi(sent) if sent else []
+        results: list[SearchResult] = []
+        for plan in plans:
+            if plan.empty is not None:
+                results.append(plan.empty)
+                continue
+            mine, responses = responses[: len(plan.requests)], responses[len(plan.requests) :]
+            results.append(self._finish(index, settings, plan, mine))
+        return results
 
     def search(self, index: str, query: SearchQuery) -> SearchResult:
-        settings = load_settings(index)
-        query = settings.check(query)
+        return self.search_many(index, [query])[0]
+
+    def _plan(self, index: str, settings: IndexSettings, query: SearchQuery) -> _Plan:
+        """The multi-search queries that answer ``query`` (a checked query)."""
         understood = settings.understand(query.text)
         terms = understood.terms
         place = understood.place if query.geo is None else None  # a distance search names its own place
         if nothing_to_search_for(query.text, terms) and understood.place is None:  # an empty `q` finds everything
-            return SearchResult(hits=[], total=0, total_is_capped=False,
-                                facets={name: {} for name in query.facets}, corrected_text=None)
+            return _Plan(query, place, [], [], 0, False, [], empty=SearchResult(
+                hits=[], total=0, total_is_capped=False, facets={name: {} for name in query.facets},
+                corrected_text=None))
         filters = filter_expressions(settings, query)
         offset = (query.page - 1) * query.per_page
-        diversifying = bool(settings.diversify) and query.sort == "relevance" and offset < DIVERSIFY_WINDOW
-        # One request gives the page, the total and the facet counts; with a place named in the text, one
-        # multi-search gives those within its reach and the rest. From the first page to DIVERSIFY_WINDOW,
-        # the first results are fetched whole so that near-duplicates can be moved down.
+        # A single first result is never moved by diversifying (facet counts ask for one)
+        diversifying = (bool(settings.diversify) and query.sort == "relevance" and offset < DIVERSIFY_WINDOW
+                        and offset + query.per_page > 1)
+        # One query gives the page, the total and the facet counts; with a place named in the text, one
+        # per tier gives those within its reach and the rest. From the first page to DIVERSIFY_WINDOW,
+        # the first results are fetched so that near-duplicates can be moved down.
         if place is None and not diversifying:
             windows = [{"filter": filters, "page": query.page, "hitsPerPage": query.per_page}]
             skip = 0
@@ -145,30 +181,43 @@ class MeiliBackend:
             if not terms:
                 for window in windows[:2]:
                     window["sort"] = [f"_geoPoint({place.latitude!r}, {place.longitude!r}):asc"]
+        if query.ids_only:  # only what ranking the page needs: the id, the near-duplicate key, the location
+            retrieve = [settings.primary_key, *(settings.diversify if diversifying else ())]
+            if query.geo is not None and settings.geo is not None:
+                retrieve += [settings.geo.lat, settings.geo.lon]
+            windows = [{**window, "attributesToRetrieve": list(dict.fromkeys(retrieve))} for window in windows]
         units = settings.units(terms)
         text = " ".join(word for words, _ in units for word in words)
-        responses = self._search_all(index, settings, query, text, windows)
+        plan = _Plan(query, place, filters, units, skip, diversifying, windows, text=text)
+        plan.requests = self._requests(index, settings, query, text, windows)
+        return plan
+
+    def _finish(
+        self, index: str, settings: IndexSettings, plan: _Plan, responses: list[dict[str, Any]]
+    ) -> SearchResult:
+        """The result of a plan from its responses, relaxing the query if nothing matched every word."""
+        query, units, windows, text = plan.query, plan.units, plan.windows, plan.text
         left_out: list[str] = []
         if sum(r["totalHits"] for r in responses) == 0 and len(units) > 1:
-            kept, searched, left_out = self._relaxed(index, units, filters, settings)
+            kept, searched, left_out = self._relaxed(index, units, plan.filters, settings)
             if left_out:
                 # Services holding any of the words searched, those holding the most and rarest first
                 # (Meilisearch's "frequency" strategy); should that find nothing, as it can when words have
                 # synonyms (Meilisearch 1.21), those holding the kept words
                 text = " ".join(searched)
-                responses = self._search_all(index, settings, query, text, windows, strategy="frequency")
+                responses = self._multi(self._requests(index, settings, query, text, windows, strategy="frequency"))
                 if sum(r["totalHits"] for r in responses) == 0:
                     text = " ".join(kept)
-                    responses = self._search_all(index, settings, query, text, windows)
+                    responses = self._multi(self._requests(index, settings, query, text, windows))
         hits: list[tuple[dict[str, Any], float]] = []
         for lift, response in zip(range(len(responses) - 1, -1, -1), responses, strict=True):
             hits += [(hit, hit["_rankingScore"] + lift) for hit in response["hits"]]
         documents = {id(hit): _stored(hit) for hit, _ in hits}
-        if diversifying:
+        if plan.diversifying:
             window = hits[:DIVERSIFY_WINDOW]
             keys = [duplicate_key(documents[id(hit)], settings.diversify) for hit, _ in window]
             hits = diversify(window, keys) + hits[DIVERSIFY_WINDOW:]
-        page = hits[skip : skip + query.per_page]
+        page = hits[plan.skip : plan.skip + query.per_page]
         scores = _descending([score for _, score in page])
         total = sum(r["totalHits"] for r in responses)
         facets: dict[str, dict[str, int]] = {}
@@ -189,10 +238,10 @@ class MeiliBackend:
             facets=facets,
             corrected_text=None if query.ids_only else _correction(settings, query.text, text.split(), ordered),
             left_out=left_out,
-            place=place.name if place else None,
+            place=plan.place.name if plan.place else None,
         )
 
-    def _search_all(
+    def _requests(
         self,
         index: str,
         settings: IndexSettings,
@@ -201,7 +250,7 @@ class MeiliBackend:
         windows: list[dict[str, Any]],
         strategy: str = "all",
     ) -> list[dict[str, Any]]:
-        """One search per window (filters, page), in one request."""
+        """One multi-search query per window (filters, page)."""
         common: dict[str, Any] = {
             "indexUid": self._uid(index),
             "q": text,
@@ -214,12 +263,12 @@ class MeiliBackend:
         elif query.sort not in ("relevance", "distance"):
             order = settings.sorts[query.sort]
             common["sort"] = [f"{order.field}:{'desc' if order.descending else 'asc'}"]
+        return [{**common, **window} for window in windows]
+
+    def _multi(self, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The results of ``queries``, in order, from one multi-search request."""
         with _meili_errors():
-            if len(windows) == 1:
-                params = {k: v for k, v in {**common, **windows[0]}.items() if k not in ("indexUid", "q")}
-                return [self._client(search=True).index(self._uid(index)).search(text, params)]
-            response = self._client(search=True).multi_search([{**common, **window} for window in windows])
-        return response["results"]
+            return self._client(search=True).multi_search(queries)["results"]
 
     def _relaxed(
         self, index: str, units: list[tuple[Phrase, tuple[Phrase, ...]]], filters: list[str], settings: IndexSettings
@@ -234,9 +283,7 @@ class MeiliBackend:
                  "matchingStrategy": "all"}
                 for text in texts
             ]
-            with _meili_errors():
-                results = self._client(search=True).multi_search(queries)["results"]
-            return [r["totalHits"] for r in results]
+            return [r["totalHits"] for r in self._multi(queries)]
 
         *alone, total = counts([" ".join(words) for words in typed] + [""])
         weak = [len(words) == 1 and words[0] in settings.weak_words for words in typed]

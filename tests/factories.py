@@ -275,6 +275,20 @@ def referral(*, service=None, referrer: User | None = None, state: str = "sent",
         return item
 
 
+def escalated_referral(*, state: str = "accepted", **kwargs):
+    """A referral to a voluntary service whose person became very high risk and MAPPA-managed after sending
+    (amended by the referring offender manager), waiting for their decision."""
+    from portal.referrals import operations
+
+    item = referral(state=state, **kwargs)
+    with _request_context():
+        operations.amend(item.created_by, item, {"risk_level": "very-high", "mappa": True},
+                         "New OASys assessment")
+        db.session.commit()
+    assert item.escalation_pending
+    return item
+
+
 def _provider_manager(org: Organisation) -> User:
     member = next((m for m in org.memberships if m.org_role in (OrgRole.OWNER, OrgRole.MANAGER)), None)
     return member.user if member else user(role=Role.PROVIDER, organisation_=org, org_role=OrgRole.OWNER)

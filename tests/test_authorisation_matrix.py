@@ -77,6 +77,7 @@ def _submitted_revision():
 MATRIX: dict[str, Case] = {
     "accounts.organisation": Case("GET", _pending_org, {OWNER: 200, Role.ADMIN: 200, "*": 404}),
     "accounts.invite": Case("GET", _approved_org, {OWNER: 200, ANONYMOUS: SIGN_IN, "*": 403}),
+    "accounts.identifiers": Case("GET", _approved_org, {OWNER: 200, Role.ADMIN: 200, ANONYMOUS: SIGN_IN, "*": 403}),
     "accounts.revoke_token": Case("POST", _token, {OWNER: 302, ANONYMOUS: SIGN_IN, "*": 404}),
     "admin.user": Case("GET", _staff_user, {Role.ADMIN: 200, ANONYMOUS: SIGN_IN, "*": 403}, owned=False),
     "admin.disable_user": Case("POST", _staff_user, {Role.ADMIN: 400, ANONYMOUS: SIGN_IN, "*": 403}, owned=False),

@@ -163,6 +163,68 @@ def test_a_second_scheduler_skips_a_job_another_is_running(app, db):
         assert scheduler.run_job(job) is not None  # once it has finished, this slot had not run: it runs
 
 
+HAND_RUN_COMMANDS = {
+    "directory-remind": ["directory", "remind"],
+    "referrals-remind": ["referrals", "remind"],
+    "referrals-purge-drafts": ["referrals", "purge-drafts"],
+    "supply-remind": ["supply", "remind"],
+    "employers-remind": ["employers", "remind"],
+    "funding-remind": ["funding", "remind"],
+}
+
+
+def _runs(job: str) -> list:
+    _db.session.expire_all()
+    return list(_db.session.scalars(select(scheduler.ScheduledRun).where(scheduler.ScheduledRun.job == job)))
+
+
+@pytest.mark.parametrize("job", sorted(HAND_RUN_COMMANDS))
+def test_a_scheduled_command_run_by_hand_is_recorded_as_a_run_of_its_job(app, client, db, job):
+    result = app.test_cli_runner().invoke(args=HAND_RUN_COMMANDS[job])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        [run] = _runs(job)
+        assert run.finished_at and not run.error and run.items is not None and run.host.endswith("(by hand)")
+    factories.sign_in(client, factories.user(role=Role.ADMIN))
+    rows = page(client.get("/admin/status")).select("#runs tbody tr")
+    assert any(job in row.get_text(" ", strip=True) and "(by hand)" in row.get_text(" ", strip=True) for row in rows)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("job", sorted(HAND_RUN_COMMANDS))
+def test_a_command_run_by_hand_while_the_scheduler_runs_its_job_does_nothing_and_says_so(app, db, job):
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    with app.app_context(), scheduler.advisory_lock(job) as taken:  # the scheduler, mid-run
+        assert taken
+        result = app.test_cli_runner().invoke(args=HAND_RUN_COMMANDS[job])
+        assert result.exit_code == 1
+        assert f"{job} is running now" in result.output and "nothing was done" in result.output
+        assert _runs(job) == []
+
+
+@pytest.mark.postgres_only
+def test_overdue_referrals_are_reminded_once_when_an_operator_runs_the_reminders_during_the_scheduler(app, db):
+    from portal.referrals import operations as referrals
+    from tests.mail import inbox
+
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    referral = factories.referral(state="sent")
+    referral.sent_at = utcnow() - timedelta(days=10)
+    _db.session.commit()
+    subject = f"Referral {referral.reference} has had no response for 5 working days"
+    provider = referrals.provider_inbox(referral)[0]
+    with app.app_context():
+        with scheduler.advisory_lock("referrals-remind"):  # the scheduler holds the job
+            assert app.test_cli_runner().invoke(args=["referrals", "remind"]).exit_code == 1
+        assert [m["Subject"] for m in inbox(provider)].count(subject) == 0  # the hand run sent nothing
+        assert scheduler.run_job(scheduler.JOBS["referrals-remind"]).items == 1  # the scheduler's run sends it
+        again = app.test_cli_runner().invoke(args=["referrals", "remind"])  # the operator tries again after
+        assert again.exit_code == 0 and "Reminders sent: 0" in again.stdout
+    assert [m["Subject"] for m in inbox(provider)].count(subject) == 1
+
+
 def test_directory_reminders_commit_in_batches(app, db):
     from portal.directory import operations
 
@@ -192,6 +254,51 @@ def _backend(app):
     with app.app_context():
         search_index.backend()
     return app.extensions["search_backend"]
+
+
+def test_the_status_page_charts_runs_per_day_and_the_outbox_per_hour_with_the_figures_in_tables(app, client, db):
+    now = utcnow()
+    this_hour, two_hours_ago = now.replace(minute=1, second=0), (now - timedelta(hours=2)).replace(minute=1, second=0)
+    with app.app_context():
+        for job, days_ago, items, error in [("directory-remind", 0, 40, ""), ("funding-remind", 0, 2, ""),
+                                            ("supply-remind", 3, 7, ""), ("referrals-remind", 3, None, "KeyError")]:
+            started = now - timedelta(days=days_ago)
+            _db.session.add(scheduler.ScheduledRun(job=job, slot=started, started_at=started, items=items,
+                                                   error=error, finished_at=started))
+        _db.session.add(scheduler.ScheduledRun(job="outbox-purge", slot=now - timedelta(days=20),
+                                               started_at=now - timedelta(days=20), items=999))  # too old to show
+        for n in range(3):  # queued two hours ago, delivered this hour after a wait of up to two hours
+            _db.session.add(outbox.OutboxMessage(topic="email", payload={}, created_at=two_hours_ago,
+                                                 available_at=two_hours_ago,
+                                                 processed_at=this_hour + timedelta(seconds=n)))
+        _db.session.add(outbox.OutboxMessage(topic="email", payload={}, created_at=this_hour, available_at=this_hour))
+        _db.session.commit()
+    factories.sign_in(client, factories.user(role=Role.ADMIN))
+    status = page(client.get("/admin/status"))
+
+    def table(selector):
+        return [[cell.get_text(strip=True) for cell in row.select("th, td")] for row in status.select(selector)]
+
+    days = table("#runs-by-day tbody tr")
+    assert len(days) == 14
+    assert days[-1] == [f"{now.day} {now:%b}", "2", "42", "0"]  # today: two runs, 40 + 2 items
+    three_days_ago = now - timedelta(days=3)
+    assert days[-4] == [f"{three_days_ago.day} {three_days_ago:%b}", "2", "7", "1"]
+    assert sum(int(day[2].replace(",", "")) for day in days) == 49  # the 20-day-old run is outside the chart
+    hours = {row[0]: row[1:] for row in table("#outbox-by-hour tbody tr")}
+    assert len(hours) == 24
+    assert hours[f"{two_hours_ago:%H}:00"] == ["3", "0", "0"]
+    queued_now, delivered_now, wait_now = hours[f"{this_hour:%H}:00"]
+    assert (queued_now, delivered_now) == ("1", "3") and int(wait_now.replace(",", "")) == 2 * 3600 + 2
+
+    charts = {svg.select_one("title").get_text(): svg for svg in status.select("svg[role=img]")}
+    items_chart = charts["Items handled by scheduled jobs, per day (last 14 days)"]
+    assert items_chart.get("aria-labelledby").split() == ["chart-job-items-title", "chart-job-items-desc"]
+    assert f"{now.day} {now:%b}: 42" in items_chart.select_one("desc").get_text()
+    assert len(items_chart.select("rect")) == 14
+    wait_chart = charts["Longest wait before delivery, per hour (last 24 hours, seconds)"]
+    assert f"{this_hour:%H}: 7202" in wait_chart.select_one("desc").get_text()
+    assert "Outbox messages queued, per hour (last 24 hours)" in charts
 
 
 @pytest.mark.parametrize("role", [Role.PROVIDER, Role.OFFENDER_MANAGER])
@@ -254,6 +361,28 @@ def test_a_relay_wakes_on_notify_when_a_message_is_committed(app, db):
             assert listener.wait(30) is True
         finally:
             listener.close()
+
+
+def test_through_pgbouncer_a_relay_polls_instead_of_listening(app, db, monkeypatch):
+    """In transaction mode a LISTEN lands on whichever server connection PgBouncer lends, and its notifications
+    never reach the relay: with DATABASE_PGBOUNCER it delivers by polling every `interval` seconds."""
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+
+    def no_listening():
+        raise AssertionError("the relay tried to LISTEN through PgBouncer")
+
+    monkeypatch.setattr(outbox, "_Listener", no_listening)
+    monkeypatch.setitem(app.config, "DATABASE_PGBOUNCER", True)
+    sleeps = []
+    monkeypatch.setattr(outbox.time, "sleep", sleeps.append)
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        outbox.enqueue("email", {"to": "w@example.org", "subject": "s", "body": "b", "message_id": "pgb1"})
+        _db.session.commit()
+        rounds = iter(range(3))
+        outbox.run_forever(interval=1.0, stop=lambda: next(rounds, None) is None)
+        assert outbox.pending_count() == 0  # delivered on the first round
+    assert sleeps == [1.0, 1.0]  # then it polled each second; it never waited for a notification
 
 
 # --- Logs, metrics, Sentry ---

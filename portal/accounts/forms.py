@@ -61,6 +61,14 @@ class RegisterForm(FlaskForm):
     password = PasswordField("Create a password", validators=[Required("Enter a password"), Length(max=256)])
 
 
+class IdentifiersForm(FlaskForm):
+    """An organisation's charity and company numbers, recorded or changed after registration."""
+    charity_number = StringField("Registered charity number (optional)", validators=[
+        Optional(), Length(max=12, message="Charity number must be 12 characters or fewer")])
+    company_number = StringField("Company number (optional)", validators=[
+        Optional(), Length(max=12, message="Company number must be 12 characters or fewer")])
+
+
 class EmailForm(FlaskForm):
     email = StringField("Email address", validators=email_validators())
 

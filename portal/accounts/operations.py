@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import url_for
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, policy
 from portal.accounts import credentials
 from portal.accounts.models import (
     ApiToken,
@@ -24,7 +25,7 @@ from portal.accounts.models import (
 )
 from portal.accounts.roles import ORGANISATION_ROLES, OrgKind, OrgRole, OrgStatus, Role
 from portal.database import utcnow
-from portal.errors import DomainError
+from portal.errors import DomainError, InvalidInput
 from portal.extensions import db
 from portal.mail import queue_email
 from portal.reference.models import ContractPackageArea, Region
@@ -33,9 +34,10 @@ VERIFY_EMAIL_MAX_AGE = 3 * 24 * 3600
 RESET_MAX_AGE = 3600
 INVITATION_DAYS = 7
 
-# scheme: (what people call it, pattern, form field)
+# scheme: (what people call it, pattern, form field). Charity Commission numbers are 6 or 7 digits and Companies
+# House numbers 8 characters (digits, or two letters then six digits), as 360Giving's data quality checks expect.
 IDENTIFIER_SCHEMES = {
-    "GB-CHC": ("charity number", r"^\d{6,8}$", "charity_number"),
+    "GB-CHC": ("charity number", r"^\d{6,7}$", "charity_number"),
     "GB-COH": ("company number", r"^(\d{8}|[A-Z]{2}\d{6})$", "company_number"),
 }
 
@@ -114,15 +116,81 @@ def register_organisation(reg: Registration) -> User | None:
     return user
 
 
-def _add_identifier(organisation: Organisation, scheme: str, value: str) -> None:
+def _checked_identifier(organisation: Organisation, scheme: str, value: str) -> str:
+    """The number as stored (capitals, no spaces), or DomainError naming the field."""
     label, pattern, field_name = IDENTIFIER_SCHEMES[scheme]
     value = value.strip().upper().replace(" ", "")
     if not re.match(pattern, value):
         raise DomainError(f"Enter a {label} in the correct format", field_name)
-    if db.session.scalar(select(OrganisationIdentifier).where(
-            OrganisationIdentifier.scheme == scheme, OrganisationIdentifier.identifier == value)):
+    holder = db.session.scalar(select(OrganisationIdentifier).where(
+        OrganisationIdentifier.scheme == scheme, OrganisationIdentifier.identifier == value))
+    if holder is not None and (organisation.id is None or holder.organisation_id != organisation.id):
         raise DomainError(f"An organisation with this {label} is already registered", field_name)
-    organisation.identifiers.append(OrganisationIdentifier(scheme=scheme, identifier=value))
+    return value
+
+
+def _add_identifier(organisation: Organisation, scheme: str, value: str) -> None:
+    organisation.identifiers.append(
+        OrganisationIdentifier(scheme=scheme, identifier=_checked_identifier(organisation, scheme, value)))
+
+
+def identifier_numbers(organisation: Organisation) -> dict[str, str]:
+    """The organisation's charity and company numbers by form field ("" when it has none)."""
+    found = {field_name: "" for _, _, field_name in IDENTIFIER_SCHEMES.values()}
+    for identifier in organisation.identifiers:
+        if identifier.scheme in IDENTIFIER_SCHEMES:
+            found[IDENTIFIER_SCHEMES[identifier.scheme][2]] = identifier.identifier
+    return found
+
+
+# Other domains keep copies of an organisation's identifiers (the directory's published listing documents): each
+# registers what to do when they change (`on_identifiers_changed`), so accounts imports none of them.
+IDENTIFIER_LISTENERS: list[Callable[[Organisation], object]] = []
+
+
+def on_identifiers_changed(listener: Callable[[Organisation], object]) -> Callable[[Organisation], object]:
+    if listener not in IDENTIFIER_LISTENERS:
+        IDENTIFIER_LISTENERS.append(listener)
+    return listener
+
+
+def change_identifiers(organisation: Organisation, actor: User, *, charity_number: str, company_number: str) -> bool:
+    """Record, change or remove the organisation's charity and company numbers (owners, managers and
+    administrators). Every open-data output draws on them: the Open Referral UK feed's published documents are
+    brought up to date here, and OCDS and 360Giving exports count the change as one (`identifiers_changed_at`).
+    Audited with the old and new numbers (public register numbers, not personal data). Returns whether anything
+    changed."""
+    policy.authorize(actor, "organisation.edit", organisation)
+    wanted = {"GB-CHC": charity_number, "GB-COH": company_number}
+    checked, problems = {}, []
+    for scheme, value in wanted.items():
+        try:
+            checked[scheme] = _checked_identifier(organisation, scheme, value) if value.strip() else ""
+        except DomainError as exc:
+            problems.append((exc.field, exc.message))
+    if problems:
+        raise InvalidInput(problems)
+    before = identifier_numbers(organisation)
+    changed = {}
+    for scheme, value in checked.items():
+        field_name = IDENTIFIER_SCHEMES[scheme][2]
+        if before[field_name] == value:
+            continue
+        changed[field_name] = {"from": before[field_name], "to": value}
+        for existing in [i for i in organisation.identifiers if i.scheme == scheme]:
+            organisation.identifiers.remove(existing)
+        if value:
+            db.session.flush()  # the old row goes first: (scheme, identifier) is unique
+            organisation.identifiers.append(OrganisationIdentifier(scheme=scheme, identifier=value))
+    if not changed:
+        return False
+    organisation.identifiers_changed_at = utcnow()
+    db.session.flush()
+    audit.record("organisation.identifiers_changed", "organisation", organisation.public_id, actor=actor,
+                 details=changed)
+    for listener in IDENTIFIER_LISTENERS:
+        listener(organisation)
+    return True
 
 
 def send_verification_email(user: User) -> None:
@@ -493,8 +561,6 @@ def user_for_api_token(token: str) -> tuple[User, ApiToken] | None:
     api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == credentials.hash_token(token)))
     if api_token is None or api_token.revoked_at or not api_token.user.is_active:
         return None
-    from portal import policy  # the policy imports this package's models
-
     if not policy.can(api_token.user, "api.use"):  # e.g. its organisation is not, or no longer, approved
         return None
     now = utcnow()

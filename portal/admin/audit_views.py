@@ -2,32 +2,18 @@
 data: a person is named by their public id (an email address typed in the box is swapped for it)."""
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from flask import Response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
 
-from portal.admin import audit_log, bp
+from portal import paging
+from portal.admin import audit_log
+from portal.admin.blueprint import bp
 from portal.database import utcnow
 from portal.extensions import db
-from portal.forms import NoControlCharacters
+from portal.forms import DateInput, NoControlCharacters
 from portal.templating import govuk_date
-
-DAY = re.compile(r"^(\d{1,2})[/ .-](\d{1,2})[/ .-](\d{4})$")
-
-
-def _day(text: str) -> date | None:
-    match = DAY.match(text.strip())
-    if not match:
-        raise ValidationError("Enter a real date, like 1/12/2026")
-    day, month, year = map(int, match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise ValidationError("Enter a real date, like 1/12/2026") from None
 
 
 class AuditFilterForm(FlaskForm):
@@ -37,8 +23,8 @@ class AuditFilterForm(FlaskForm):
     who = StringField("Who", validators=[NoControlCharacters()])
     action = StringField("What (action)", validators=[NoControlCharacters()])
     record = StringField("Which record", validators=[NoControlCharacters()])
-    since = StringField("From")
-    until = StringField("To")
+    since = DateInput("From", "The ‘From’ date")  # GOV.UK date input: since-day, since-month, since-year
+    until = DateInput("To", "The ‘To’ date")
     actor = None
 
     def validate_who(self, field):
@@ -47,32 +33,23 @@ class AuditFilterForm(FlaskForm):
             if self.actor is None:
                 raise ValidationError("No user has that email address: check it, or leave ‘Who’ empty")
 
-    def validate_since(self, field):
-        if field.data and field.data.strip():
-            _day(field.data)
-
     def validate_until(self, field):
-        if not (field.data or "").strip():
-            return
-        day = _day(field.data)
-        try:
-            start = _day(self.since.data) if (self.since.data or "").strip() else None
-        except ValidationError:
-            start = None
-        if start and day < start:
+        if field.data and self.since.data and not self.since.errors and field.data < self.since.data:
+            field.bad_parts = set(DateInput.PARTS)
             raise ValidationError("‘To’ must be the same as or after ‘From’")
 
     def filters(self) -> audit_log.Filters:
         def day(field):
-            return _day(field.data) if field.data and field.data.strip() and not field.errors else None
+            return field.data if not field.errors else None
         return audit_log.Filters(
             who=self.actor if not self.who.errors else None, action=(self.action.data or "").strip()[:60],
             record=(self.record.data or "").strip()[:60], since=day(self.since), until=day(self.until))
 
     def args(self) -> dict:
         values = {"who": self.actor.public_id if self.actor else "", "action": (self.action.data or "").strip(),
-                  "record": (self.record.data or "").strip(), "since": (self.since.data or "").strip(),
-                  "until": (self.until.data or "").strip()}
+                  "record": (self.record.data or "").strip(),
+                  **{f"{field.name}-{part}": field.parts[part] for field in (self.since, self.until)
+                     for part in DateInput.PARTS}}
         return {k: v for k, v in values.items() if v}
 
 
@@ -83,15 +60,17 @@ def audit_log_view():
     if valid and form.actor is not None and "@" in (form.who.data or ""):
         # Keep the email address out of the address bar, history and access logs
         return redirect(url_for("admin.audit_log_view", **form.args()))
-    page_arg = request.args.get("page", "1")
-    number = int(page_arg) if page_arg.isdigit() and 0 < int(page_arg) < 100_000 else 1
+    number = paging.page_number(request.args.get("page"), most=99_999)
     if form.actor is not None:
         form.who.data = form.actor.email
     rows, total = audit_log.page(current_user, form.filters(), number)
     db.session.commit()
-    pages = max(1, -(-total // audit_log.PER_PAGE))
-    return render_template("admin/audit_log.html", form=form, rows=rows, total=total, page=number, pages=pages,
-                           args=form.args(), when=govuk_date), 200 if valid else 400
+    args = form.args()
+    pagination = paging.pagination(number, paging.page_count(total, audit_log.PER_PAGE),
+                                   lambda page: url_for("admin.audit_log_view", page=page, **args),
+                                   label="Pages of audit events")
+    return render_template("admin/audit_log.html", form=form, rows=rows, total=total, pagination=pagination,
+                           args=args, when=govuk_date), 200 if valid else 400
 
 
 @bp.route("/audit-log.csv")

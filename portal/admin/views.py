@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import policy
+from portal import status as service_status
 from portal.accounts import operations as accounts
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Organisation, User
 from portal.accounts.roles import Role
-from portal.admin import bp
+from portal.admin.blueprint import bp
 from portal.admin.forms import DecisionForm, InviteStaffForm, ReasonForm
 from portal.extensions import db
+from portal.forms import choices
+from portal.lookup import authorized
 from portal.reference.models import Prison, ProbationRegion
 from portal.views import REFUSED, attempt, render_form
 
@@ -28,10 +30,7 @@ def organisations():
 
 @bp.route("/organisations/<public_id>", methods=["GET", "POST"])
 def organisation(public_id: str):
-    org = db.session.scalar(select(Organisation).where(Organisation.public_id == public_id))
-    if org is None:
-        abort(404)
-    policy.authorize(current_user, "organisation.approve", org)
+    org = authorized(current_user, "organisation.approve", Organisation, public_id, secret=False)
     form = DecisionForm()
     if form.validate_on_submit():
         if attempt(form, lambda: accounts.decide_organisation(org, current_user, form.decision.data == "approve",
@@ -44,11 +43,7 @@ def organisation(public_id: str):
 # --- Users (issue #17): invite staff, disable and re-enable, reset a second factor, sign-in history ---
 
 def _user_or_404(public_id: str) -> User:
-    user = db.session.scalar(select(User).where(User.public_id == public_id))
-    if user is None:
-        abort(404)
-    policy.authorize(current_user, "user.manage", user)
-    return user
+    return authorized(current_user, "user.manage", User, public_id, secret=False)
 
 
 @bp.route("/users")
@@ -59,10 +54,10 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 def invite_user():
     form = InviteStaffForm()
-    form.prison.choices = [("", "Select a prison")] + [
-        (p.code, p.name) for p in db.session.scalars(select(Prison).order_by(Prison.name))]
-    form.probation_region.choices = [("", "Select a probation region")] + [
-        (r.slug, r.name) for r in db.session.scalars(select(ProbationRegion).order_by(ProbationRegion.name))]
+    form.prison.choices = choices([("", "Select a prison")] + [
+        (p.code, p.name) for p in db.session.scalars(select(Prison).order_by(Prison.name))])
+    form.probation_region.choices = choices([("", "Select a probation region")] + [
+        (r.slug, r.name) for r in db.session.scalars(select(ProbationRegion).order_by(ProbationRegion.name))])
     if form.validate_on_submit():
         invited = attempt(form, lambda: accounts.invite_staff(
             current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
@@ -121,6 +116,4 @@ def reset_two_factor(public_id: str):
 
 @bp.route("/status")
 def status():
-    from portal import status as service_status
-
     return render_template("admin/status.html", status=service_status.gather())

@@ -18,6 +18,8 @@ from wtforms import (
 
 from portal.campus.models import TOPICS, CvEntryKind
 from portal.campus.operations import DEFAULT_SESSION_MINUTES, MAX_SESSION_MINUTES, MIN_SESSION_MINUTES
+from portal.employers.forms import NominationForm
+from portal.employers.operations import NominationInput
 from portal.forms import NoControlCharacters, Required, choices
 
 
@@ -180,3 +182,22 @@ class ReviewForm(FlaskForm):
     """A step in content review; sending back needs a note for the author (checked by the operation)."""
 
     note = TextAreaField("What the author needs to change", validators=[NoControlCharacters()])
+
+
+class InterestNominationForm(NominationForm):
+    """Prison staff put a learner forward from their interest: the employers' nomination form without the
+    reference (the learner's prison number is known) and with the learner's first name filled in."""
+
+    person_reference = None
+
+    def answers(self) -> NominationInput:
+        return NominationInput(
+            person_reference="", first_name=self.first_name.data, skills=self.skills.data,
+            training=self.training.data or "", availability=self.availability.data,
+            interview_details=self.interview_details.data or "", consent_method=self.consent_method.data,
+            consent_confirmed=bool(self.consent.data))
+
+
+class NotTakenForm(FlaskForm):
+    reason = TextAreaField("Why is the learner not being put forward?", validators=[
+        Required("Enter why the learner is not being put forward (they will see this)")])

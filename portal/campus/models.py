@@ -352,6 +352,32 @@ class OpportunityReview(TimestampMixin, db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class InterestState:
+    WAITING = "waiting"  # for staff at the learner's prison
+    NOMINATED = "nominated"  # staff put the learner forward to the employer, with their consent
+    NOT_TAKEN = "not-taken"  # staff recorded why not (the learner changed their mind, the opportunity closed...)
+
+
+class Interest(PublicIdMixin, TimestampMixin, db.Model):
+    """A learner said "I am interested" in an employer's opportunity. Staff at their prison see it and, with the
+    learner's consent, turn it into a nomination to the employer in one step (or record why not)."""
+
+    __tablename__ = "campus_interests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("campus_learners.id", ondelete="CASCADE"), index=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("employer_opportunities.id", ondelete="CASCADE"),
+                                                index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("campus_messages.id"))
+    state: Mapped[str] = mapped_column(String(20), default=InterestState.WAITING, index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")  # why not taken forward (for the learner)
+    nomination_id: Mapped[int | None] = mapped_column(ForeignKey("employer_nominations.id", ondelete="SET NULL"))
+
+    learner: Mapped[Learner] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
 class MessageIsFixed(Exception):
     """A message's words, sender and recipient cannot change, and no message can be deleted."""
 

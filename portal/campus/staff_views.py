@@ -8,12 +8,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import policy
-from portal.campus import bp, operations, presenters, rendering
+from portal.campus import operations, presenters, rendering
+from portal.campus.blueprint import bp
 from portal.campus.forms import (
     BlockForm,
     ConfirmForm,
     DecisionForm,
+    InterestNominationForm,
     LearnerForm,
+    NotTakenForm,
     OffenderManagerForm,
     OpenSessionForm,
     OpportunityDecisionForm,
@@ -41,9 +44,50 @@ def staff_home():
     policy.authorize(current_user, "campus.manage_learners")
     sessions = operations.live_sessions(current_user)
     waiting = operations.messages_to_check(current_user)
+    interested = operations.interests_to_handle(current_user)
     db.session.commit()
-    return render_template("campus/staff/home.html", sessions=sessions, waiting=waiting, confirm=ConfirmForm(),
+    return render_template("campus/staff/home.html", sessions=sessions, waiting=waiting, interested=interested,
+                           confirm=ConfirmForm(),
                            clock=presenters.clock, minutes_left=presenters.minutes_left)
+
+
+@bp.route("/staff/interests")
+@login_required
+def interests():
+    interests_ = operations.interests_to_handle(current_user)
+    return render_template("campus/staff/interests.html", interests=interests_, opportunity_of=operations.opportunity_of)
+
+
+@bp.route("/staff/interests/<public_id>", methods=["GET", "POST"])
+@login_required
+def interest(public_id: str):
+    interest_ = operations.interest_for_staff(current_user, public_id)
+    opportunity = operations.opportunity_of(interest_)
+    form = InterestNominationForm(data={"first_name": interest_.learner.name.split(" ")[0]}
+                                  if request.method == "GET" else None)
+    if interest_.state == "waiting" and form.validate_on_submit():
+        nomination = attempt(form, lambda: operations.nominate_from_interest(current_user, interest_, form.answers()))
+        if nomination is not REFUSED:
+            flash(f"{interest_.learner.name} has been put forward to {opportunity.organisation.name}: nomination "
+                  f"{nomination.reference}", "success")
+            return redirect(url_for("campus.interests"))
+    return render_form("campus/staff/interest.html", form, interest=interest_, opportunity=opportunity,
+                       nominate=form, not_taken=NotTakenForm(prefix="not"))
+
+
+@bp.route("/staff/interests/<public_id>/not-taken", methods=["POST"])
+@login_required
+def interest_not_taken(public_id: str):
+    interest_ = operations.interest_for_staff(current_user, public_id)
+    not_taken = NotTakenForm(prefix="not")
+    if not_taken.validate_on_submit():
+        if attempt(not_taken, lambda: operations.not_taken_forward(current_user, interest_,
+                                                                   not_taken.reason.data)) is not REFUSED:
+            flash(f"Recorded: {interest_.learner.name} is not being put forward", "success")
+            return redirect(url_for("campus.interests"))
+    return render_form("campus/staff/interest.html", not_taken, interest=interest_,
+                       opportunity=operations.opportunity_of(interest_), nominate=InterestNominationForm(formdata=None),
+                       not_taken=not_taken)
 
 
 @bp.route("/staff/learners")

@@ -1,15 +1,15 @@
 """What the Virtual Campus holds about a learner, by prison number: their record, kiosk sessions, progress, CV,
-messages and contact blocks, and their learner account."""
+messages, interests in opportunities and contact blocks, and their learner account."""
 from __future__ import annotations
 
 from sqlalchemy import delete, select
 
 from portal import audit, subject_access
 from portal.accounts.models import User
-from portal.campus.models import ContactBlock, Cv, CvEntry, KioskSession, Learner, Message, Progress
+from portal.campus.models import ContactBlock, Cv, CvEntry, Interest, KioskSession, Learner, Message, Progress
 from portal.extensions import db
 
-_LEARNER_ROWS = (KioskSession, Progress, Message, ContactBlock)
+_LEARNER_ROWS = (KioskSession, Progress, Interest, Message, ContactBlock)  # interests point at messages
 _SECRETS = ("code_hash",)
 
 
@@ -54,5 +54,5 @@ def _erase(admin, person: str, reason: str) -> int:
 
 HOLDING = subject_access.register(subject_access.Holding(
     "campus", frozenset({"campus_learners", "campus_sessions", "campus_progress", "campus_cvs", "campus_cv_entries",
-                         "campus_messages", "campus_contact_blocks"}),
+                         "campus_messages", "campus_contact_blocks", "campus_interests"}),
     _export, lambda person: int(_about(person) is not None), _erase, "Virtual Campus record"))

@@ -14,7 +14,8 @@ from werkzeug.exceptions import Forbidden
 
 from portal import policy
 from portal.accounts.roles import Role
-from portal.campus import bp, operations, presenters, rendering
+from portal.campus import operations, presenters, rendering
+from portal.campus.blueprint import bp
 from portal.campus.forms import ConfirmForm, CvEntryForm, CvForm, KioskSignInForm, MarketSearchForm, MessageForm
 from portal.campus.gate import SESSION_KEY, signed_out_response
 from portal.campus.models import EndReason
@@ -231,7 +232,7 @@ def market():
     return render_template("campus/learner/market.html", form=form,
                            market=presenters.market(g.learner, result, operations.find_opportunities(g.learner,
                                                                                                     form.q.data or "")),
-                           problem=problem)
+                           interests=operations.learner_interests(g.learner), problem=problem)
 
 
 @bp.route("/market/services/<service_uuid>")
@@ -286,13 +287,20 @@ def write(organisation_id: str):
         form.subject.data = presenters.interest_subject(request.args.get("service", ""), organisation,
                                                         request.args.get("opportunity", ""))
     if problem is None and form.validate_on_submit():
-        if attempt(form, lambda: operations.send_message(current_user, organisation, form.subject.data, form.body.data,
-                                                         form.include_cv.data)) is not REFUSED:
+        if attempt(form, lambda: operations.send_message_about(
+                current_user, organisation, form.subject.data, form.body.data, form.include_cv.data,
+                request.args.get("opportunity", "")[:40])) is not REFUSED:
             flash("Your message has been sent for checking. Staff at your prison will check it before it is "
                   "delivered", "success")
             return redirect(url_for("campus.conversation", organisation_id=organisation.public_id))
     return render_form("campus/learner/write.html", form, organisation=organisation, problem=problem,
                        rules=operations.MESSAGE_RULES)
+
+
+@bp.app_template_global("campus_opportunity_status")
+def _campus_opportunity_status(opportunity):
+    """For the employer's own pages (drawn by employers): whether learners see the opportunity, and why not."""
+    return operations.campus_status(opportunity)
 
 
 @bp.app_template_filter("campus_clock")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from portal.cli import with_public_urls
+from portal.cli_support import scheduled_command
 from portal.directory import operations
 from portal.extensions import db
 
@@ -54,7 +54,7 @@ def export_command(path: Path):
 
 
 @directory_cli.command("remind")
-@with_public_urls
+@scheduled_command("directory-remind")
 def remind_command():
     """Email owners of listings not checked for 5 and 6 months; re-rank or hide stale listings."""
     total = operations.published_count()
@@ -63,6 +63,7 @@ def remind_command():
     db.session.commit()
     click.echo(f"Reminders sent: {counts['first']} at 5 months, {counts['second']} at 6 months; "
                f"{counts['reindexed']} listings re-ranked or hidden")
+    return sum(counts.values())
 
 
 @search_cli.command("reindex")

@@ -180,3 +180,9 @@ class ProblemForm(FlaskForm):
         Optional(), Length(max=254, message="Email address must be 254 characters or fewer"), NoControlCharacters(),
         Email(message="Enter an email address in the correct format, like name@example.com",
               check_deliverability=False)])
+
+
+class ResolveProblemForm(FlaskForm):
+    note = TextAreaField("What did you do about it?", validators=[
+        Required("Enter what you did about this problem"),
+        Length(max=1000, message="What you did must be 1,000 characters or fewer")])

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from portal import policy
+from portal import paging, policy
 from portal.accounts.models import Organisation
-from portal.directory import bp, listing_form, operations
-from portal.directory.forms import ListingForm, ProblemForm, ReviewForm, SubmitForm
+from portal.directory import listing_form, operations
+from portal.directory.blueprint import bp
+from portal.directory.forms import ListingForm, ProblemForm, ResolveProblemForm, ReviewForm, SubmitForm
 from portal.directory.models import Revision, RevisionState, Service
-from portal.extensions import db, limiter
+from portal.extensions import limiter
+from portal.lookup import authorized, load_or_404
 from portal.views import REFUSED, attempt, attempt_or_flash, render_form
 
 # --- Provider staff ---
@@ -39,12 +40,12 @@ def new_listing():
 @bp.route("/provider/listings/<service_uuid>")
 @login_required
 def manage(service_uuid: str):
-    service = _service_or_404(service_uuid)
-    policy.authorize(current_user, "listing.view", service, secret=True)
+    service = _service(service_uuid, "listing.view")
     document = operations.working_document(service)
     return render_template("directory/manage/listing.html", service=service, document=document,
                            pending=service.pending_revision, details=operations.describe(document),
                            reports=operations.open_problem_reports(service),
+                           resolved=operations.resolved_problem_reports(service),
                            needs_checking=operations.needs_checking(service),
                            can_edit=policy.can(current_user, "listing.edit", service.organisation))
 
@@ -70,6 +71,22 @@ def confirm_listing(service_uuid: str):
     service = _editable_service(service_uuid)
     return _one_button(service, lambda version: operations.confirm_still_right(service, current_user),
                        "Thank you for confirming this listing is still right")
+
+
+@bp.route("/provider/listings/<service_uuid>/problems/<report_uuid>", methods=["GET", "POST"])
+@login_required
+def resolve_problem(service_uuid: str, report_uuid: str):
+    service = _editable_service(service_uuid)
+    report = operations.problem_report(service, report_uuid)
+    if report is None:
+        abort(404)
+    form = ResolveProblemForm()
+    if report.resolved_at is None and form.validate_on_submit():
+        if attempt(form, lambda: operations.resolve_problem(report, current_user, form.note.data)) is not REFUSED:
+            flash("The problem is marked resolved", "success")
+            return redirect(url_for("directory.manage", service_uuid=service.uuid))
+    return render_form("directory/manage/resolve_problem.html", form, service=service, report=report,
+                       document=operations.working_document(service))
 
 
 def _listing_form(organisation: Organisation, service: Service | None = None):
@@ -102,15 +119,12 @@ def _version(form) -> int | None:
     return int(form.version.data) if (form.version.data or "").isdigit() else None
 
 
-def _service_or_404(service_uuid: str) -> Service:
-    service = db.session.scalar(select(Service).where(Service.uuid == service_uuid))
-    if service is None:
-        abort(404)
-    return service
+def _service(service_uuid: str, action: str) -> Service:
+    return authorized(current_user, action, Service, service_uuid, key="uuid")
 
 
 def _editable_service(service_uuid: str) -> Service:
-    service = _service_or_404(service_uuid)
+    service = load_or_404(Service, service_uuid, key="uuid")
     policy.authorize(current_user, "listing.edit", service.organisation, secret=True)
     return service
 
@@ -125,13 +139,26 @@ def review_queue():
     return render_template("directory/admin/queue.html", revisions=operations.pending_reviews())
 
 
+@bp.route("/admin/problem-reports")
+@login_required
+def problem_reports():
+    policy.authorize(current_user, "listing.review")
+    status = "resolved" if request.args.get("status") == "resolved" else "open"
+    number = paging.page_number(request.args.get("page"), most=99_999)
+    reports, total = operations.problem_reports(current_user, status == "resolved", number)
+    args = {"status": "resolved"} if status == "resolved" else {}
+    pagination = paging.pagination(number, paging.page_count(total, operations.PROBLEMS_PER_PAGE),
+                                   lambda page: url_for("directory.problem_reports", page=page, **args),
+                                   label="Pages of problem reports")
+    return render_template("directory/admin/problem_reports.html", reports=reports, total=total, status=status,
+                           pagination=pagination)
+
+
 @bp.route("/admin/listings/<revision_uuid>", methods=["GET", "POST"])
 @login_required
 def review(revision_uuid: str):
     policy.authorize(current_user, "listing.review")
-    revision = db.session.scalar(select(Revision).where(Revision.uuid == revision_uuid))
-    if revision is None:
-        abort(404)
+    revision = load_or_404(Revision, revision_uuid, key="uuid")
     form = ReviewForm()
     if form.validate_on_submit():
         name = revision.content["name"]
@@ -158,8 +185,7 @@ def review(revision_uuid: str):
 @bp.route("/services/<service_uuid>/report-a-problem", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def report_problem(service_uuid: str):
-    service = _service_or_404(service_uuid)
-    policy.authorize(current_user, "listing.report", service, secret=True)
+    service = _service(service_uuid, "listing.report")
     form = ProblemForm()
     if form.validate_on_submit():
         if attempt(form, lambda: operations.report_problem(service, form.message.data,
@@ -170,6 +196,5 @@ def report_problem(service_uuid: str):
 
 @bp.route("/services/<service_uuid>/report-a-problem/sent")
 def problem_reported(service_uuid: str):
-    service = _service_or_404(service_uuid)
-    policy.authorize(current_user, "listing.report", service, secret=True)
+    service = _service(service_uuid, "listing.report")
     return render_template("directory/manage/problem_reported.html", service=service)

@@ -145,7 +145,8 @@ class Revision(TimestampMixin, db.Model):
 
 
 class ProblemReport(db.Model):
-    """Someone told us a listing is wrong. Goes to the owner and the administrators."""
+    """Someone told us a listing is wrong. Goes to the owner and the administrators; the owner marks it resolved,
+    saying what was done."""
 
     __tablename__ = "directory_problem_reports"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,9 +155,11 @@ class ProblemReport(db.Model):
     message: Mapped[str] = mapped_column(Text)
     reporter_email: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)  # what the provider did about it
     service: Mapped[Service] = relationship()
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
 
 
 class SearchGap(db.Model):

@@ -12,7 +12,8 @@ from flask import url_for
 from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import selectinload
 
-from portal import audit, policy, search_index
+from portal import audit, paging, policy, search_index
+from portal.accounts import operations as accounts
 from portal.accounts.models import Organisation, OrganisationIdentifier, User
 from portal.accounts.roles import OrgKind, OrgStatus, Role
 from portal.database import utcnow
@@ -94,6 +95,43 @@ def publish_document(service: Service, document: dict, *, checked_by: User | Non
     service.published_at = service.published_at or now
     service.last_checked_by_id = checked_by.id if checked_by else None
     search_index.queue("services", [service.uuid])
+
+
+def with_current_identifiers(organisation: Organisation, document: dict | None) -> dict | None:
+    """A copy of `document` whose organisation (when it is `organisation`) carries the organisation's identifiers
+    as they are now, or None when it already does (or names another organisation)."""
+    from portal.directory import listing_form
+
+    nested = (document or {}).get("organization")
+    if not isinstance(nested, dict) or nested.get("id") != organisation.open_referral_id:
+        return None
+    identifiers = listing_form.organization_identifiers(organisation) or None
+    if nested.get("organization_identifiers") == identifiers:
+        return None
+    fresh = json.loads(json.dumps(document))
+    listing_form._set(fresh["organization"], "organization_identifiers", identifiers)
+    return fresh
+
+
+@accounts.on_identifiers_changed
+def refresh_organisation_identifiers(organisation: Organisation) -> int:
+    """After an organisation's charity or company number changes, its listings' documents (the published ones the
+    Open Referral UK feed serves) carry the new `organization_identifiers` and a new `last_modified`, so
+    `modified_after` finds them. Nothing else in a listing changes, so no moderation is needed; a revision waiting
+    for review gets the organisation's identifiers as they are when it is approved (`approve`). Returns how many
+    published listings changed."""
+    now = utcnow()
+    published = []
+    for service in db.session.scalars(select(Service).where(Service.organisation_id == organisation.id)):
+        if (fresh := with_current_identifiers(organisation, service.document)) is not None:
+            fresh["last_modified"] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            service.document = fresh
+            service.last_modified = now
+            if service.state == ListingState.PUBLISHED:
+                published.append(service.uuid)
+    if published:
+        search_index.queue("services", published)
+    return len(published)
 
 
 def _age(value) -> int | None:
@@ -202,7 +240,9 @@ def approve(revision: Revision, admin: User) -> None:
     if revision.state != RevisionState.SUBMITTED:
         raise DomainError("This change has already been decided or withdrawn")
     service = revision.service
-    publish_document(service, revision.content, checked_by=admin)
+    # The organisation's charity or company number may have changed since the revision was written
+    publish_document(service, with_current_identifiers(service.organisation, revision.content) or revision.content,
+                     checked_by=admin)
     revision.state = RevisionState.APPROVED
     revision.decided_at, revision.decided_by_id = utcnow(), admin.id
     audit.record("listing.approved", "service", service.uuid, actor=admin, details={"revision": revision.number})
@@ -341,6 +381,62 @@ def open_problem_reports(service: Service) -> list[ProblemReport]:
     return list(db.session.scalars(select(ProblemReport).where(ProblemReport.service_id == service.id,
                                                                ProblemReport.resolved_at.is_(None))
                                    .order_by(ProblemReport.created_at)))
+
+
+def resolved_problem_reports(service: Service, limit: int = 10) -> list[ProblemReport]:
+    """The latest reports the provider marked resolved, with what they did."""
+    return list(db.session.scalars(select(ProblemReport).where(ProblemReport.service_id == service.id,
+                                                               ProblemReport.resolved_at.is_not(None))
+                                   .order_by(ProblemReport.resolved_at.desc()).limit(limit)
+                                   .options(selectinload(ProblemReport.resolved_by))))
+
+
+def problem_report(service: Service, report_uuid: str) -> ProblemReport | None:
+    return db.session.scalar(select(ProblemReport).where(ProblemReport.uuid == report_uuid,
+                                                         ProblemReport.service_id == service.id))
+
+
+def resolve_problem(report: ProblemReport, user: User, note: str) -> None:
+    """Staff who keep the listing (those who may change it) say what they did about a report; it leaves the
+    open lists."""
+    policy.authorize(user, "listing.edit", report.service.organisation, secret=True)
+    if report.resolved_at is not None:
+        raise Conflict("This problem was already marked resolved")
+    note = (note or "").strip()
+    if not note:
+        raise DomainError("Enter what you did about this problem", "note")
+    if len(note) > 1000:
+        raise DomainError("What you did must be 1,000 characters or fewer", "note")
+    report.resolved_at = utcnow()
+    report.resolved_by_id = user.id
+    report.resolution_note = note
+    audit.record("listing.problem_resolved", "problem_report", report.uuid, actor=user,
+                 details={"service": report.service.uuid})
+
+
+PROBLEMS_PER_PAGE = 25
+
+
+def problem_reports(admin: User, resolved: bool, number: int = 1) -> tuple[list[ProblemReport], int]:
+    """Administrators' view across the directory: open reports oldest first, resolved ones latest first."""
+    policy.authorize(admin, "listing.review")
+    condition = ProblemReport.resolved_at.is_not(None) if resolved else ProblemReport.resolved_at.is_(None)
+    total = db.session.scalar(select(func.count(ProblemReport.id)).where(condition))
+    order = ProblemReport.resolved_at.desc() if resolved else ProblemReport.created_at
+    reports = list(db.session.scalars(
+        select(ProblemReport).where(condition).order_by(order, ProblemReport.id)
+        .limit(PROBLEMS_PER_PAGE).offset(paging.offset(number, PROBLEMS_PER_PAGE))
+        .options(selectinload(ProblemReport.service).selectinload(Service.organisation),
+                 selectinload(ProblemReport.resolved_by))))
+    return reports, total
+
+
+def published_services(organisation: Organisation) -> list[Service]:
+    """An organisation's listings the public can find (published, not hidden for being unchecked), by name."""
+    return list(db.session.scalars(select(Service).where(Service.organisation_id == organisation.id,
+                                                         Service.state == ListingState.PUBLISHED,
+                                                         Service.freshness != "hidden")
+                                   .order_by(func.lower(Service.name), Service.id)))
 
 
 # --- Import and export ---

@@ -9,15 +9,25 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import policy
-from portal.directory import bp, finding, presenters
+from portal.accounts.models import Organisation
+from portal.directory import finding, operations, presenters
+from portal.directory.blueprint import bp
+from portal.directory.models import SavedList
 from portal.directory.search_forms import ConfirmForm, EmailListForm, SaveServiceForm, SearchForm
 from portal.extensions import db, limiter
+from portal.lookup import authorized
 from portal.views import REFUSED, attempt, render_form
 from search import InvalidQuery, SearchError
 
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "Search is temporarily unavailable. Try again in a few minutes."
+
+
+@bp.app_template_global("published_services")
+def _published_services(organisation: Organisation) -> list:
+    """For an organisation's public page (drawn by accounts): the listings anyone can find."""
+    return operations.published_services(organisation)
 
 
 @bp.route("/services")
@@ -92,11 +102,8 @@ def saved_lists():
 
 
 def _own_list_or_404(list_uuid: str):
-    saved = finding.saved_list(list_uuid)
-    if saved is None:
-        abort(404)
-    policy.authorize(current_user, "saved_list.manage", saved, secret=True)
-    return saved
+    return authorized(current_user, "saved_list.manage", SavedList, list_uuid, key="uuid",
+                      options=finding.SAVED_LIST_LOADING)
 
 
 @bp.route("/lists/<list_uuid>")

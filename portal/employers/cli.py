@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from portal.cli import with_public_urls
+from portal.cli_support import scheduled_command
 from portal.employers import operations
 from portal.extensions import db
 
@@ -14,7 +14,7 @@ employers_cli = AppGroup("employers", help="Look after the Corporate Alliance.")
 
 
 @employers_cli.command("remind")
-@with_public_urls
+@scheduled_command("employers-remind")
 def remind_command():
     """Email a reminder (reference and link only) for every nomination with a step due (run daily)."""
     total = operations.open_nomination_count()
@@ -23,3 +23,4 @@ def remind_command():
     db.session.commit()
     click.echo(f"Reminders queued: {counts['emails']} email(s) for {counts['nominations']} nomination(s) "
                f"with a step due")
+    return counts["emails"]

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation
-from portal.cli import with_public_urls
+from portal.cli_support import scheduled_command
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.funding import operations
@@ -21,7 +21,7 @@ funding_cli = AppGroup("funding", help="Funding reminders and open-data exports.
 
 @funding_cli.command("remind")
 @click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="Act as if today were this date")
-@with_public_urls
+@scheduled_command("funding-remind")
 def remind_command(on):
     """Email finance staff about reports, milestones and payments due in 30 days or overdue (run daily)."""
     with click.progressbar(length=1, label="Checking requirements", file=sys.stderr) as bar:
@@ -35,6 +35,7 @@ def remind_command(on):
         sent = operations.remind(on.date() if on else None, progress=advance)
     db.session.commit()
     click.echo(f"Queued {sent} reminder email(s)")
+    return sent
 
 
 @funding_cli.command("export")

@@ -147,8 +147,11 @@ def _day(value: date) -> str:
 
 
 def last_changed(agreement: Agreement) -> datetime:
-    """When the agreement or anything recorded against it (requirements, money, measures, results) last changed."""
-    moments = [agreement.updated_at, agreement.created_at]
+    """When the agreement or anything recorded against it (requirements, money, measures, results) last changed,
+    or the charity or company number of an organisation it names (the recipient; a sub-contract's lead provider)."""
+    moments = [agreement.updated_at, agreement.created_at, agreement.organisation.identifiers_changed_at]
+    if agreement.is_sub_contract and agreement.lead_organisation is not None:
+        moments.append(agreement.lead_organisation.identifiers_changed_at)
     moments += [r.updated_at for r in agreement.requirements] + [r.status_changed_at for r in agreement.requirements]
     moments += [e.updated_at for e in agreement.entries]
     for measure in agreement.measures:
@@ -213,7 +216,7 @@ def grant(agreement: Agreement, settings: Settings, data_source: str = "") -> di
     document = {
         "id": f"{PREFIX}-{agreement.public_id}",
         "title": agreement.title,
-        "description": agreement.description or agreement.title,
+        "description": agreement.description or _described(agreement),
         "currency": agreement.currency,
         "amountAwarded": amount(agreement.amount_pence),
         "amountDisbursed": amount(received) if received else None,
@@ -231,6 +234,13 @@ def grant(agreement: Agreement, settings: Settings, data_source: str = "") -> di
         "dateModified": _stamp(last_changed(agreement), precise=True),
     }
     return prune(document)
+
+
+def _described(agreement: Agreement) -> str:
+    """A description for a grant recorded without one: 360Giving's checks flag a description that only repeats
+    the title."""
+    return (f"A grant from {agreement.counterparty_name} to {agreement.organisation.name} for "
+            f"{agreement.title}, from {agreement.start_date:%-d %B %Y} to {agreement.end_date:%-d %B %Y}.")
 
 
 def _months(start: date, end: date) -> int:

@@ -93,6 +93,8 @@ def dashboard_for(user: User) -> Dashboard:
                                 "two-factor authentication and see sign-in history"))
         board.tiles.append(Tile("Listings to check", url_for("directory.review_queue"),
                                 "New listings and changes waiting for approval, shown as differences"))
+        board.tiles.append(Tile("Problem reports", url_for("directory.problem_reports"),
+                                "What people told us is wrong with listings, open and resolved"))
         board.tiles.append(Tile("Searches that found nothing", url_for("directory.search_gaps"),
                                 "The most frequent searches with no results: gaps in provision"))
         board.tiles.append(Tile("Service status", url_for("admin.status"),

@@ -1,6 +1,9 @@
 """The canonical reference lists. The first migration loads them; code reads them from here or the tables."""
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 # (slug, name, description, women's pathway?)
 PATHWAYS: list[tuple[str, str, str, bool]] = [
     ("accommodation", "Accommodation",
@@ -77,34 +80,17 @@ PROBATION_REGIONS: list[tuple[str, str]] = [
     ("wales", "Wales"),
 ]
 
-# A working subset of prisons: (code, name, region slug)
-PRISONS: list[tuple[str, str, str]] = [
-    ("BFI", "HMP Bedford", "east-of-england"),
-    ("BMI", "HMP Birmingham", "west-midlands"),
-    ("BLI", "HMP Bristol", "south-west"),
-    ("BXI", "HMP Brixton", "london"),
-    ("BZI", "HMP Bronzefield", "south-east"),
-    ("CFI", "HMP Cardiff", "wales"),
-    ("CDI", "HMP Chelmsford", "east-of-england"),
-    ("DNI", "HMP Doncaster", "yorkshire-humber"),
-    ("DMI", "HMP Durham", "north-east"),
-    ("EWI", "HMP Eastwood Park", "south-west"),
-    ("EXI", "HMP Exeter", "south-west"),
-    ("HLI", "HMP Hull", "yorkshire-humber"),
-    ("LEI", "HMP Leeds", "yorkshire-humber"),
-    ("LWI", "HMP Lewes", "south-east"),
-    ("LPI", "HMP Liverpool", "north-west"),
-    ("LNI", "HMP Low Newton", "north-east"),
-    ("MRI", "HMP Manchester", "north-west"),
-    ("NMI", "HMP Nottingham", "east-midlands"),
-    ("NWI", "HMP Norwich", "east-of-england"),
-    ("PVI", "HMP Pentonville", "london"),
-    ("PNI", "HMP Preston", "north-west"),
-    ("STI", "HMP Styal", "north-west"),
-    ("SWI", "HMP Swansea", "wales"),
-    ("WWI", "HMP Wandsworth", "london"),
-    ("WCI", "HMP Winchester", "south-east"),
-]
+# The prisons of England and Wales: (code, name, region slug), from prisons.csv beside this file (see
+# portal/reference/README.md for its source, licence and how to keep it current)
+PRISONS_CSV = Path(__file__).with_name("prisons.csv")
+
+
+def _read_prisons() -> list[tuple[str, str, str]]:
+    with PRISONS_CSV.open(newline="", encoding="utf-8") as rows:
+        return [(row["code"], row["name"], row["region"]) for row in csv.DictReader(rows)]
+
+
+PRISONS: list[tuple[str, str, str]] = _read_prisons()
 
 SECTORS: list[tuple[str, str]] = [
     ("public", "Public sector"),

@@ -1,7 +1,7 @@
 """Referrals in the JSON API (/api/v1/referrals), for probation and providers' case-management systems.
 
 The same operations, rules and audit as the web pages: a token's user sees exactly the referrals
-`policy.visible_referrals` lists for them, takes the steps the transition table lets them take, and every
+`rules.visible_referrals` lists for them, takes the steps the transition table lets them take, and every
 read of personal details is recorded. Referrals the user may not see answer 404; a stale `version` 409;
 wrong answers 400 with a message per field (field names are `operations.ANSWER_FIELDS` and the step fields).
 
@@ -18,18 +18,19 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import audit, policy
+from portal import audit, paging, policy
 from portal.accounts.models import User
-from portal.api import bodies, bp
+from portal.api import bodies
+from portal.api.blueprint import bp
 from portal.api.bodies import register as register_bodies
 from portal.api.bodies import request_body
 from portal.api.openapi import PATHS, SCHEMAS, error_responses
 from portal.errors import DomainError, error_response
 from portal.extensions import db
-from portal.referrals import operations, schemas
+from portal.referrals import operations, rules, schemas
 from portal.referrals.models import Referral
 from portal.referrals.operations import ANSWER_FIELDS, RISK_FIELDS, StepInput
-from portal.referrals.workflow import STATE_LABELS, TRANSITIONS, State
+from portal.referrals.workflow import ESCALATION_DECISIONS, RISK_LEVELS, STATE_LABELS, TRANSITIONS, State
 
 LONDON = ZoneInfo("Europe/London")
 DATE_FIELDS = ("date_of_birth", "expected_release_date", "consent_date")
@@ -127,8 +128,19 @@ def _summary(referral: Referral) -> dict:
         "person": {"first_name": person.first_name, "last_name": person.last_name, "crn": person.crn},
         "caseworker": _who(referral.assigned_to),
         "sent_at": _iso(referral.sent_at), "updated_at": _iso(referral.updated_at),
+        "risk_escalated": referral.escalation_pending,
         "url": url_for("api.referral", public_id=referral.public_id, _external=True),
     }
+
+
+def _escalation(referral: Referral) -> dict | None:
+    """What the referral page shows of a risk escalation: when, the decision, the plan's document and review date."""
+    if referral.risk_escalated_at is None:
+        return None
+    return {"escalated_at": _iso(referral.risk_escalated_at), "pending": referral.escalation_pending,
+            "decision": referral.escalation_decision, "decided_at": _iso(referral.escalation_decided_at),
+            "plan_document": referral.risk_plan_document or None,
+            "review_date": _iso(referral.risk_plan_review_date), "payment_basis": referral.payment_basis}
 
 
 def _detail(user: User, referral: Referral) -> dict:
@@ -142,6 +154,10 @@ def _detail(user: User, referral: Referral) -> dict:
         "created_at": _iso(referral.created_at),
         "answers": {name: value for name, value in answers.items() if name not in RISK_FIELDS},
         "risk": {name: answers[name] for name in ANSWER_FIELDS if name in RISK_FIELDS} if sees_risk else None,
+        # The level and MAPPA are what a provider needs to decide: shown to everyone who may see the referral
+        # (the narrative and convictions stay in `risk`)
+        "risk_level": referral.risk_level, "mappa": referral.mappa,
+        "risk_escalation": _escalation(referral),
         "desired_outcomes": [{"text": o["text"], "achievement": o.get("achievement")}
                              for o in referral.desired_outcomes or []],
         "responded_at": _iso(referral.responded_at), "decline_reason": referral.decline_reason,
@@ -180,14 +196,14 @@ def _show(referral: Referral, status: int = 200):
 def referrals():
     page, per_page = _page_args()
     states = _states()
-    query = policy.visible_referrals(current_user)
+    query = rules.visible_referrals(current_user)
     if states:
         query = query.where(Referral.state.in_(states))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = list(db.session.scalars(query.options(selectinload(Referral.person), selectinload(Referral.service),
                                                  selectinload(Referral.assigned_to))
                                    .order_by(Referral.updated_at.desc(), Referral.id.desc())
-                                   .limit(per_page).offset((page - 1) * per_page)))
+                                   .limit(per_page).offset(paging.offset(page, per_page))))
     if rows:  # a list of names is a view of personal data
         audit.record("referral.list_viewed", "referral", "-", actor=current_user,
                      details={"via": "api", "states": states, "referrals": [r.public_id for r in rows]})
@@ -262,6 +278,27 @@ def amend_referral(public_id: str):
     return _show(item)
 
 
+@bp.route("/referrals/<public_id>/risk-escalation", methods=["POST"])
+def decide_escalation(public_id: str):
+    """The same decision, rules and audit as the page /referrals/<id>/risk-escalation."""
+    item = operations.referral_for(current_user, public_id)
+    body = bodies.parse(schemas.EscalationDecision)
+    if not item.escalation_pending:
+        raise DomainError("There is no risk escalation waiting for a decision on this referral", "decision")
+    if not policy.can(current_user, "referral.decide_escalation", item):
+        return error_response(403, "Only the referring probation team can decide what happens after a risk "
+                                   "escalation.")
+    review_date = None
+    if body.review_date not in (None, ""):
+        try:
+            review_date = date.fromisoformat(body.review_date.strip())
+        except ValueError:
+            raise DomainError("review_date must be a real date, like 2027-03-27", "review_date") from None
+    operations.decide_escalation(current_user, item, body.decision, plan_document=body.plan_document or "",
+                                 review_date=review_date, comment=body.comment or "", expected_version=body.version)
+    return _show(item)
+
+
 # --- The OpenAPI document ---
 
 _DATE = {"type": ["string", "null"], "format": "date"}
@@ -282,7 +319,10 @@ _SUMMARY_PROPERTIES = {
                 "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
     "person": {"type": "object", "required": ["first_name", "last_name", "crn"], "properties": {
         "first_name": {"type": "string"}, "last_name": {"type": "string"}, "crn": {"type": "string"}}},
-    "caseworker": _WHO, "sent_at": _MOMENT, "updated_at": _MOMENT, "url": {"type": "string"},
+    "caseworker": _WHO, "sent_at": _MOMENT, "updated_at": _MOMENT,
+    "risk_escalated": {"type": "boolean", "description": "The risk was escalated and the referring offender "
+                                                         "manager has not decided yet (the dashboards' flag)"},
+    "url": {"type": "string"},
 }
 
 SCHEMAS.update({
@@ -295,12 +335,25 @@ SCHEMAS.update({
     },
     "Referral": {
         "type": "object",
-        "required": [*_SUMMARY_PROPERTIES, "provider", "answers", "risk", "desired_outcomes", "history", "actions",
-                     "sessions"],
+        "required": [*_SUMMARY_PROPERTIES, "provider", "answers", "risk", "risk_level", "mappa", "risk_escalation",
+                     "desired_outcomes", "history", "actions", "sessions"],
         "properties": {
             **_SUMMARY_PROPERTIES,
             "provider": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
             "created_by": _WHO, "created_at": _MOMENT,
+            "risk_level": {"type": ["string", "null"], "enum": [*RISK_LEVELS, None],
+                           "description": "Risk of serious harm (shown before accepting)"},
+            "mappa": {"type": ["boolean", "null"], "description": "Managed under MAPPA (shown before accepting)"},
+            "risk_escalation": {
+                "type": ["object", "null"], "description": "null unless the risk was escalated after sending",
+                "required": ["escalated_at", "pending", "decision", "decided_at", "plan_document", "review_date",
+                             "payment_basis"],
+                "properties": {
+                    "escalated_at": {"type": "string", "format": "date-time"},
+                    "pending": {"type": "boolean", "description": "waiting for the offender manager's decision"},
+                    "decision": {"type": ["string", "null"], "enum": [*ESCALATION_DECISIONS, None]},
+                    "decided_at": _MOMENT, "plan_document": _TEXT_OR_NULL, "review_date": _DATE,
+                    "payment_basis": {"type": ["string", "null"], "enum": ["fee-for-service", None]}}},
             "answers": {"type": "object", "properties": {k: v for k, v in _ANSWER_PROPERTIES.items()
                                                          if k not in RISK_FIELDS}},
             "risk": {"type": ["object", "null"], "description": "null unless the user may see the risk details "
@@ -382,6 +435,15 @@ PATHS.update({
                  "operationId": "transitionReferral",
                  "requestBody": request_body(schemas.Transition),
                  "responses": {"200": _ok("The referral after the step"),
+                               **error_responses(400, 401, 403, 404, 409)}},
+    },
+    "/referrals/{public_id}/risk-escalation": {
+        "post": {"parameters": _ID,
+                 "summary": "After a risk escalation, the referring offender manager's decision: refer on (withdraws "
+                            "the referral) or continue under a risk management plan (its document and review date)",
+                 "operationId": "decideRiskEscalation",
+                 "requestBody": request_body(schemas.EscalationDecision),
+                 "responses": {"200": _ok("The referral after the decision"),
                                **error_responses(400, 401, 403, 404, 409)}},
     },
     "/referrals/{public_id}/amendments": {

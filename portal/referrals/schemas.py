@@ -8,7 +8,15 @@ from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from portal.api.bodies import Body
 from portal.referrals.operations import ANSWER_FIELDS, TEXT_LIMITS
-from portal.referrals.workflow import ACHIEVEMENT, ATTENDANCE, CONSENT_METHODS, GENDERS, RISK_LEVELS, TRANSITIONS
+from portal.referrals.workflow import (
+    ACHIEVEMENT,
+    ATTENDANCE,
+    CONSENT_METHODS,
+    ESCALATION_DECISIONS,
+    GENDERS,
+    RISK_LEVELS,
+    TRANSITIONS,
+)
 
 
 def _text(limit: int, description: str | None = None):
@@ -30,6 +38,7 @@ ConsentMethod = Literal[tuple(CONSENT_METHODS)]  # type: ignore[valid-type]
 Attendance = Literal[tuple(ATTENDANCE)]  # type: ignore[valid-type]
 Achievement = Literal[tuple(ACHIEVEMENT)]  # type: ignore[valid-type]
 Action = Literal[tuple(TRANSITIONS)]  # type: ignore[valid-type]
+DecisionChoice = Literal[tuple(ESCALATION_DECISIONS)]  # type: ignore[valid-type]
 ReasonCode = Literal[tuple(sorted({code for t in TRANSITIONS.values() for code in (t.reasons or {})}))]  # type: ignore
 
 
@@ -111,4 +120,17 @@ class Transition(Body):
     version: StrictInt | None = None
 
 
-BODIES = (NewReferral, DraftChange, SendReferral, Amendment, Transition)
+class EscalationDecision(Body):
+    """The referring offender manager's decision after a risk escalation: `refer-on` withdraws the referral (reason
+    "risk has risen") so the person can be referred to a public-sector service or one approved for high-risk cases;
+    `continue` lets the provider continue under a risk management plan, paid as fee for service, and needs
+    plan_document (where the plan is held) and review_date (within a year)."""
+
+    decision: DecisionChoice
+    plan_document: _text(200, "Where the risk management plan is held (continue)") | None = None
+    review_date: Date | None = None
+    comment: _text(_limit("comment"), "For the provider (optional)") | None = None
+    version: StrictInt | None = Field(None, description="The version you saw: 409 if it has changed since")
+
+
+BODIES = (NewReferral, DraftChange, SendReferral, Amendment, Transition, EscalationDecision)

@@ -45,8 +45,14 @@ def test_filters_by_who_what_record_and_when_and_is_itself_audited(client, app):
     assert actions_shown(client.get("/admin/audit-log?record=abc123")) == ["referral.amended", "referral.viewed"]
     since = (utcnow() - timedelta(days=41)).date()
     until = (utcnow() - timedelta(days=39)).date()
-    dated = client.get(f"/admin/audit-log?since={since:%d/%m/%Y}&until={until:%d/%m/%Y}")
+    dated = client.get(f"/admin/audit-log?since-day={since.day}&since-month={since.month}&since-year={since.year}"
+                       f"&until-day={until.day}&until-month={until.month}&until-year={until.year}")
     assert actions_shown(dated) == ["listing.approved"]
+    # the date boxes keep what was typed, and the next pages keep the dates
+    boxes = page(dated)
+    assert boxes.find("input", {"name": "since-day"})["value"] == str(since.day)
+    assert boxes.find("input", {"name": "until-year"})["value"] == str(until.year)
+    assert f"since-year={since.year}" in boxes.find("a", string="Download these events as CSV")["href"]
 
     views = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit_log.viewed",
                                                         AuditEvent.actor_id == admin.id)).all()
@@ -56,10 +62,26 @@ def test_filters_by_who_what_record_and_when_and_is_itself_audited(client, app):
 
 def test_wrong_filters_say_which_field_and_what_to_do(client):
     factories.sign_in(client, factories.user(role=Role.ADMIN))
-    response = client.get("/admin/audit-log?who=nobody@example.test&since=31/2/2026&until=1/1/2020")
+    response = client.get("/admin/audit-log?who=nobody@example.test&since-day=31&since-month=2&since-year=2026"
+                          "&until-day=1&until-month=1")
     assert response.status_code == 400
     assert field_error(response, "who") == "No user has that email address: check it, or leave ‘Who’ empty"
-    assert field_error(response, "since") == "Enter a real date, like 1/12/2026"
+    assert field_error(response, "since") == "The ‘From’ date must be a real date"
+    assert field_error(response, "until") == "The ‘To’ date must include a year"
+    # the error summary links to the first box that is wrong; only that box is marked
+    summary = page(response).select_one(".govuk-error-summary")
+    assert summary.find("a", string="The ‘To’ date must include a year")["href"] == "#until-year"
+    assert "govuk-input--error" in page(response).find("input", {"name": "until-year"})["class"]
+    assert "govuk-input--error" not in page(response).find("input", {"name": "until-day"})["class"]
+
+    backwards = client.get("/admin/audit-log?since-day=2&since-month=1&since-year=2026"
+                           "&until-day=1&until-month=1&until-year=2026")
+    assert backwards.status_code == 400
+    assert field_error(backwards, "until") == "‘To’ must be the same as or after ‘From’"
+    short_year = client.get("/admin/audit-log?since-day=2&since-month=1&since-year=26")
+    assert field_error(short_year, "since") == "The ‘From’ date must include a year with 4 numbers"
+    letters = client.get("/admin/audit-log?since-day=first&since-month=1&since-year=2026")
+    assert field_error(letters, "since") == "The ‘From’ date must be a real date"
 
 
 def test_pages_of_fifty_newest_first(client, app):

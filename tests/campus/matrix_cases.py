@@ -120,6 +120,18 @@ def _opportunity():
     return {"public_id": employers.opportunity().public_id}, None
 
 
+def _interest():
+    """A learner at the owner's prison said "I am interested" in an employer's opportunity."""
+    from portal.campus.models import Interest
+    from tests.employers import factories as employers
+
+    staff = helpers.prison_staff(OWN_PRISON)
+    interest = Interest(learner=helpers.learner(staff), opportunity_id=employers.opportunity().id)
+    db.session.add(interest)
+    db.session.commit()
+    return {"public_id": interest.public_id}, staff
+
+
 def _cv_entry():
     return {"public_id": "not-an-entry"}, None
 
@@ -151,6 +163,8 @@ CASES: dict[str, Case] = {
     "campus.end_session": Case("POST", _kiosk_session, STAFF_OWN_POST),
     "campus.reissue_code": Case("POST", _kiosk_session, STAFF_OWN),
     "campus.check_message": Case("GET", _waiting_message, STAFF_OWN),
+    "campus.interest": Case("GET", _interest, STAFF_OWN),
+    "campus.interest_not_taken": Case("POST", _interest, STAFF_OWN_POST, data={"not-reason": "Changed their mind"}),
     # Employers' opportunities checked for the campus: administrators and prison staff (open to any prison).
     "campus.check_opportunity": Case("GET", _opportunity, {Role.ADMIN: 200, Role.PRISON_STAFF: 200,
                                                            ANONYMOUS: SIGN_IN, "*": 404}, owned=False),

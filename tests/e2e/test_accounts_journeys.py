@@ -7,7 +7,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browsing import check_page, follow_link, press_button, visit
+from tests.e2e.browsing import check_page, click_and_wait, follow_link, press_button, visit
 from tests.factories import PASSWORD, totp_code
 
 pytestmark = pytest.mark.e2e
@@ -158,3 +158,21 @@ def test_pages_use_the_gov_uk_styles_and_font_served_by_the_portal(page):
         "document.fonts.ready.then(fonts => [...fonts].filter(f => f.status === 'loaded').map(f => f.family))")
     assert "GDS Transport" in [family.strip('"') for family in loaded_fonts]
     check_page(page)  # the fonts were fetched from the portal, not from another host
+
+
+def test_an_owner_records_the_charity_number_later_and_fixes_a_wrong_one(new_page, make, screenshot):
+    owner = make.user(role="provider")
+    page = new_page()
+    sign_in(page, owner.email)
+    visit(page, f"/organisations/{owner.organisation.public_id}")
+    click_and_wait(page, page.get_by_role("link", name="Change charity and company numbers"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Charity and company numbers")
+    page.get_by_label("Registered charity number (optional)").fill("12345678")
+    press_button(page, "Save numbers")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a charity number in the correct format")
+    screenshot(page, "organisation-identifiers-error")
+    page.get_by_label("Registered charity number (optional)").fill("1123456")
+    page.get_by_label("Company number (optional)").fill("01234567")
+    press_button(page, "Save numbers")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Charity and company numbers saved")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("GB-CHC-1123456, GB-COH-01234567")

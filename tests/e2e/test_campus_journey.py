@@ -147,7 +147,7 @@ def test_a_learner_works_in_a_session_and_writes_to_an_organisation_through_chec
     # The market place: a guaranteed interview near where Sam will live, and an interest message.
     follow_menu(kiosk, "Market place")
     expect(kiosk.locator("#opportunities")).to_contain_text("Commis chef guaranteed interview")
-    follow_link(kiosk, re.compile("Write to Bright Kitchens Ltd about this"))
+    follow_link(kiosk, re.compile("I am interested: write to Bright Kitchens Ltd"))
     expect(kiosk.get_by_label("What is your message about?")).to_have_value(
         "Interested in Commis chef guaranteed interview")
     kiosk.get_by_label("Your message", exact=True).fill(

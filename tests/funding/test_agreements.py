@@ -52,6 +52,13 @@ def test_bad_answers_are_named_field_by_field_and_nothing_is_saved(client, db, l
     assert field_error(response, "end_date") == "The end date must be the same as or after the start date"
     response = client.post("/funding/agreements/new", data={**GRANT, "kind": "contract"})
     assert field_error(response, "contract_role") == "Select your organisation's role in the contract"
+    # A grant of nothing, or awarded on a day still to come (360Giving's quality checks flag both)
+    later = date.today() + timedelta(days=2)  # a day to come in London whatever the hour
+    response = client.post("/funding/agreements/new", data={**GRANT, "amount": "0.00",
+                                                            "award_date": f"{later:%d/%m/%Y}"})
+    assert response.status_code == 400
+    assert field_error(response, "amount") == "Enter the amount awarded or contract value of at least £0.01"
+    assert field_error(response, "award_date") == "The date awarded must be today or in the past"
     assert _count(db, Agreement) == 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from portal.funding import opendata
 from portal.funding.models import Agreement, Requirement
 from tests import factories
 from tests.funding import factories as funding
-from tests.funding.standards import merge_ocds, review_ocds, unflatten_360giving
+from tests.funding.standards import merge_ocds, quality_360, review_ocds, unflatten_360giving
 from tests.html import error_summary, field_error, page
 
 GRANT = {"kind": "grant", "title": "Through the Gate mentoring", "counterparty_name": "The Northern Trust",
@@ -165,6 +166,10 @@ def test_360giving_one_file_per_funder_in_json_and_csv(client, db, login_as):
     everything = json.loads(client.get("/funding/exports/360giving.json").get_data(as_text=True))
     assert {g["fundingOrganization"][0]["id"] for g in everything["grants"]} == {
         "GB-CHC-1999002", "360G-rpp-funder-tyneside-community-foundation"}
+    # 360Giving's quality checks: nothing in a funder's file; the recipient's own listing across funders has, by
+    # design, the one finding a file for several funders gets.
+    assert quality_360(northern)["quality"] == {} and quality_360(tyneside)["quality"] == {}
+    assert set(quality_360(everything)["quality"]) == {"MoreThanOneFundingOrg"}
 
     # The spreadsheet: read back by flattentool with the standard's schema, it is the same grants; only a value
     # that would run as a formula gains an apostrophe.
@@ -196,6 +201,12 @@ def test_an_identifier_with_an_unknown_prefix_is_refused_and_nothing_is_saved(cl
     assert response.status_code == 400
     assert field_error(response, "counterparty_identifier").startswith(
         "Enter an organisation identifier that starts with a list code from org-id.guide")
+    # A charity or company number of the wrong shape would be a critical finding of 360Giving's checks
+    response = client.post("/funding/agreements/new", data={**GRANT, "counterparty_identifier": "GB-CHC-12345678"})
+    assert field_error(response, "counterparty_identifier") == (
+        "Enter the charity number after GB-CHC- as 6 or 7 digits, like GB-CHC-1123456")
+    response = client.post("/funding/agreements/new", data={**GRANT, "counterparty_identifier": "GB-COH-1234"})
+    assert field_error(response, "counterparty_identifier").startswith("Enter the company number after GB-COH-")
     db.session.rollback()
     assert db.session.scalar(select(Agreement)) is None
     # A known list code is kept, its code in capitals.
@@ -301,3 +312,94 @@ def test_organisations_identifiers_come_from_one_place(db):
     assert opendata.organisation_id(org, "360G-rpp-org") == "GB-CHC-1999001"  # the charity number first
     bare = factories.organisation()
     assert opendata.organisation_id(bare, "360G-rpp-org") == f"360G-rpp-org-{bare.public_id}"
+
+
+def _json(client, url: str) -> dict:
+    response = client.get(url)
+    assert response.status_code == 200, page(response).get_text()[:500]
+    return json.loads(response.get_data(as_text=True))
+
+
+def test_a_charity_number_recorded_later_shows_in_the_next_exports_which_stay_clean(client, db, login_as, app):
+    """The journey end to end through the pages: an organisation registered without numbers records a grant and
+    a contract; its exports pass the standards' tools; its owner then records the charity and company numbers;
+    the next exports carry them (a new OCDS release id and 360Giving dateModified) and still pass: lib-cove-ocds
+    with no finding, ocdskit merges both, the 360Giving schema and its quality checks find nothing critical."""
+    owner = login_as(funding.finance_user(org_role=OrgRole.OWNER))
+    org = owner.organisation
+    org.website = "https://new-leaf.example.org"
+    db.session.commit()
+    _post(client, "/funding/agreements/new", {**GRANT, "contract_package_area": "northumbria"})
+    _post(client, "/funding/agreements/new", {
+        "kind": "contract", "contract_role": "direct", "title": "Housing advice in HMP Durham",
+        "counterparty_name": "Ministry of Justice", "counterparty_identifier": "GB-GOR-D18", "amount": "96,000",
+        "award_date": "1/2/2026", "start_date": "1/3/2026", "end_date": "28/2/2027",
+        "description": "Housing advice for people in their last twelve weeks before release."})
+    funder_file = "/funding/exports/funders/GB-CHC-1999002/360giving.json"
+    grants_before, ocds_before = _json(client, funder_file), _ocds(client)
+    assert opendata.problems("360giving", grants_before) == []
+    findings = quality_360(grants_before)
+    assert findings["quality"] == {}
+    # Without a registered number the recipient can only have the portal's own 360G- identifier: 360Giving's
+    # advice says as much, and nothing else.
+    assert set(findings["usefulness"]) == {"RecipientOrg360GPrefix", "NoRecipientOrgCompanyCharityNumber"}
+    _clean(review_ocds(ocds_before))
+
+    response = client.post(f"/organisations/{org.public_id}/identifiers",
+                           data={"charity_number": "1187654", "company_number": "09876543"})
+    assert response.status_code == 302
+
+    grants_after, ocds_after = _json(client, funder_file), _ocds(client)
+    (before,), (after,) = grants_before["grants"], grants_after["grants"]
+    assert after["id"] == before["id"]
+    assert after["recipientOrganization"][0]["id"] == "GB-CHC-1187654"
+    assert after["recipientOrganization"][0]["charityNumber"] == "1187654"
+    assert after["recipientOrganization"][0]["companyNumber"] == "09876543"
+    assert after["dateModified"] > before["dateModified"]
+    assert grants_after["publisher"]["identifier"] == "GB-CHC-1187654"
+    assert opendata.problems("360giving", grants_after) == []
+    assert quality_360(grants_after) == {"quality": {}, "usefulness": {}}
+    # The spreadsheet form says the same once flattentool reads it back.
+    csv_text = client.get("/funding/exports/funders/GB-CHC-1999002/360giving.csv").get_data(as_text=True)
+    assert quality_360({"grants": unflatten_360giving(csv_text)}) == {"quality": {}, "usefulness": {}}
+
+    (old,), (new,) = ocds_before["releases"], ocds_after["releases"]
+    assert new["ocid"] == old["ocid"] and new["id"] != old["id"] and new["date"] > old["date"]
+    supplier = next(p for p in new["parties"] if "supplier" in p["roles"])
+    assert supplier["id"] == "GB-CHC-1187654"
+    assert supplier["identifier"] == {"scheme": "GB-CHC", "id": "1187654", "legalName": org.name}
+    assert supplier["additionalIdentifiers"] == [{"scheme": "GB-COH", "id": "09876543"}]
+    assert ocds_after["publisher"] == {"name": org.name, "scheme": "GB-CHC", "uid": "1187654",
+                                       "uri": "https://new-leaf.example.org"}
+    _clean(review_ocds(ocds_after))
+    (compiled,) = merge_ocds(ocds_before, ocds_after)  # "non-unique ocid and id" would raise here
+    assert compiled["id"].startswith(f"{new['ocid']}-") and compiled["date"] == new["date"]
+    # ocdskit merges parties by id, so the compiled release keeps the earlier party beside the new one
+    assert {"GB-CHC-1187654", f"rpp-org-{org.public_id}"} <= {p["id"] for p in compiled["parties"]}
+
+    # Unchanged numbers, unchanged files: the same release id and the same dateModified.
+    assert _ocds(client)["releases"][0]["id"] == new["id"]
+    assert _json(client, funder_file)["grants"][0]["dateModified"] == after["dateModified"]
+
+
+def test_the_360giving_quality_checks_find_what_they_look_for():
+    """The checks written again in tests/funding/standards.py, on one grant with the problems they name."""
+    grant = {
+        "id": "360G-rpp-x\n1", "title": "Mentoring", "description": "Mentoring", "currency": "GBP",
+        "amountAwarded": 0, "awardDate": "2099-01-01",
+        "plannedDates": [{"startDate": "2026-05-01", "endDate": "2026-04-01"}],
+        "recipientOrganization": [{"id": "GB-CHC-12", "name": "New Leaf", "charityNumber": "12",
+                                   "companyNumber": "123"}],
+        "fundingOrganization": [{"id": "XX-NOPE-1", "name": "The Northern Trust"}],
+    }
+    other = {**grant, "id": "360G-rpp-2", "description": "Write to grants@trust.example.org",
+             "fundingOrganization": [{"id": "GB-CHC-1999002", "name": "The Northern Trust"}]}
+    found = quality_360({"grants": [grant, other]}, today=date(2026, 12, 3))
+    assert set(found["quality"]) == {
+        "ZeroAmountTest", "PostDatedAwardDates", "PlannedStartDateBeforeEndDate", "OrganizationIdLooksInvalid",
+        "RecipientOrgCharityNumber", "RecipientOrgCompanyNumber", "FundingOrgUnrecognisedPrefix",
+        "GrantIdUnexpectedChars", "MoreThanOneFundingOrg", "MultiFundingNamesForOrgId", "LooksLikeEmail"}
+    assert set(found["usefulness"]) == {
+        "TitleDescriptionSame", "NoGrantProgramme", "NoBeneficiaryLocation", "NoLastModified", "NoDataSource",
+        "PlannedDurationNotPresent", "IncompleteRecipientOrg"}
+    assert found["quality"]["LooksLikeEmail"] == ["grants/1/description"]

@@ -22,7 +22,14 @@ def _only_the_owner(status: int = 200) -> dict:
     return {OWNER: status, ANONYMOUS: 401, "*": 404}
 
 
+def _escalated():
+    owner = factories.user(role=Role.OFFENDER_MANAGER, probation_region="wales")
+    referral = factories.escalated_referral(referrer=owner)
+    return {"public_id": referral.public_id}, owner
+
+
 CASES: dict[str, Case] = {
+    "api.decide_escalation": Case("POST", _escalated, _only_the_owner(), data={"decision": "refer-on"}),
     "api.referral": Case("GET", _referral("sent"), _only_the_owner()),
     "api.update_referral": Case("PATCH", _referral("draft"), _only_the_owner(),
                                 data={"answers": {"availability": "Evenings"}}),

@@ -265,3 +265,66 @@ def test_amendment_history_hides_risk_changes_from_those_who_may_not_see_risk(cl
     body = client.get(f"/api/v1/referrals/{referral.public_id}", headers=bearer(manager)).get_json()
     assert body["risk"] is None
     assert body["history"][-1]["changes"] == {"availability": ["Weekday mornings", "Evenings"]}
+
+
+def test_a_case_management_system_sees_a_risk_escalation_and_records_the_decision(client, people, schema):
+    service, referrer, manager, _ = people
+    referral = factories.escalated_referral(service=service, referrer=referrer, state="sent")
+    base = f"/api/v1/referrals/{referral.public_id}"
+
+    # The provider, before accepting, sees the new level, MAPPA and the flag, but not the narrative
+    theirs = schema(client.get(base, headers=bearer(manager)).get_json(), "Referral")
+    assert (theirs["risk_level"], theirs["mappa"], theirs["risk"]) == ("very-high", True, None)
+    assert theirs["risk_escalated"] is True
+    assert theirs["risk_escalation"]["pending"] is True and theirs["risk_escalation"]["decision"] is None
+    listed = client.get("/api/v1/referrals", headers=bearer(manager)).get_json()["referrals"]
+    assert [r["risk_escalated"] for r in listed] == [True]
+    # only the referring side decides
+    refused = client.post(f"{base}/risk-escalation", headers=bearer(manager), json={"decision": "refer-on"})
+    assert refused.status_code == 403 and "referring probation team" in refused.get_json()["error"]["message"]
+
+    mine = bearer(referrer)
+    # the same rules as the page: a plan needs its document and a review date within a year
+    wrong = client.post(f"{base}/risk-escalation", headers=mine,
+                        json={"decision": "continue", "review_date": (date.today() - timedelta(days=1)).isoformat()})
+    assert wrong.status_code == 400
+    assert {e["field"] for e in wrong.get_json()["error"]["fields"]} == {"plan_document", "review_date"}
+    unreadable = client.post(f"{base}/risk-escalation", headers=mine,
+                             json={"decision": "continue", "plan_document": "nDelius RMP 12", "review_date": "soon"})
+    assert unreadable.status_code == 400 and unreadable.get_json()["error"]["fields"][0]["field"] == "review_date"
+    stale = client.post(f"{base}/risk-escalation", headers=mine,
+                        json={"decision": "refer-on", "version": referral.version - 1})
+    assert stale.status_code == 409
+
+    review = (date.today() + timedelta(days=90)).isoformat()
+    decided = client.post(f"{base}/risk-escalation", headers=mine, json={
+        "decision": "continue", "plan_document": "nDelius RMP 12", "review_date": review,
+        "comment": "Weekly joint review", "version": referral.version})
+    assert decided.status_code == 200, decided.get_json()
+    body = schema(decided.get_json(), "Referral")
+    assert body["risk_escalated"] is False
+    assert body["risk_escalation"] == {**body["risk_escalation"], "pending": False, "decision": "continue",
+                                       "plan_document": "nDelius RMP 12", "review_date": review,
+                                       "payment_basis": "fee-for-service"}
+    assert body["history"][-1]["action"] == "escalation_continue"
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.escalation_decided",
+                                                      AuditEvent.object_id == referral.public_id,
+                                                      AuditEvent.api_token_id.is_not(None)))
+    # nothing left to decide
+    again = client.post(f"{base}/risk-escalation", headers=mine, json={"decision": "refer-on"})
+    assert again.status_code == 400
+    assert again.get_json()["error"]["fields"][0]["message"] == ("There is no risk escalation waiting for a decision on "
+                                                        "this referral")
+
+
+def test_referring_on_through_the_api_withdraws_the_referral(client, people, schema):
+    service, referrer, _, _ = people
+    referral = factories.escalated_referral(service=service, referrer=referrer)
+    response = client.post(f"/api/v1/referrals/{referral.public_id}/risk-escalation", headers=bearer(referrer),
+                           json={"decision": "refer-on"})
+    body = schema(response.get_json(), "Referral")
+    assert (body["state"], body["end_reason"], body["risk_escalation"]["decision"]) == (
+        "withdrawn", "risk-escalated", "refer-on")
+    outsider = factories.user(role=Role.OFFENDER_MANAGER, probation_region="london")
+    assert client.post(f"/api/v1/referrals/{referral.public_id}/risk-escalation", headers=bearer(outsider),
+                       json={"decision": "refer-on"}).status_code == 404

@@ -84,3 +84,28 @@ def test_first_write_creates_the_index_with_its_settings(meili_server: MeiliServ
 
     in_london = [d for d in services[:8] if "london" in d["regions"]]
     assert backend.search("services", SearchQuery(filters={"region": ["london"]})).total == len(in_london) > 0
+
+
+def test_a_search_and_its_facet_counts_are_one_request_and_ids_only_fetches_only_ids(
+    meili_server: MeiliServer, services: Docs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = backend_for(meili_server, "ids_")
+    backend.rebuild("services", services)
+    sent: list[list[dict[str, Any]]] = []
+    real = meilisearch.Client.multi_search
+    monkeypatch.setattr(meilisearch.Client, "multi_search",
+                        lambda client, queries, *a, **k: sent.append(queries) or real(client, queries, *a, **k))
+    page = SearchQuery(text="housing leeds", filters={"pathway": ["accommodation"], "region": ["yorkshire-humber"]},
+                       facets=["pathway", "region"])
+    counts = [SearchQuery(text="housing leeds", filters=rest, facets=[name], per_page=1, ids_only=True)
+              for name, rest in (("pathway", {"region": ["yorkshire-humber"]}),
+                                 ("region", {"pathway": ["accommodation"]}))]
+
+    results = backend.search_many("services", [page, *counts])
+
+    assert len(sent) == 1  # the page's place tiers and both facets' counts
+    assert [r.facets for r in results[1:]] == [backend.search("services", q).facets for q in counts]
+    assert results[0].hits and "name" in results[0].hits[0].document
+    ids_only = [q for q in sent[0] if q.get("attributesToRetrieve")]
+    assert ids_only and all(q["attributesToRetrieve"] == ["id"] for q in ids_only)
+    assert all(q.get("hitsPerPage") == 1 for q in ids_only)  # a count's single hit is never diversified

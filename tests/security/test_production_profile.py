@@ -36,6 +36,16 @@ def test_the_portal_refuses_to_start_without_each_required_variable(tmp_path, mi
     assert "Traceback" not in result.stderr  # a message for the operator, not a stack trace
 
 
+def test_the_portal_refuses_a_plain_http_base_url_in_production(tmp_path):
+    env = _environment(tmp_path, BASE_URL="http://127.0.0.1:8080")
+    result = subprocess.run([sys.executable, "-c", "from portal import create_app; create_app()"], env=env,
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "PORTAL_ENV=production needs BASE_URL to be an https:// address, not 'http://127.0.0.1:8080'" \
+        in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_the_portal_starts_when_everything_is_set(tmp_path):
     env = _environment(tmp_path)
     result = subprocess.run([sys.executable, "-c", "from portal import create_app; app = create_app(); "

@@ -46,6 +46,17 @@ from portal.campus.operations.cv import (  # noqa: F401
     shared_cv,
     update_cv,
 )
+from portal.campus.operations.interests import (  # noqa: F401
+    LEARNER_WORDS,
+    interest_for_staff,
+    interests_to_handle,
+    learner_interests,
+    nominate_from_interest,
+    not_taken_forward,
+    opportunity_of,
+    record_interest,
+    send_message_about,
+)
 from portal.campus.operations.learners import (  # noqa: F401
     PRISON_NUMBER,
     LearnerDetails,
