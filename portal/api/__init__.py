@@ -48,6 +48,7 @@ def authenticate():
     request.environ["portal.api_token_id"] = api_token.id
     g.api_token = api_token
     g._login_user = user  # Flask-Login's current_user, for this request only: no session cookie is set
+    g._user_public_id = user.public_id  # for log lines, without loading the user again after the commit
 
 
 from portal.api import views  # noqa: E402,F401
