@@ -194,9 +194,9 @@ def run(kind: str, users: int, seconds: int, workers: int, learners: int) -> dic
 
 
 def run_topology(users: int, seconds: int, learners: int) -> list[dict]:
-    """The production shape (tests/topology/shape.py: nginx, two gunicorn servers of 2 workers, relays,
-    schedulers, PostgreSQL, Meilisearch, Redis, S3): Locust against one server directly, then through the proxy
-    against both, in the same run and on the same data."""
+    """The production shape (tests/topology/shape.py: nginx with TLS, two gunicorn servers of 2 workers, relays,
+    schedulers, PostgreSQL, Meilisearch, Redis, S3; the production profile): Locust through the proxy against one
+    server, then against both, in the same run and on the same data."""
     from tests.topology import shape as topology
 
     log("\n=== Load test on the production shape (PostgreSQL, Meilisearch, Redis, S3) ===")
@@ -206,7 +206,9 @@ def run_topology(users: int, seconds: int, learners: int) -> list[dict]:
         work = Path(tmp)
         with topology.running(work / "shape", progress=lambda line: log(f"  {line}")) as shape:
             settings = prepare(shape.env, learners)
-            for label, base in (("one server (direct)", shape.servers[0].url),
+            # Both through nginx over TLS (the production profile's Secure cookies need HTTPS): one entry point
+            # in front of the first server alone, the other in front of both
+            for label, base in (("one server through nginx", shape.single_url),
                                 ("two servers through nginx", shape.proxy_url)):
                 run_dir = work / label.split()[0]
                 run_dir.mkdir()

@@ -17,7 +17,8 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 
-from locust import HttpUser, between, task
+from locust import HttpUser as _LocustHttpUser
+from locust import between, task
 
 SETTINGS = json.loads(os.environ["LOADTEST_SETTINGS"])
 WORDS = ["housing", "employment", "debt", "mentoring", "women", "family", "drug", "alcohol", "benefits", "training"]
@@ -30,6 +31,22 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_t
 def _csrf(html: str) -> str:
     match = CSRF.search(html)
     return (match.group(1) or match.group(2)) if match else ""
+
+
+class HttpUser(_LocustHttpUser):
+    """Locust's user, trusting the certificate authority in REQUESTS_CA_BUNDLE (the production shape's nginx
+    serves HTTPS with a certificate of the run's own authority; Locust's client does not read that variable)."""
+    abstract = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if os.environ.get("REQUESTS_CA_BUNDLE"):
+            self.client.verify = os.environ["REQUESTS_CA_BUNDLE"]
+
+
+def _same_origin(host: str) -> dict:
+    """A browser's Referer on a form post (Flask-WTF requires one on HTTPS; the portal's policy lets it through)."""
+    return {"Referer": f"{host.rstrip('/')}/"}
 
 
 def _api(token: str) -> dict:
@@ -72,7 +89,8 @@ class OffenderManagerSystem(HttpUser):
             "availability": "Weekday mornings", "arson_conviction": False, "sexual_offence_conviction": False,
             "needs": [{"pathway": "accommodation", "rating": "red"}], "desired_outcomes": ["Settled accommodation"],
             "risk_level": "low", "mappa": False, "risk_summary": "No concerns.", "consent_given": True,
-            "consent_date": datetime.now(UTC).date().isoformat(), "consent_method": "in-person"}
+            "consent_date": datetime.now(UTC).date().isoformat(), "consent_method": "in-person",
+            "referrer_phone": "0113 496 0000"}
         created = self.client.post("/api/v1/referrals", headers=headers, name="referrals: create draft",
                                    data=json.dumps({"service_id": SETTINGS["referral_service"], "answers": answers}))
         if created.status_code != 201:
@@ -134,7 +152,7 @@ class _SignedIn(HttpUser):
 
     def on_start(self):
         form = self.client.get("/sign-in", name="sign in (form)")
-        self.client.post("/sign-in", name="sign in", data={
+        self.client.post("/sign-in", name="sign in", headers=_same_origin(self.host), data={
             "csrf_token": _csrf(form.text), "email": self.email, "password": SETTINGS["password"]})
 
 
@@ -182,7 +200,7 @@ class Learner(HttpUser):
             raise RuntimeError("more simulated learners than kiosk sessions opened: raise --learners")
         prison_number, code = SETTINGS["kiosk_codes"].pop()
         form = self.client.get("/campus/sign-in", name="campus: kiosk sign-in (form)")
-        self.client.post("/campus/sign-in", name="campus: kiosk sign-in", data={
+        self.client.post("/campus/sign-in", name="campus: kiosk sign-in", headers=_same_origin(self.host), data={
             "csrf_token": _csrf(form.text), "prison_number": prison_number, "code": code})
 
     @task(2)

@@ -2,21 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import import_module
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import log_redaction
+from portal import log_redaction, sqlite_locking
 from portal.config import ROOT, from_environment
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.private_files import private_directory, private_sqlite_file
 from portal.public_address import HostCheck, build_on_base_url, split_base_url
-
-DOMAIN_BLUEPRINTS = ("main", "accounts", "admin", "api", "directory", "referrals", "supply_chain", "employers",
-                     "funding", "campus")
 
 
 class Portal(Flask):
@@ -28,6 +24,33 @@ class Portal(Flask):
             return build_on_base_url(self, endpoint, values, _method, _anchor)
         return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external,
                                **values)
+
+
+# Every module that registers something when imported, named here and imported by create_app before the first
+# request: each domain's access rules (into portal.policy, where an action without a rule raises), its scheduled
+# jobs (into portal.scheduler), its routes (on its blueprint), its JSON routes (on the API blueprint, adding to the
+# OpenAPI document), its CLI commands and the hooks its gate adds. No domain package imports its own views or
+# rules for this; this is the one place that wires them together.
+DOMAIN_MODULES = (
+    "portal.accounts.rules", "portal.admin.rules", "portal.directory.rules", "portal.referrals.rules",
+    "portal.supply_chain.rules", "portal.employers.rules", "portal.funding.rules", "portal.campus.rules",
+    "portal.directory.jobs", "portal.referrals.jobs", "portal.supply_chain.jobs", "portal.employers.jobs",
+    "portal.funding.jobs",
+    "portal.main.views",
+    "portal.accounts.views",
+    "portal.admin.audit_views", "portal.admin.views",
+    "portal.api.views",
+    "portal.directory.api", "portal.directory.indexing", "portal.directory.manage_views", "portal.directory.views",
+    "portal.referrals.admin_views", "portal.referrals.api", "portal.referrals.report_views", "portal.referrals.views",
+    "portal.supply_chain.admin_views", "portal.supply_chain.api", "portal.supply_chain.partner_views",
+    "portal.supply_chain.views",
+    "portal.employers.api", "portal.employers.views",
+    "portal.funding.cli", "portal.funding.views",
+    "portal.campus.author_views", "portal.campus.gate", "portal.campus.staff_views", "portal.campus.views",
+)
+# Each domain's blueprint lives in portal/<domain>/blueprint.py; registered in this order.
+DOMAIN_BLUEPRINTS = ("main", "accounts", "admin", "api", "directory", "referrals", "supply_chain", "employers",
+                     "funding", "campus")
 
 
 def create_app(overrides: Mapping | None = None) -> Flask:
@@ -49,6 +72,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
 
     db.init_app(app)
+    sqlite_locking.init_app(app)  # WAL; the write lock only for what writes
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -59,6 +83,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
         mail,
         metrics,
         models,
+        scheduler,
         security,
     )
     from portal.errors import register_error_handlers
@@ -66,11 +91,12 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     security.init_app(app)
     logs.configure(app)  # after security (the request id), before metrics (whose timing the request line reports)
     log_redaction.install()  # after the handlers exist: tokens in URL paths (reset, verification...) never logged
-    metrics.init_app(app)
+    metrics.init_app(app, scheduled_runs=scheduler.latest_runs)
     register_error_handlers(app)
+    for name in DOMAIN_MODULES:
+        import_module(name)
     for name in DOMAIN_BLUEPRINTS:
-        module = __import__(f"portal.{name}", fromlist=["bp"])
-        app.register_blueprint(module.bp)
+        app.register_blueprint(import_module(f"portal.{name}.blueprint").bp)
 
     from portal import cli, components, templating
 
@@ -84,24 +110,3 @@ def create_app(overrides: Mapping | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
     app.wsgi_app = HostCheck(app.wsgi_app, app)
     return app
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite: enforce foreign keys, wait on locks, and let SQLAlchemy manage transactions (savepoints work)."""
-    import sqlite3
-
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")

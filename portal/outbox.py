@@ -177,11 +177,14 @@ class _Listener:
 def run_forever(interval: float = 1.0, stop: Callable[[], bool] = lambda: False,
                 fallback_poll: float = 30.0) -> None:
     """Deliver until stopped. On PostgreSQL wait for NOTIFY (polling every `fallback_poll` seconds for retries
-    that come due); elsewhere poll every `interval` seconds."""
+    that come due); elsewhere, and through PgBouncer in transaction mode (DATABASE_PGBOUNCER: a LISTEN there
+    lands on whichever server connection the pool lends and its notifications never reach the relay), poll
+    every `interval` seconds."""
+    listen = db.engine.dialect.name == "postgresql" and not current_app.config.get("DATABASE_PGBOUNCER")
     listener = None
     while not stop():
         try:
-            if listener is None and db.engine.dialect.name == "postgresql":
+            if listener is None and listen:
                 listener = _Listener()
             if relay_once() == 0:
                 if listener is not None:

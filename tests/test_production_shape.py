@@ -363,6 +363,28 @@ def test_a_relay_wakes_on_notify_when_a_message_is_committed(app, db):
             listener.close()
 
 
+def test_through_pgbouncer_a_relay_polls_instead_of_listening(app, db, monkeypatch):
+    """In transaction mode a LISTEN lands on whichever server connection PgBouncer lends, and its notifications
+    never reach the relay: with DATABASE_PGBOUNCER it delivers by polling every `interval` seconds."""
+    if _db.engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+
+    def no_listening():
+        raise AssertionError("the relay tried to LISTEN through PgBouncer")
+
+    monkeypatch.setattr(outbox, "_Listener", no_listening)
+    monkeypatch.setitem(app.config, "DATABASE_PGBOUNCER", True)
+    sleeps = []
+    monkeypatch.setattr(outbox.time, "sleep", sleeps.append)
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        outbox.enqueue("email", {"to": "w@example.org", "subject": "s", "body": "b", "message_id": "pgb1"})
+        _db.session.commit()
+        rounds = iter(range(3))
+        outbox.run_forever(interval=1.0, stop=lambda: next(rounds, None) is None)
+        assert outbox.pending_count() == 0  # delivered on the first round
+    assert sleeps == [1.0, 1.0]  # then it polled each second; it never waited for a notification
+
+
 # --- Logs, metrics, Sentry ---
 
 def test_request_logs_are_json_with_the_request_id_and_public_id_and_nothing_personal(app, client, db, monkeypatch):

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import url_for
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, policy
 from portal.accounts import credentials
 from portal.accounts.models import (
     ApiToken,
@@ -83,6 +84,9 @@ def register_organisation(reg: Registration) -> User | None:
     the person registering sees the same "check your email" either way, so the form cannot be used to find out
     who has an account. Returns the new user, or None in that case."""
     _check_password(reg.password, reg.kind.staff_role)
+    # Hashed before the first query: on SQLite a POST holds the write lock from its first query to its commit, and
+    # argon2 is slow on purpose (on a busy machine, long enough for queued registrations to time out: issue #18)
+    password_hash = credentials.hash_password(reg.password)
     if existing := find_user_by_email(reg.email):
         audit.record("user.registration_refused", "user", existing.public_id, reason="email address has an account")
         queue_email(existing.email, "Someone tried to register with your email address", "registration_existing",
@@ -102,7 +106,7 @@ def register_organisation(reg: Registration) -> User | None:
     )
     user = User(
         email=normalise_email(reg.email), name=reg.name.strip(), role=reg.kind.staff_role,
-        password_hash=credentials.hash_password(reg.password), password_changed_at=utcnow(),
+        password_hash=password_hash, password_changed_at=utcnow(),
     )
     db.session.add_all([organisation, user])
     db.session.add(Membership(user=user, organisation=organisation, org_role=OrgRole.OWNER))
@@ -139,14 +143,23 @@ def identifier_numbers(organisation: Organisation) -> dict[str, str]:
     return found
 
 
+# Other domains keep copies of an organisation's identifiers (the directory's published listing documents): each
+# registers what to do when they change (`on_identifiers_changed`), so accounts imports none of them.
+IDENTIFIER_LISTENERS: list[Callable[[Organisation], object]] = []
+
+
+def on_identifiers_changed(listener: Callable[[Organisation], object]) -> Callable[[Organisation], object]:
+    if listener not in IDENTIFIER_LISTENERS:
+        IDENTIFIER_LISTENERS.append(listener)
+    return listener
+
+
 def change_identifiers(organisation: Organisation, actor: User, *, charity_number: str, company_number: str) -> bool:
     """Record, change or remove the organisation's charity and company numbers (owners, managers and
     administrators). Every open-data output draws on them: the Open Referral UK feed's published documents are
     brought up to date here, and OCDS and 360Giving exports count the change as one (`identifiers_changed_at`).
     Audited with the old and new numbers (public register numbers, not personal data). Returns whether anything
     changed."""
-    from portal import policy
-
     policy.authorize(actor, "organisation.edit", organisation)
     wanted = {"GB-CHC": charity_number, "GB-COH": company_number}
     checked, problems = {}, []
@@ -175,9 +188,8 @@ def change_identifiers(organisation: Organisation, actor: User, *, charity_numbe
     db.session.flush()
     audit.record("organisation.identifiers_changed", "organisation", organisation.public_id, actor=actor,
                  details=changed)
-    from portal.directory import operations as directory
-
-    directory.refresh_organisation_identifiers(organisation)
+    for listener in IDENTIFIER_LISTENERS:
+        listener(organisation)
     return True
 
 
@@ -549,8 +561,6 @@ def user_for_api_token(token: str) -> tuple[User, ApiToken] | None:
     api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == credentials.hash_token(token)))
     if api_token is None or api_token.revoked_at or not api_token.user.is_active:
         return None
-    from portal import policy  # the policy imports this package's models
-
     if not policy.can(api_token.user, "api.use"):  # e.g. its organisation is not, or no longer, approved
         return None
     now = utcnow()

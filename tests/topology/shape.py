@@ -1,9 +1,14 @@
 """The production shape from processes on this machine, all on loopback and free ports:
 
-nginx (deploy/nginx.conf's rules: upstream of two servers, retry idempotent requests on the other) in front of
+nginx (deploy/nginx.conf's rules: TLS with a certificate made here for the run and signed by a certificate
+authority of its own, upstream of two servers, retry idempotent requests on the other) in front of
 two gunicorn servers (deploy/gunicorn.conf.py), two outbox relays, two schedulers, PostgreSQL (a database of its
 own, created and dropped here), Meilisearch, Redis (db 4, a key prefix of its own) and S3-compatible storage
-(moto's server mode). `python -m tests.topology.shape` starts it and waits (Ctrl+C stops everything);
+(moto's server mode). Every process runs the production profile (PORTAL_ENV=production: SECRET_KEY, BASE_URL
+on https, DATABASE_URL and REDIS_URL required, Secure cookies), so clients speak HTTPS to nginx and trust the
+run's authority (`Shape.ca`; `running` sets REQUESTS_CA_BUNDLE to it while the shape runs). Form posts carry a
+same-origin Referer, as browsers do (Flask-WTF checks it on HTTPS).
+`python -m tests.topology.shape` starts it and waits (Ctrl+C stops everything);
 tests/topology/test_topology.py proves it through the proxy (`make topology`).
 """
 from __future__ import annotations
@@ -63,6 +68,55 @@ def wait_for(url: str, process: subprocess.Popen | None = None, timeout: float =
     raise RuntimeError(f"{url} did not answer {status} within {timeout} s")
 
 
+def make_certificates(folder: Path, names: list[str]) -> tuple[Path, Path, Path]:
+    """A certificate authority of this run and a server certificate it signs for `names` (host names and IP
+    addresses). Returns (authority, certificate, key) paths, PEM."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Resettlement portal topology test authority")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    alternatives = []
+    for name in names:
+        try:
+            alternatives.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            alternatives.append(x509.DNSName(name))
+    certificate = (
+        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName(alternatives), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256()))
+    paths = folder / "authority.pem", folder / "server.pem", folder / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    paths[2].chmod(0o600)
+    return paths
+
+
 @dataclass
 class Server:
     name: str
@@ -82,6 +136,8 @@ class Shape:
     base_url: str
     proxy_url: str
     meili: object
+    ca: Path | None = None  # the authority that signed nginx's certificate (HTTPS clients trust it)
+    single_url: str = ""  # nginx in front of the first server alone (load test comparisons)
     servers: list[Server] = field(default_factory=list)
     relays: list[subprocess.Popen] = field(default_factory=list)
     schedulers: list[subprocess.Popen] = field(default_factory=list)
@@ -153,11 +209,50 @@ def _s3(work: Path):
         _stop(process)
 
 
-def nginx_config(work: Path, port: int, upstreams: list[int]) -> str:
-    """deploy/nginx.conf's proxy rules, on loopback, with a temporary prefix (and an X-Upstream header so the
-    tests can see which server answered)."""
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in upstreams)
+def nginx_config(work: Path, port: int, upstreams: list[int], certificate: Path, key: Path,
+                 single_port: int | None = None) -> str:
+    """deploy/nginx.conf's proxy rules and TLS, on loopback, with a temporary prefix (and an X-Upstream header so
+    the tests can see which server answered). With `single_port`, a second entry point in front of the first
+    server alone (the load test's one-server figures, through the same proxy and TLS)."""
+    def upstream(name: str, ports: list[int]) -> str:
+        servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
+        return f"""    upstream {name} {{
+{servers}
+        keepalive 16;
+    }}
+"""
+
+    def server(listen: int, name: str) -> str:
+        return f"""    server {{
+        listen 127.0.0.1:{listen} ssl;
+        ssl_certificate {certificate};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location = /metrics {{ return 404; }}
+        location / {{
+            proxy_pass http://{name};
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            # $http_host keeps the port: this proxy listens on a free port, not 443, and Flask-WTF compares a form
+            # post's Referer (https://127.0.0.1:PORT/) with the Host it was given (deploy/nginx.conf, on 443: $host)
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $host;
+            proxy_set_header X-Request-Id $request_id;
+            proxy_next_upstream error timeout http_502 http_503;
+            proxy_next_upstream_tries 2;
+            proxy_connect_timeout 2s;
+            proxy_read_timeout 60s;
+            add_header X-Upstream $upstream_addr always;
+        }}
+    }}
+"""
+
     user = "user root root;\n" if os.geteuid() == 0 else ""
+    blocks = upstream("portal", upstreams) + server(port, "portal")
+    if single_port is not None:
+        blocks += upstream("portal_one", upstreams[:1]) + server(single_port, "portal_one")
     return f"""{user}worker_processes 1;
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log warn;
@@ -170,30 +265,7 @@ http {{
     uwsgi_temp_path {work}/nginx-uwsgi;
     scgi_temp_path {work}/nginx-scgi;
     client_max_body_size 13m;
-    upstream portal {{
-{servers}
-        keepalive 16;
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location = /metrics {{ return 404; }}
-        location / {{
-            proxy_pass http://portal;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header X-Forwarded-Host $host;
-            proxy_set_header X-Request-Id $request_id;
-            proxy_next_upstream error timeout http_502 http_503;
-            proxy_next_upstream_tries 2;
-            proxy_connect_timeout 2s;
-            proxy_read_timeout 60s;
-            add_header X-Upstream $upstream_addr always;
-        }}
-    }}
-}}
+{blocks}}}
 """
 
 
@@ -214,11 +286,17 @@ def running(work: Path, servers: int = 2, relays: int = 2, schedulers: int = 2, 
         database_url = stack.enter_context(_database())
         meili = stack.enter_context(restartable_meili())  # a test stops it and starts it again
         s3_url = stack.enter_context(_s3(work))
-        proxy_port = free_port()
+        proxy_port, single_port = free_port(), free_port()
         base_url = "https://portal.example.gov.uk"  # what emails must link to, whatever Host a request had
+        ca, certificate, key = make_certificates(work / "tls", ["127.0.0.1", "localhost", "portal.example.gov.uk"])
+        previous_bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+        os.environ["REQUESTS_CA_BUNDLE"] = str(ca)  # this process's clients (the tests) trust the run's authority
+        stack.callback(lambda: os.environ.pop("REQUESTS_CA_BUNDLE", None) if previous_bundle is None
+                       else os.environ.__setitem__("REQUESTS_CA_BUNDLE", previous_bundle))
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "PYTEST"))},
             "FLASK_APP": "app",
+            "PORTAL_ENV": "production",  # the profile a real deployment runs: Secure cookies, BASE_URL on https
             "SECRET_KEY": f"topology-{uuid.uuid4().hex}",
             "DATABASE_URL": database_url,
             "DATABASE_POOL_SIZE": "3",
@@ -237,14 +315,18 @@ def running(work: Path, servers: int = 2, relays: int = 2, schedulers: int = 2, 
             # Clients reach this shape through nginx on loopback, not at BASE_URL's name: serve that host too
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PROXY_HOPS": "1",
-            "SESSION_COOKIE_SECURE": "false",  # the test talks plain HTTP to nginx on loopback
             "INSTANCE_PATH": str(work / "instance"),
             "MAIL_DIRECTORY": str(work / "mail"),
             "LOG_FORMAT": "json",
             "METRICS_TOKEN": "topology-metrics",
         }
+        if previous_bundle is None:  # the servers keep their own trust store
+            env.pop("REQUESTS_CA_BUNDLE", None)
+        else:
+            env["REQUESTS_CA_BUNDLE"] = previous_bundle
         shape = Shape(work=work, env=env, database_url=database_url, base_url=base_url,
-                      proxy_url=f"http://127.0.0.1:{proxy_port}", meili=meili)
+                      proxy_url=f"https://127.0.0.1:{proxy_port}", meili=meili, ca=ca,
+                      single_url=f"https://127.0.0.1:{single_port}")
         progress("Migrating, creating the bucket and loading demo data...")
         shape.flask("db", "upgrade")
         shape.flask("storage", "init")
@@ -266,7 +348,8 @@ def running(work: Path, servers: int = 2, relays: int = 2, schedulers: int = 2, 
             process = _spawn([str(BIN / "flask"), "schedule", "run", "--tick", "1"], env, work / f"scheduler-{n}.log")
             shape.schedulers.append(process)
             stack.callback(_stop, process)
-        (work / "nginx.conf").write_text(nginx_config(work, proxy_port, [s.port for s in shape.servers]))
+        (work / "nginx.conf").write_text(nginx_config(work, proxy_port, [s.port for s in shape.servers],
+                                                      certificate, key, single_port=single_port))
         nginx = _spawn([NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"], env,
                        work / "nginx.log")
         stack.callback(_stop, nginx)
@@ -285,7 +368,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="rpp-topology-"))
     try:
         with running(work) as shape:
-            print(f"Logs in {work}. Ctrl+C stops everything.")
+            print(f"Logs in {work}. Ctrl+C stops everything. The proxy's certificate authority: {shape.ca}")
             print(f"Demo sign-in: provider@demo.example.org / resettle-demo-2026 at {shape.proxy_url}/sign-in")
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
     except Unavailable as exc:

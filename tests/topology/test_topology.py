@@ -41,8 +41,17 @@ def _token(html: str) -> str:
     return BeautifulSoup(html, "html.parser").find("input", {"name": "csrf_token"})["value"]
 
 
-def _sign_in(shape, email: str) -> requests.Session:
+def _browser(shape) -> requests.Session:
+    """A client like a browser: over HTTPS (trusting the run's authority) and sending a same-origin Referer with
+    its form posts, which Flask-WTF requires on HTTPS (the portal's Referrer-Policy lets browsers send it)."""
     browser = requests.Session()
+    browser.verify = str(shape.ca)
+    browser.headers["Referer"] = f"{shape.proxy_url}/"
+    return browser
+
+
+def _sign_in(shape, email: str) -> requests.Session:
+    browser = _browser(shape)
     form = browser.get(f"{shape.proxy_url}/sign-in", timeout=60)
     response = browser.post(f"{shape.proxy_url}/sign-in", timeout=60, allow_redirects=False,
                             data={"csrf_token": _token(form.text), "email": email, "password": PASSWORD})
@@ -52,6 +61,17 @@ def _sign_in(shape, email: str) -> requests.Session:
 
 def _upstreams(responses) -> set[str]:
     return {r.headers["X-Upstream"].split(",")[-1].strip() for r in responses}
+
+
+def test_the_servers_run_the_production_profile_behind_tls(shape):
+    assert shape.env["PORTAL_ENV"] == "production" and shape.proxy_url.startswith("https://")
+    form = _browser(shape).get(f"{shape.proxy_url}/sign-in", timeout=60)
+    assert form.status_code == 200
+    assert "Secure" in form.headers["Set-Cookie"]  # the session cookie only ever travels over HTTPS
+    one = [requests.get(f"{shape.single_url}/healthz", timeout=60) for _ in range(3)]  # the load test's one-server door
+    assert _upstreams(one) == {f"127.0.0.1:{shape.servers[0].port}"}
+    with pytest.raises(requests.exceptions.SSLError):  # no public authority vouches for the run's certificate
+        requests.get(f"{shape.proxy_url}/healthz", timeout=60, verify=requests.certs.where())
 
 
 def test_a_signed_in_user_alternates_between_the_servers_without_being_signed_out(shape):
@@ -65,7 +85,7 @@ def test_a_signed_in_user_alternates_between_the_servers_without_being_signed_ou
 def test_sign_in_limits_hold_across_the_servers(shape):
     statuses, answered = [], []
     for attempt in range(7):
-        browser = requests.Session()  # a new session each time, as a scripted attacker would
+        browser = _browser(shape)  # a new session each time, as a scripted attacker would
         form = browser.get(f"{shape.proxy_url}/sign-in", timeout=60)
         if attempt % 2:  # one more request, so nginx's round robin sends this attempt to the other server
             requests.get(f"{shape.proxy_url}/healthz", timeout=60)
@@ -95,12 +115,12 @@ def test_a_file_uploaded_through_one_server_is_downloaded_through_the_other(shap
 
 
 def test_emailed_links_use_base_url_whatever_host_was_sent(shape):
-    browser = requests.Session()
+    browser = _browser(shape)
     form = browser.get(f"{shape.proxy_url}/forgot-password", timeout=60)
     # (requests matches cookies against a Host header it is given, so the session cookie goes by hand)
     cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
     sent = requests.post(f"{shape.proxy_url}/forgot-password", timeout=60,
-                         headers={"Host": "attacker.example", "Cookie": cookie},
+                         headers={"Host": "attacker.example", "Cookie": cookie, "Referer": f"{shape.proxy_url}/"},
                          data={"csrf_token": _token(form.text), "email": "employer@demo.example.org"})
     if sent.status_code == 400:  # a Host the portal does not serve is refused outright: nothing is sent either
         time.sleep(5)
