@@ -1,17 +1,15 @@
 """Shared fixtures: the app on a real database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
 a test client, factories and `login_as(role)`.
 
-Each test commits for real, exactly as the application does, and the tables it wrote (noted from the
-statements run) are emptied after it (reference data stays). That keeps tests honest about transactions,
-lets browser tests share the database with a live server thread, and lets concurrency tests use two real
-connections.
+Each test commits for real, exactly as the application does, and the tables it wrote are emptied after
+it (reference data stays). That keeps tests honest about transactions, lets browser tests share the
+database with a live server thread, and lets concurrency tests use two real connections.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import os
-import re
 import uuid
 from pathlib import Path
 
@@ -20,8 +18,8 @@ from argon2 import PasswordHasher
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.accounts import credentials
@@ -133,30 +131,15 @@ def db(app):
     limiter.reset()
 
 
-# Tables written since they were last emptied, noted from every statement any engine in this process runs (the
-# test's session, requests, the browser tests' live server thread, commands run in-process). Emptying only these
-# keeps isolation exact (every other table is still empty) and costs a few statements instead of one per table.
-_WRITTEN: set[str] = set()
-_WRITES = re.compile(r'\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+"?(\w+)"?', re.IGNORECASE)
-
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _note_written_tables(connection, cursor, statement, parameters, context, executemany) -> None:
-    _WRITTEN.update(_WRITES.findall(statement))
-
-
 def _empty_tables() -> None:
-    written = set(_WRITTEN)
-    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name in written and t.name not in REFERENCE_TABLES]
-    if tables:
-        with _db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(table.delete())
-    _WRITTEN.difference_update(written)
+    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with _db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables if inspect(connection).has_table(t.name))
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
 
 
 @pytest.fixture
