@@ -13,7 +13,7 @@ from portal.admin import bp
 from portal.admin.forms import DecisionForm, InviteStaffForm, ReasonForm
 from portal.extensions import db
 from portal.forms import choices
-from portal.reference.models import Prison, ProbationRegion
+from portal.reference.models import Prison, ProbationDeliveryUnit, ProbationRegion
 from portal.views import REFUSED, attempt, render_form
 
 
@@ -62,12 +62,15 @@ def invite_user():
     form = InviteStaffForm()
     form.prison.choices = choices([("", "Select a prison")] + [
         (p.code, p.name) for p in db.session.scalars(select(Prison).order_by(Prison.name))])
-    form.probation_region.choices = choices([("", "Select a probation region")] + [
-        (r.slug, r.name) for r in db.session.scalars(select(ProbationRegion).order_by(ProbationRegion.name))])
+    form.probation_delivery_unit.choices = choices([("", "Select a probation delivery unit")] + [
+        (unit.slug, f"{unit.name} ({region.name})") for unit, region in db.session.execute(
+            select(ProbationDeliveryUnit, ProbationRegion).join(ProbationRegion)
+            .order_by(ProbationRegion.name, ProbationDeliveryUnit.name)).tuples()])
     if form.validate_on_submit():
         invited = attempt(form, lambda: accounts.invite_staff(
             current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
-            prison_code=form.prison.data or "", probation_region_slug=form.probation_region.data or ""))
+            prison_code=form.prison.data or "", probation_delivery_unit_slug=form.probation_delivery_unit.data or "",
+            sees_whole_region=form.scope.data == "region"))
         if invited is not REFUSED:
             flash(f"We have emailed {invited.email} a link to set up their account", "success")
             return redirect(url_for("admin.user", public_id=invited.public_id))
