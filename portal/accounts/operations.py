@@ -587,6 +587,15 @@ def set_probation_team(user: User, unit_slug: str, sees_whole_region: bool = Fal
     user.sees_whole_region = bool(sees_whole_region)
 
 
+def change_probation_team(user: User, admin: User, unit_slug: str, sees_whole_region: bool) -> None:
+    """An administrator moves an offender manager to another unit, or makes them a regional lead (or not)."""
+    if user.role != Role.OFFENDER_MANAGER:
+        raise DomainError("Only offender managers belong to a probation delivery unit")
+    set_probation_team(user, unit_slug, sees_whole_region)
+    audit.record("user.probation_team_changed", "user", user.public_id, actor=admin,
+                 details={"unit": user.probation_delivery_unit.slug, "sees_whole_region": user.sees_whole_region})
+
+
 def invite_staff(admin: User, *, email: str, name: str, role: Role, prison_code: str = "",
                  probation_region_slug: str = "", probation_delivery_unit_slug: str = "",
                  sees_whole_region: bool = False) -> User:

@@ -34,3 +34,11 @@ class InviteStaffForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[
         Required("Enter the reason"), Length(max=500, message="Reason must be 500 characters or fewer")])
+
+
+class ProbationTeamForm(FlaskForm):
+    probation_delivery_unit = SelectField("Probation delivery unit", choices=[], validators=[Optional()])
+    scope = RadioField("Which referrals do they see?", choices=choices([
+        ("unit", "Their probation delivery unit's"),
+        ("region", "Every referral in the unit's probation region (a regional probation lead)")]),
+        default="unit", validators=[Optional()])

@@ -64,6 +64,26 @@ def test_an_administrator_invites_offender_managers_into_a_probation_delivery_un
     assert lead.sees_whole_region is True
 
 
+def test_an_administrator_moves_an_offender_manager_to_another_unit_or_makes_them_a_regional_lead(client, login_as):
+    login_as(Role.ADMIN)
+    officer = factories.user(role=Role.OFFENDER_MANAGER, probation_delivery_unit="leeds")
+    url = f"/admin/users/{officer.public_id}/probation-team"
+    shown = page(client.get(f"/admin/users/{officer.public_id}"))
+    assert shown.find(id="probation-team").find("option", selected=True)["value"] == "leeds"
+    wrong = client.post(url, data={"probation_delivery_unit": "", "scope": "unit"})
+    assert wrong.status_code == 400
+    assert field_error(wrong, "probation_delivery_unit") == "Select their probation delivery unit"
+    moved = client.post(url, data={"probation_delivery_unit": "sheffield", "scope": "region"})
+    assert moved.status_code == 302
+    factories.db.session.refresh(officer)
+    assert (officer.probation_delivery_unit.slug, officer.probation_region.slug, officer.sees_whole_region) == (
+        "sheffield", "yorkshire-humber", True)
+    assert "user.probation_team_changed" in actions(officer)
+    not_om = factories.user(role=Role.PRISON_STAFF)
+    assert client.post(f"/admin/users/{not_om.public_id}/probation-team",
+                       data={"probation_delivery_unit": "leeds"}).status_code == 400
+
+
 @pytest.mark.parametrize("answers, field, message", [
     ({"role": "prison_staff", "prison": ""}, "prison", "Select the prison they work in"),
     ({"role": "offender_manager", "probation_delivery_unit": ""}, "probation_delivery_unit",
