@@ -17,7 +17,8 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 
-from locust import HttpUser, between, task
+from locust import HttpUser as _LocustHttpUser
+from locust import between, task
 
 SETTINGS = json.loads(os.environ["LOADTEST_SETTINGS"])
 WORDS = ["housing", "employment", "debt", "mentoring", "women", "family", "drug", "alcohol", "benefits", "training"]
@@ -30,6 +31,17 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_t
 def _csrf(html: str) -> str:
     match = CSRF.search(html)
     return (match.group(1) or match.group(2)) if match else ""
+
+
+class HttpUser(_LocustHttpUser):
+    """Locust's user, trusting the certificate authority in REQUESTS_CA_BUNDLE (the production shape's nginx
+    serves HTTPS with a certificate of the run's own authority; Locust's client does not read that variable)."""
+    abstract = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if os.environ.get("REQUESTS_CA_BUNDLE"):
+            self.client.verify = os.environ["REQUESTS_CA_BUNDLE"]
 
 
 def _same_origin(host: str) -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import import_module
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -15,9 +16,6 @@ from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.private_files import private_directory, private_sqlite_file
 from portal.public_address import HostCheck, build_on_base_url, split_base_url
 
-DOMAIN_BLUEPRINTS = ("main", "accounts", "admin", "api", "directory", "referrals", "supply_chain", "employers",
-                     "funding", "campus")
-
 
 class Portal(Flask):
     """Flask, except that every absolute URL (`url_for(..., _external=True)`: emailed links above all) is built
@@ -28,6 +26,33 @@ class Portal(Flask):
             return build_on_base_url(self, endpoint, values, _method, _anchor)
         return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external,
                                **values)
+
+
+# Every module that registers something when imported, named here and imported by create_app before the first
+# request: each domain's access rules (into portal.policy, where an action without a rule raises), its scheduled
+# jobs (into portal.scheduler), its routes (on its blueprint), its JSON routes (on the API blueprint, adding to the
+# OpenAPI document), its CLI commands and the hooks its gate adds. No domain package imports its own views or
+# rules for this; this is the one place that wires them together.
+DOMAIN_MODULES = (
+    "portal.accounts.rules", "portal.admin.rules", "portal.directory.rules", "portal.referrals.rules",
+    "portal.supply_chain.rules", "portal.employers.rules", "portal.funding.rules", "portal.campus.rules",
+    "portal.directory.jobs", "portal.referrals.jobs", "portal.supply_chain.jobs", "portal.employers.jobs",
+    "portal.funding.jobs",
+    "portal.main.views",
+    "portal.accounts.views",
+    "portal.admin.audit_views", "portal.admin.views",
+    "portal.api.views",
+    "portal.directory.api", "portal.directory.indexing", "portal.directory.manage_views", "portal.directory.views",
+    "portal.referrals.admin_views", "portal.referrals.api", "portal.referrals.report_views", "portal.referrals.views",
+    "portal.supply_chain.admin_views", "portal.supply_chain.api", "portal.supply_chain.partner_views",
+    "portal.supply_chain.views",
+    "portal.employers.api", "portal.employers.views",
+    "portal.funding.cli", "portal.funding.views",
+    "portal.campus.author_views", "portal.campus.gate", "portal.campus.staff_views", "portal.campus.views",
+)
+# Each domain's blueprint lives in portal/<domain>/blueprint.py; registered in this order.
+DOMAIN_BLUEPRINTS = ("main", "accounts", "admin", "api", "directory", "referrals", "supply_chain", "employers",
+                     "funding", "campus")
 
 
 def create_app(overrides: Mapping | None = None) -> Flask:
@@ -59,6 +84,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
         mail,
         metrics,
         models,
+        scheduler,
         security,
     )
     from portal.errors import register_error_handlers
@@ -66,11 +92,12 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     security.init_app(app)
     logs.configure(app)  # after security (the request id), before metrics (whose timing the request line reports)
     log_redaction.install()  # after the handlers exist: tokens in URL paths (reset, verification...) never logged
-    metrics.init_app(app)
+    metrics.init_app(app, scheduled_runs=scheduler.latest_runs)
     register_error_handlers(app)
+    for name in DOMAIN_MODULES:
+        import_module(name)
     for name in DOMAIN_BLUEPRINTS:
-        module = __import__(f"portal.{name}", fromlist=["bp"])
-        app.register_blueprint(module.bp)
+        app.register_blueprint(import_module(f"portal.{name}.blueprint").bp)
 
     from portal import cli, components, templating
 

@@ -1,15 +1,13 @@
 """Operator commands: `flask --app app <group> <command>`."""
 from __future__ import annotations
 
-import functools
-import sys
-
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal.accounts import operations as accounts
 from portal.accounts.roles import OrgRole, Role
+from portal.cli_support import fail as _fail
 from portal.errors import DomainError
 from portal.extensions import db
 
@@ -18,47 +16,6 @@ tokens_cli = AppGroup("tokens", help="Manage API personal access tokens.")
 outbox_cli = AppGroup("outbox", help="Deliver queued emails and search updates.")
 schedule_cli = AppGroup("schedule", help="Run the scheduled jobs (reminders, purges) at their times.")
 storage_cli = AppGroup("storage", help="The storage of every uploaded file.")
-
-
-def with_public_urls(command):
-    """Run a command inside a request on the portal's public address (BASE_URL), so the links its emails
-    build with `url_for(..., _external=True)` point at the portal, as they do when a web request sends them."""
-    @functools.wraps(command)
-    def run(*args, **kwargs):
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            return command(*args, **kwargs)
-    return run
-
-
-def scheduled_command(job_name: str):
-    """An operator's command that does a scheduled job's work (`directory remind`...): it runs as a run of that
-    job, under the same PostgreSQL advisory lock as the scheduler (so a hand run while the scheduler, or another
-    operator, runs the job does nothing and says so, instead of sending every reminder twice), inside a request
-    on BASE_URL (for the links in its emails), and is recorded like the scheduler's runs (shown on /admin/status,
-    marked "by hand"). The command returns how many items it handled."""
-    def decorate(command):
-        @functools.wraps(command)
-        def run(*args, **kwargs):
-            from portal import scheduler
-
-            def work(checkpoint) -> int:
-                return int(command(*args, **kwargs) or 0)
-
-            record = scheduler.run_job(scheduler.JOBS[job_name], slot=scheduler.utcnow(), work=work, by_hand=True)
-            if record is None:
-                _fail(f"{job_name} is running now (the scheduler or another operator started it), so nothing was "
-                      "done here. Run it again once that run has finished: `flask --app app schedule list` "
-                      "shows its last run.")
-            if record.error:
-                _fail(f"{job_name} failed ({record.error}); the run is recorded on /admin/status and the "
-                      "details are in the log")
-        return run
-    return decorate
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 @users_cli.command("create")
@@ -237,8 +194,6 @@ def backup_command(destination):
     """Back up the database and every stored file into one archive (default: instance/backups/)."""
     from pathlib import Path
 
-    from flask import current_app
-
     from portal import backup
 
     instance = Path(current_app.instance_path)
@@ -257,8 +212,6 @@ def backup_command(destination):
 def restore_command(archive):
     """Restore an archive made by `backup` into this portal's (empty) database, then check every table."""
     from pathlib import Path
-
-    from flask import current_app
 
     from portal import backup
 

@@ -178,7 +178,11 @@ def load_campus(echo: Callable[[str], None] = print) -> None:
 
 def load_directory(echo: Callable[[str], None] = print) -> None:
     """The 2,200-service demo directory, imported when the directory is empty, then the search index rebuilt
-    if it does not hold every published listing (so /services works as soon as the server starts)."""
+    if it does not hold every listing search should show (so /services works as soon as the server starts).
+
+    Each listing was last checked as long before today as its `assured_date` is before the generator's
+    reference date, so the demo has listings due for review (over 5 months), unverified (over 12 months: they
+    rank lower) and hidden (over 15 months: out of search until their provider confirms them)."""
     from portal.directory import demo_data, operations
     from portal.directory.models import Service
     from portal.search_index import backend
@@ -190,11 +194,57 @@ def load_directory(echo: Callable[[str], None] = print) -> None:
             records, progress=lambda n: echo(f"  {n:,} of {len(records):,} services imported"))
         db.session.commit()
         echo(f"  {result.created:,} services published")
-    published = operations.published_count()
-    if backend().count("services") != published:
-        echo(f"Indexing {published:,} services for search...")
-        operations.rebuild_search_index(progress=lambda n: echo(f"  {n:,} of {published:,} indexed"))
+        _age_demo_listings(records)
+        echo("  last checked: " + ", ".join(f"{n:,} {state}" for state, n in sorted(
+            _freshness_counts().items())))
+    searchable = _searchable_count()
+    if backend().count("services") != searchable:
+        echo(f"Indexing {searchable:,} services for search...")
+        operations.rebuild_search_index(progress=lambda n: echo(f"  {n:,} of {operations.published_count():,} "
+                                                                f"read"))
         echo(f"  {backend().count('services'):,} services searchable")
+
+
+def _age_demo_listings(records: list[dict]) -> None:
+    from datetime import date, datetime, time
+
+    from portal.directory import demo_data
+    from portal.directory.indexing import freshness
+    from portal.directory.models import Service
+
+    now = utcnow()
+    reference = datetime.combine(demo_data.REFERENCE_DATE, time(9), tzinfo=now.tzinfo)
+    checked = {record["id"]: now - (reference - datetime.combine(date.fromisoformat(record["assured_date"]),
+                                                                 time(9), tzinfo=now.tzinfo))
+               for record in records}
+    for service in db.session.scalars(select(Service).where(Service.uuid.in_(list(checked)))):
+        service.last_checked_at = checked[service.uuid]
+        service.freshness = freshness(service, now)
+    db.session.commit()
+
+
+def _freshness_counts() -> dict[str, int]:
+    from portal.directory.indexing import freshness
+    from portal.directory.models import ListingState, Service
+    from portal.directory.operations import needs_checking
+
+    counts: dict[str, int] = {}
+    for service in db.session.scalars(select(Service).where(Service.state == ListingState.PUBLISHED)):
+        state = freshness(service)
+        state = "due for review" if state == "fresh" and needs_checking(service) else state
+        counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+def _searchable_count() -> int:
+    """Published listings checked within 15 months: those the search index should hold."""
+    from portal.directory.indexing import HIDDEN_AFTER
+    from portal.directory.models import ListingState, Service
+
+    since = utcnow() - HIDDEN_AFTER
+    return db.session.scalar(select(func.count()).select_from(Service).where(
+        Service.state == ListingState.PUBLISHED,
+        func.coalesce(Service.last_checked_at, Service.published_at) > since)) or 0
 
 
 def load_alliance(employer_name: str, echo: Callable[[str], None] = print) -> None:
@@ -249,6 +299,7 @@ def load_referrals(echo: Callable[[str], None] = print) -> None:
 
     from flask import current_app
 
+    from portal.directory.indexing import freshness
     from portal.directory.models import ListingState, Service, ServiceTerm
     from portal.referrals import operations
     from portal.referrals.models import Referral
@@ -267,7 +318,7 @@ def load_referrals(echo: Callable[[str], None] = print) -> None:
         .order_by(Service.name).limit(200))
     single_sex = {"women-only", "men-only"}
     service = next((c for c in candidates if operations.referral_barrier(c) is None and c.minimum_age in (None, 18)
-                    and not single_sex & set(c.term_codes("eligibility"))), None)
+                    and not single_sex & set(c.term_codes("eligibility")) and freshness(c) == "fresh"), None)
     if service is None:
         return
     organisation = service.organisation

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -66,28 +67,23 @@ def error_response(status: int, message: str | None = None, errors: list[dict] |
         if errors:
             body["error"]["fields"] = errors
         return make_response(jsonify(body), status)
-    template = "campus/error.html" if _learner_at_the_kiosk() else "errors/error.html"
+    template = _error_template()
     return make_response(render_template(template, status=status, title=title, message=message), status)
 
 
-KIOSK_ENDPOINTS = {"campus.kiosk", "campus.session_ended"}
+# Error pages are drawn in the site's layout unless a domain claims the request for its own: the Virtual Campus does
+# (portal/campus/gate.py), so a learner's errors keep the campus layout and nothing links outside the campus.
+# Each claim must work without the database, which may be why this is an error page.
+ERROR_LAYOUTS: list[tuple[Callable[[], bool], str]] = []
 
 
-def _learner_at_the_kiosk() -> bool:
-    """A learner's errors, like every page they see, keep the campus layout: nothing links outside the campus.
-    The kiosk's session cookie says so without the database (which may be why this is an error page)."""
-    from flask import session
-    from flask_login import current_user
+def register_error_layout(claims: Callable[[], bool], template: str) -> None:
+    if (claims, template) not in ERROR_LAYOUTS:
+        ERROR_LAYOUTS.append((claims, template))
 
-    from portal.accounts.roles import Role
-    from portal.campus.gate import SESSION_KEY
 
-    if request.endpoint in KIOSK_ENDPOINTS or SESSION_KEY in session:
-        return True
-    try:
-        return bool(current_user and current_user.is_authenticated and current_user.role == Role.LEARNER)
-    except Exception:  # noqa: BLE001 - the user cannot be loaded (database away): not known to be a learner
-        return False
+def _error_template() -> str:
+    return next((template for claims, template in ERROR_LAYOUTS if claims()), "errors/error.html")
 
 
 def register_error_handlers(app: Flask) -> None:

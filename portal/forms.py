@@ -5,8 +5,8 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import Field
-from wtforms.utils import unset_value
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Email, Length, StopValidation
 
 

@@ -12,10 +12,14 @@ from __future__ import annotations
 import hmac
 import os
 import time
+from collections.abc import Callable
 
 from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+
+from portal import outbox
+from portal.extensions import db
 
 REQUESTS = Counter("portal_requests_total", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram("portal_request_seconds", "Time to answer an HTTP request", ["route"],
@@ -32,13 +36,10 @@ class DatabaseCollector:
         self.app = app
 
     def collect(self):
-        from portal import outbox, scheduler
-        from portal.extensions import db
-
         with self.app.app_context():
             try:
                 pending, lag, failed = outbox.pending_count(), outbox.lag_seconds(), outbox.failed_count()
-                runs = scheduler.latest_runs()
+                runs = self.app.extensions["portal.scheduled_runs"]()
             except Exception:  # noqa: BLE001 - the database is away: report only what this process knows
                 db.session.rollback()
                 return
@@ -82,7 +83,11 @@ def _registry(app: Flask) -> CollectorRegistry:
     return registry
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, scheduled_runs: Callable[[], list] = list) -> None:
+    """`scheduled_runs` gives each scheduled job with its latest run (portal.scheduler.latest_runs): passed in by
+    the application factory, as the scheduler runs every domain's jobs and this module is below the domains."""
+    app.extensions["portal.scheduled_runs"] = scheduled_runs
+
     @app.before_request
     def _start_timer():
         g.request_started = time.perf_counter()

@@ -30,6 +30,7 @@ from sqlalchemy import Integer, String, Text, UniqueConstraint, func, select, te
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal import outbox
 from portal.database import TZDateTime, utcnow
 from portal.extensions import db
 
@@ -84,67 +85,32 @@ class Job:
         return f"daily at {self.at:%H:%M} UTC"
 
 
-def _total(counts) -> int:
+def total(counts) -> int:
+    """A job's count of items handled, from an operation's count or its counts by kind."""
     return sum(counts.values()) if isinstance(counts, dict) else int(counts)
 
 
-def _directory_remind(checkpoint: Checkpoint) -> int:
-    from portal.directory import operations
-
-    return _total(operations.send_reminders(checkpoint=checkpoint))
-
-
-def _referrals_remind(checkpoint: Checkpoint) -> int:
-    from portal.referrals import operations
-
-    return operations.remind_overdue()
-
-
-def _purge_drafts(checkpoint: Checkpoint) -> int:
-    from portal.referrals import operations
-
-    return operations.purge_drafts()
-
-
-def _supply_remind(checkpoint: Checkpoint) -> int:
-    from portal.supply_chain import operations
-
-    return _total(operations.send_reminders())
-
-
-def _employers_remind(checkpoint: Checkpoint) -> int:
-    from portal.employers import operations
-
-    return operations.send_reminders()["emails"]
-
-
-def _funding_remind(checkpoint: Checkpoint) -> int:
-    from portal.funding import operations
-
-    return operations.remind()
-
-
 def _outbox_purge(checkpoint: Checkpoint) -> int:
-    from portal import outbox
-
     return outbox.purge_delivered(checkpoint=checkpoint)
 
 
-JOBS: dict[str, Job] = {job.name: job for job in (
-    Job("referrals-purge-drafts", "Delete draft referrals unsent for 90 days", _purge_drafts, at=clock(2, 0)),
-    Job("directory-remind", "Remind listing owners at 5 and 6 months; re-rank or hide stale listings",
-        _directory_remind, at=clock(6, 0)),
-    Job("supply-remind", "Remind owners of expressions of interest before expiry", _supply_remind,
-        at=clock(6, 10)),
-    Job("employers-remind", "Remind employers and practitioners of nomination steps due", _employers_remind,
-        at=clock(6, 20)),
-    Job("funding-remind", "Remind finance staff of reports, milestones and payments due", _funding_remind,
-        at=clock(6, 30)),
-    Job("referrals-remind", "Remind providers of referrals with no response after 5 working days",
-        _referrals_remind, at=clock(7, 0)),
-    Job("outbox-purge", "Delete delivered outbox messages after the retention period", _outbox_purge,
-        every=timedelta(hours=1)),
-)}
+# Every job, in the order of the day (daily jobs by time, then the interval jobs). This module imports no domain:
+# each domain registers its own jobs (portal/<domain>/jobs.py, imported by create_app before anything runs).
+JOBS: dict[str, Job] = {}
+
+
+def register(*jobs: Job) -> None:
+    clashes = sorted(job.name for job in jobs if JOBS.get(job.name, job) != job)
+    if clashes:
+        raise ValueError(f"scheduled jobs registered twice: {', '.join(clashes)}")
+    ordered = sorted({**JOBS, **{job.name: job for job in jobs}}.values(),
+                     key=lambda job: (job.every is not None, job.at or clock(0), job.every or timedelta(0)))
+    JOBS.clear()
+    JOBS.update((job.name, job) for job in ordered)
+
+
+register(Job("outbox-purge", "Delete delivered outbox messages after the retention period", _outbox_purge,
+             every=timedelta(hours=1)))
 
 
 def _lock_key(name: str) -> int:

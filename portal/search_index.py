@@ -12,6 +12,7 @@ from collections.abc import Callable
 from flask import current_app
 
 from portal import outbox
+from portal.metrics import observe_search
 from search import SearchBackend, SearchUnavailable, get_backend
 
 # index name -> function(ids) returning {id: search document, or None to remove it from the index}
@@ -42,8 +43,6 @@ class _Timed:
         return getattr(self._inner, name)
 
     def search(self, index, query):
-        from portal.metrics import observe_search
-
         started = time.perf_counter()
         outcome = "error"
         try:
@@ -55,8 +54,6 @@ class _Timed:
 
     def search_many(self, index, queries):
         """Several queries in one round trip (a search page and its facet counts): counted as one search."""
-        from portal.metrics import observe_search
-
         started = time.perf_counter()
         outcome = "error"
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius
+METRES_PER_MILE = 1_609.344
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -14,6 +15,11 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
         + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The same great-circle distance in miles (what people in the UK are shown)."""
+    return haversine_m(lat1, lon1, lat2, lon2) / METRES_PER_MILE
 
 
 def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import functools
 import importlib.metadata
+import json
 import re
 import sys
 import tomllib
@@ -90,3 +91,39 @@ def test_every_declared_dependency_is_pinned_in_the_lock():
     for requirement in project["dependencies"] + project["optional-dependencies"]["dev"]:
         name, version = _name(requirement), requirement.split("==", 1)[1]
         assert lock.get(name) == version, f"{requirement}: the lock has {lock.get(name)}"
+
+
+def _audit(monkeypatch, capsys, report: dict | None, required: bool = False) -> tuple[int, str]:
+    """tools/audit_dependencies.py with pip-audit's JSON report replaced by `report` (None: pip-audit failed)."""
+    import subprocess
+
+    from tools import audit_dependencies
+
+    def fake_run(command, **kwargs):
+        if report is not None:
+            Path(command[command.index("--output") + 1]).write_text(json.dumps(report))
+        return subprocess.CompletedProcess(command, 1, "", "ConnectionError: the index did not answer")
+
+    monkeypatch.setattr(audit_dependencies.subprocess, "run", fake_run)
+    monkeypatch.setenv("AUDIT_REQUIRED", "1" if required else "0")
+    code = audit_dependencies.main()
+    return code, capsys.readouterr().out
+
+
+def test_the_dependency_audit_fails_on_a_known_vulnerability(monkeypatch, capsys):
+    code, out = _audit(monkeypatch, capsys, {"dependencies": [
+        {"name": "flask", "version": "3.1.3", "vulns": []},
+        {"name": "werkzeug", "version": "3.1.9", "vulns": [{"id": "PYSEC-0000-1", "fix_versions": ["3.2.0"]}]}]})
+    assert code == 1
+    assert "VULNERABLE werkzeug 3.1.9: PYSEC-0000-1 (fixed in 3.2.0)" in out
+
+
+def test_the_dependency_audit_never_passes_silently_when_packages_could_not_be_audited(monkeypatch, capsys):
+    skipped = {"dependencies": [{"name": "flask", "skip_reason": "Dependency not found on PyPI: flask (3.1.3)"},
+                                {"name": "werkzeug", "version": "3.1.9", "vulns": []}]}
+    code, out = _audit(monkeypatch, capsys, skipped)
+    assert code == 0 and "NOT AUDITED: 1 of 2 packages" in out and "has NOT passed" in out
+    assert _audit(monkeypatch, capsys, skipped, required=True)[0] == 2
+    code, out = _audit(monkeypatch, capsys, None)  # pip-audit stopped before writing its report
+    assert code == 0 and "NO dependency was audited: ConnectionError" in out
+    assert _audit(monkeypatch, capsys, None, required=True)[0] == 2

@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.roles import MFA_REQUIRED, OrgKind, OrgRole, OrgStatus, Role
+from portal.accounts.roles import MFA_REQUIRED, ORGANISATION_ROLES, OrgKind, OrgRole, OrgStatus, Role
 from portal.database import PublicIdMixin, TimestampMixin, TZDateTime
 from portal.extensions import db
 from portal.reference.models import ContractPackageArea, Prison, ProbationDeliveryUnit, ProbationRegion, Region
@@ -136,6 +136,15 @@ class User(UserMixin, PublicIdMixin, TimestampMixin, db.Model):
 
     def has_org_role(self, *roles: OrgRole) -> bool:
         return self.membership is not None and self.membership.org_role in roles
+
+    @property
+    def awaiting_approval(self) -> bool:
+        """Organisation staff whose organisation is not (or no longer) approved: the access policy treats them as
+        anonymous visitors for everything but their own registration status (portal.policy.can)."""
+        if self.role not in ORGANISATION_ROLES:
+            return False
+        organisation = self.organisation
+        return organisation is None or organisation.status != OrgStatus.APPROVED
 
 
 class Membership(TimestampMixin, db.Model):

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import url_for
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, policy
 from portal.accounts import credentials
 from portal.accounts.models import (
     ApiToken,
@@ -139,14 +140,23 @@ def identifier_numbers(organisation: Organisation) -> dict[str, str]:
     return found
 
 
+# Other domains keep copies of an organisation's identifiers (the directory's published listing documents): each
+# registers what to do when they change (`on_identifiers_changed`), so accounts imports none of them.
+IDENTIFIER_LISTENERS: list[Callable[[Organisation], object]] = []
+
+
+def on_identifiers_changed(listener: Callable[[Organisation], object]) -> Callable[[Organisation], object]:
+    if listener not in IDENTIFIER_LISTENERS:
+        IDENTIFIER_LISTENERS.append(listener)
+    return listener
+
+
 def change_identifiers(organisation: Organisation, actor: User, *, charity_number: str, company_number: str) -> bool:
     """Record, change or remove the organisation's charity and company numbers (owners, managers and
     administrators). Every open-data output draws on them: the Open Referral UK feed's published documents are
     brought up to date here, and OCDS and 360Giving exports count the change as one (`identifiers_changed_at`).
     Audited with the old and new numbers (public register numbers, not personal data). Returns whether anything
     changed."""
-    from portal import policy
-
     policy.authorize(actor, "organisation.edit", organisation)
     wanted = {"GB-CHC": charity_number, "GB-COH": company_number}
     checked, problems = {}, []
@@ -175,9 +185,8 @@ def change_identifiers(organisation: Organisation, actor: User, *, charity_numbe
     db.session.flush()
     audit.record("organisation.identifiers_changed", "organisation", organisation.public_id, actor=actor,
                  details=changed)
-    from portal.directory import operations as directory
-
-    directory.refresh_organisation_identifiers(organisation)
+    for listener in IDENTIFIER_LISTENERS:
+        listener(organisation)
     return True
 
 
@@ -552,8 +561,6 @@ def user_for_api_token(token: str) -> tuple[User, ApiToken] | None:
     api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == credentials.hash_token(token)))
     if api_token is None or api_token.revoked_at or not api_token.user.is_active:
         return None
-    from portal import policy  # the policy imports this package's models
-
     if not policy.can(api_token.user, "api.use"):  # e.g. its organisation is not, or no longer, approved
         return None
     now = utcnow()

@@ -19,6 +19,11 @@ PREFIXES_FILE = Path(__file__).parent / "data" / "org-id-prefixes.txt"
 # guidance for charities), then company numbers, then anything else alphabetically.
 PREFERENCE = ("GB-CHC", "GB-SC", "GB-NIC", "GB-COH", "GB-GOR", "GB-LAE", "GB-LAS", "GB-LANI", "GB-EDU", "GB-NHS")
 GOOD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./_:-]*$")
+# The registers whose numbers have one shape, checked as 360Giving's data quality checks check them: Charity
+# Commission numbers are 6 or 7 digits, Companies House numbers 8 characters (digits, or two letters and six digits)
+SHAPES = {"GB-CHC": (r"\d{6,7}", "Enter the charity number after GB-CHC- as 6 or 7 digits, like GB-CHC-1123456"),
+          "GB-COH": (r"\d{8}|[A-Z]{2}\d{6}",
+                     "Enter the company number after GB-COH- as 8 characters, like GB-COH-01234567 or GB-COH-SC123456")}
 
 
 @cache
@@ -50,7 +55,9 @@ def parse(text: str) -> OrgId:
     rest = value[len(scheme) + 1:]
     if not rest or not GOOD_ID.match(rest):
         raise ValueError(f"Enter the identifier after {scheme}-, using letters, numbers and hyphens only")
-    return OrgId(scheme, rest)
+    if scheme in SHAPES and not re.fullmatch(SHAPES[scheme][0], rest, flags=re.IGNORECASE):
+        raise ValueError(SHAPES[scheme][1])
+    return OrgId(scheme, rest.upper() if scheme == "GB-COH" else rest)
 
 
 def normalise(text: str) -> str:

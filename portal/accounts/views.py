@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse as parse_limit
 from sqlalchemy import select
 
 from portal import policy
-from portal.accounts import bp, credentials, operations
+from portal.accounts import credentials, operations
+from portal.accounts.blueprint import bp
 from portal.accounts.forms import (
     AcceptInvitationForm,
     ApiTokenForm,
@@ -30,6 +31,7 @@ from portal.accounts.models import ApiToken, Organisation, User
 from portal.accounts.roles import OrgKind, OrgRole
 from portal.errors import DomainError
 from portal.extensions import db, limiter
+from portal.lookup import authorized
 from portal.views import REFUSED, add_error, attempt, render_form, safe_next
 
 PENDING_KEY = "pending_sign_in"
@@ -315,10 +317,7 @@ def new_token():
 @bp.route("/account/tokens/<public_id>/revoke", methods=["POST"])
 @login_required
 def revoke_token(public_id: str):
-    api_token = db.session.scalar(select(ApiToken).where(ApiToken.public_id == public_id))
-    if api_token is None:
-        abort(404)
-    policy.authorize(current_user, "api_token.manage", api_token, secret=True)
+    api_token = authorized(current_user, "api_token.manage", ApiToken, public_id)
     if ConfirmForm().validate_on_submit():
         operations.revoke_api_token(api_token, current_user)
         db.session.commit()
@@ -326,17 +325,9 @@ def revoke_token(public_id: str):
     return redirect(url_for("accounts.account"))
 
 
-def _organisation_or_404(public_id: str) -> Organisation:
-    organisation = db.session.scalar(select(Organisation).where(Organisation.public_id == public_id))
-    if organisation is None:
-        abort(404)
-    return organisation
-
-
 @bp.route("/organisations/<public_id>")
 def organisation(public_id: str):
-    org = _organisation_or_404(public_id)
-    policy.authorize(current_user, "organisation.view", org, secret=True)
+    org = authorized(current_user, "organisation.view", Organisation, public_id)
     return render_template("accounts/organisation.html", organisation=org,
                            can_see_members=policy.can(current_user, "organisation.members", org),
                            can_invite=policy.can(current_user, "organisation.invite", org),
@@ -347,8 +338,7 @@ def organisation(public_id: str):
 @login_required
 def identifiers(public_id: str):
     """Owners, managers and administrators record or change the charity and company numbers."""
-    org = _organisation_or_404(public_id)
-    policy.authorize(current_user, "organisation.edit", org)
+    org = authorized(current_user, "organisation.edit", Organisation, public_id, secret=False)
     form = IdentifiersForm(data=operations.identifier_numbers(org)) if request.method == "GET" else IdentifiersForm()
     if form.validate_on_submit():
         changed = attempt(form, lambda: operations.change_identifiers(
@@ -363,8 +353,7 @@ def identifiers(public_id: str):
 @bp.route("/organisations/<public_id>/invite", methods=["GET", "POST"])
 @login_required
 def invite(public_id: str):
-    org = _organisation_or_404(public_id)
-    policy.authorize(current_user, "organisation.invite", org)
+    org = authorized(current_user, "organisation.invite", Organisation, public_id, secret=False)
     form = InviteForm()
     if form.validate_on_submit():
         if attempt(form, lambda: operations.invite_colleague(org, current_user, form.email.data,

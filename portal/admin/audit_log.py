@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
-from portal import audit, csv_safe, policy
+from portal import audit, csv_safe, paging, policy
 from portal.accounts.models import User
 from portal.audit import AuditEvent
 from portal.extensions import db
@@ -40,8 +40,7 @@ def _query(filters: Filters) -> Select:
     if filters.who is not None:
         query = query.where(AuditEvent.actor_id == filters.who.id)
     if filters.action:
-        escaped = filters.action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(AuditEvent.action.like(f"{escaped}%", escape="\\"))
+        query = query.where(AuditEvent.action.like(paging.starting_with(filters.action), escape=paging.LIKE_ESCAPE))
     if filters.record:
         query = query.where((AuditEvent.object_id == filters.record) | (AuditEvent.subject_ref == filters.record))
     if filters.since:
@@ -59,7 +58,7 @@ def page(admin: User, filters: Filters, number: int = 1) -> tuple[list[tuple[Aud
     actor = aliased(User)
     rows = list(db.session.execute(
         query.add_columns(actor).outerjoin(actor, actor.id == AuditEvent.actor_id)
-        .order_by(AuditEvent.id.desc()).limit(PER_PAGE).offset((max(number, 1) - 1) * PER_PAGE)).tuples())
+        .order_by(AuditEvent.id.desc()).limit(PER_PAGE).offset(paging.offset(number, PER_PAGE))).tuples())
     audit.record("audit_log.viewed", "audit_log", "-", actor=admin,
                  details={"filters": filters.used(), "page": number, "shown": len(rows)})
     return rows, total

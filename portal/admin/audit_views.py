@@ -7,7 +7,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
 
-from portal.admin import audit_log, bp
+from portal import paging
+from portal.admin import audit_log
+from portal.admin.blueprint import bp
 from portal.database import utcnow
 from portal.extensions import db
 from portal.forms import DateInput, NoControlCharacters
@@ -58,15 +60,17 @@ def audit_log_view():
     if valid and form.actor is not None and "@" in (form.who.data or ""):
         # Keep the email address out of the address bar, history and access logs
         return redirect(url_for("admin.audit_log_view", **form.args()))
-    page_arg = request.args.get("page", "1")
-    number = int(page_arg) if page_arg.isdigit() and 0 < int(page_arg) < 100_000 else 1
+    number = paging.page_number(request.args.get("page"), most=99_999)
     if form.actor is not None:
         form.who.data = form.actor.email
     rows, total = audit_log.page(current_user, form.filters(), number)
     db.session.commit()
-    pages = max(1, -(-total // audit_log.PER_PAGE))
-    return render_template("admin/audit_log.html", form=form, rows=rows, total=total, page=number, pages=pages,
-                           args=form.args(), when=govuk_date), 200 if valid else 400
+    args = form.args()
+    pagination = paging.pagination(number, paging.page_count(total, audit_log.PER_PAGE),
+                                   lambda page: url_for("admin.audit_log_view", page=page, **args),
+                                   label="Pages of audit events")
+    return render_template("admin/audit_log.html", form=form, rows=rows, total=total, pagination=pagination,
+                           args=args, when=govuk_date), 200 if valid else 400
 
 
 @bp.route("/audit-log.csv")

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import policy
+from portal import status as service_status
 from portal.accounts import operations as accounts
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import Organisation, User
 from portal.accounts.roles import Role
-from portal.admin import bp
+from portal.admin.blueprint import bp
 from portal.admin.forms import DecisionForm, InviteStaffForm, ProbationTeamForm, ReasonForm
 from portal.extensions import db
 from portal.forms import choices
+from portal.lookup import authorized
 from portal.reference.models import Prison, ProbationDeliveryUnit, ProbationRegion
 from portal.views import REFUSED, attempt, render_form
 
@@ -29,10 +30,7 @@ def organisations():
 
 @bp.route("/organisations/<public_id>", methods=["GET", "POST"])
 def organisation(public_id: str):
-    org = db.session.scalar(select(Organisation).where(Organisation.public_id == public_id))
-    if org is None:
-        abort(404)
-    policy.authorize(current_user, "organisation.approve", org)
+    org = authorized(current_user, "organisation.approve", Organisation, public_id, secret=False)
     form = DecisionForm()
     if form.validate_on_submit():
         if attempt(form, lambda: accounts.decide_organisation(org, current_user, form.decision.data == "approve",
@@ -45,11 +43,7 @@ def organisation(public_id: str):
 # --- Users (issue #17): invite staff, disable and re-enable, reset a second factor, sign-in history ---
 
 def _user_or_404(public_id: str) -> User:
-    user = db.session.scalar(select(User).where(User.public_id == public_id))
-    if user is None:
-        abort(404)
-    policy.authorize(current_user, "user.manage", user)
-    return user
+    return authorized(current_user, "user.manage", User, public_id, secret=False)
 
 
 @bp.route("/users")
@@ -153,6 +147,4 @@ def reset_two_factor(public_id: str):
 
 @bp.route("/status")
 def status():
-    from portal import status as service_status
-
     return render_template("admin/status.html", status=service_status.gather())

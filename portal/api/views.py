@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
-from portal.api import bp
+from portal.api.blueprint import bp
 from portal.api.openapi import document
 
 

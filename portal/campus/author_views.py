@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import policy
-from portal.campus import bp, operations, rendering
+from portal.campus import operations, rendering
+from portal.campus.blueprint import bp
 from portal.campus.forms import ConfirmForm, ContentForm, ImageForm, LessonForm, QuestionForm, ReviewForm
 from portal.campus.models import ContentImage
 from portal.extensions import db

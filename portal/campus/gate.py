@@ -13,12 +13,29 @@ from flask import g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from portal.accounts.roles import Role
-from portal.campus import bp, operations
+from portal.campus import operations
+from portal.campus.blueprint import bp
+from portal.errors import register_error_layout
 from portal.extensions import db
 
 SESSION_KEY = "campus_session"
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 OPEN_TO_ALL = {"static", "main.healthz", "main.readyz", "main.favicon"}
+KIOSK_ENDPOINTS = {"campus.kiosk", "campus.session_ended"}
+
+
+def learner_at_the_kiosk() -> bool:
+    """A learner's errors, like every page they see, keep the campus layout: nothing links outside the campus.
+    The kiosk's session cookie says so without the database (which may be why this is an error page)."""
+    if request.endpoint in KIOSK_ENDPOINTS or SESSION_KEY in session:
+        return True
+    try:
+        return bool(current_user and current_user.is_authenticated and current_user.role == Role.LEARNER)
+    except Exception:  # noqa: BLE001 - the user cannot be loaded (database away): not known to be a learner
+        return False
+
+
+register_error_layout(learner_at_the_kiosk, "campus/error.html")
 
 
 def signed_out_response(reason: str):

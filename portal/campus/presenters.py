@@ -19,7 +19,10 @@ from portal.campus.models import (
     Message,
 )
 from portal.database import utcnow
+from portal.directory import vocabulary
+from portal.employers import operations as employers
 from portal.extensions import db
+from portal.forms import choices
 from portal.storage import storage
 from portal.templating import LONDON
 
@@ -115,9 +118,6 @@ def pdf_response(data: bytes, filename: str):
 # --- The market place ---
 
 def pathway_choices():
-    from portal.directory import vocabulary
-    from portal.forms import choices
-
     return choices([("", "Any kind of help"), *vocabulary.RESETTLEMENT_PATHWAYS.items()])
 
 
@@ -174,8 +174,6 @@ def market_service(service) -> MarketService:
 
 def interest_subject(service_uuid: str, organisation, opportunity_id: str = "") -> str:
     if opportunity_id:
-        from portal.employers import operations as employers
-
         opportunity = employers.opportunity_by_public_id(opportunity_id)
         return f"Interested in {opportunity.title}" if opportunity and opportunity.organisation_id == \
             organisation.id else ""

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import policy
-from portal.campus import bp, operations, presenters, rendering
+from portal.campus import operations, presenters, rendering
+from portal.campus.blueprint import bp
 from portal.campus.forms import (
     BlockForm,
     ConfirmForm,

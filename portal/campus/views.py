@@ -14,7 +14,8 @@ from werkzeug.exceptions import Forbidden
 
 from portal import policy
 from portal.accounts.roles import Role
-from portal.campus import bp, operations, presenters, rendering
+from portal.campus import operations, presenters, rendering
+from portal.campus.blueprint import bp
 from portal.campus.forms import ConfirmForm, CvEntryForm, CvForm, KioskSignInForm, MarketSearchForm, MessageForm
 from portal.campus.gate import SESSION_KEY, signed_out_response
 from portal.campus.models import EndReason

@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, jsonify, request, url_for
 from werkzeug.exceptions import ServiceUnavailable
 
-from portal.directory import bp, feed, postcodes
+from portal.directory import feed, postcodes
+from portal.directory.blueprint import bp
 from portal.errors import DomainError
 from portal.extensions import csrf
 from search import InvalidQuery, SearchUnavailable

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from portal.cli import scheduled_command
+from portal.cli_support import scheduled_command
 from portal.directory import operations
 from portal.extensions import db
 

@@ -767,7 +767,7 @@ _AUDIENCE = {
         sentence="We are a faith-based charity and welcome people of all faiths and none.", new_org_weight=6),
     "bame": _Audience(
         ("{place} African Caribbean {noun} Project", "{place} Asian Community {noun} Trust",
-         "{place} Black Men's Mentoring Collective", "{place} Gypsy, Roma and Traveller Justice Project"),
+         "{place} Black Mentoring Collective", "{place} Gypsy, Roma and Traveller Justice Project"),
         sentence="We are led by and for people from Black, Asian and minority ethnic communities.",
         new_org_weight=4),
     "veterans": _Audience(
@@ -975,6 +975,8 @@ _CLOSINGS = ("All support is free and confidential.",
              "Many of our staff and volunteers have lived experience of the justice system.",
              "We work closely with probation practitioners across {cpa}.",
              "We are happy to talk things through before you decide whether to take part.")
+# Descriptions that invite people to turn up: the service then takes self-referrals and needs no referral
+_WALK_IN = re.compile(r"no appointment is needed|no need to book|just come along|drop in|drop-in", re.IGNORECASE)
 _CAPACITY_WEIGHTS = {"accepting": 78, "waiting-list": 16, "full": 6}
 _HOUSING_CAPACITY_WEIGHTS = {"accepting": 60, "waiting-list": 25, "full": 15}
 _SCOPE_WEIGHTS = {"local": 50, "cpa": 35, "region": 15}
@@ -1120,6 +1122,7 @@ class _DirectoryBuilder:
         # Organisations by (CPA, or None if national; pathway; audience), so picking one never scans a list
         self.orgs: dict[tuple[str | None, str, str], list[_Organisation]] = defaultdict(list)
         self.org_names: dict[str, _Organisation] = {}
+        self.service_names: set[tuple[str, str]] = set()  # (organisation id, service name): never twice
 
     # Random helpers ---------------------------------------------------------------------------------------
 
@@ -1296,13 +1299,19 @@ class _DirectoryBuilder:
         if general and audience.sentence:
             sentences.append(audience.sentence)
         if len(sentences) < 4 and rng.random() < 0.3:
-            sentences.append(rng.choice(_CLOSINGS))
+            closings = _CLOSINGS if archetype.cost == "free" else _CLOSINGS[1:]  # "free" only when it is
+            sentences.append(rng.choice(closings))
         description = " ".join(sentences).format_map(context)
+        if _WALK_IN.search(f"{name} {description}"):  # "no appointment is needed", "just come along": so it is
+            access = access if "self-referral" in access else access + ["self-referral"]
+            if "no-referral-needed" not in eligibility:
+                eligibility.append("no-referral-needed")
+        name = self.unique_name(org, name, office, town, office.place.area.county)
         website = f"https://{org.domain}/"
         email = f"{rng.choice(('referrals', 'enquiries', 'hello', _slug(town)))}@{org.domain}"
         main_phone = self.phone(_DRAMA_PHONE_PREFIXES.get(cpa, _DRAMA_DEFAULT))
 
-        assured = REFERENCE_DATE - timedelta(days=rng.randrange(540))
+        assured = REFERENCE_DATE - timedelta(days=self.days_since_checked())
         modified = datetime.combine(assured, time(8)) + timedelta(
             days=rng.randint(0, min(90, (REFERENCE_DATE - assured).days)), seconds=rng.randrange(36_000),
             milliseconds=rng.randrange(1000))
@@ -1353,6 +1362,29 @@ class _DirectoryBuilder:
         service["attributes"] = [self.attribute(taxonomy, code, service_id, "service")
                                  for taxonomy, codes in facets for code in codes]
         return service
+
+    def unique_name(self, org: _Organisation, name: str, office: _Location, town: str, county: str) -> str:
+        """A name its organisation has not used for another service: like a real directory, add the town, the
+        county or the street to tell two of an organisation's services apart."""
+        street = office.address_1.split(", ")[-1].lstrip("0123456789 ")
+        candidates = [name] + [f"{name} – {where}" for where in (town, county) if where not in name] + \
+            [f"{name} ({street})"] + [f"{name} ({street}) {n}" for n in range(2, 100)]
+        chosen = next(c for c in candidates if (org.id, c) not in self.service_names)
+        self.service_names.add((org.id, chosen))
+        return chosen
+
+    def days_since_checked(self) -> int:
+        """How long before REFERENCE_DATE the provider last confirmed the listing: most within 5 months, some
+        due for review (5 to 12 months), some unverified (over 12 months: ranks lower) and a few hidden (over
+        15 months: out of search until reviewed), so the demo shows every freshness rule."""
+        roll = self.rng.random()
+        if roll < 0.02:
+            return self.rng.randint(470, 540)  # hidden
+        if roll < 0.07:
+            return self.rng.randint(372, 450)  # unverified
+        if roll < 0.22:
+            return self.rng.randint(158, 358)  # due for review
+        return self.rng.randrange(148)  # fresh
 
     def attribute(self, taxonomy: str, code: str, link_id: str, entity: str, id_: str | None = None) -> dict:
         term = _TERMS[taxonomy, code]
@@ -1408,8 +1440,9 @@ class _DirectoryBuilder:
 
     def eligibility_description(self, audience: str, eligibility: list[str], stages: list[str], place: str,
                                 housing: bool) -> str:
-        who = {"women": "Women", "young": "Young adults"}.get(audience) or (
-            "Men" if "men-only" in eligibility else "Adults")
+        men = "men-only" in eligibility
+        who = {"women": "Women", "young": "Young men" if men else "Young adults"}.get(audience) or (
+            "Men" if men else "Adults")
         ages = {"young": "aged 18 to 25", "older": "aged 50 and over"}.get(audience, "aged 18 and over")
         situation = "in prison or recently released" if stages == ["in-custody"] else self.rng.choice((
             "on probation, on licence or recently released from prison",

@@ -233,9 +233,11 @@ def saved_lists(user: User) -> list[SavedList]:
                                    .options(selectinload(SavedList.items))))
 
 
+SAVED_LIST_LOADING = (selectinload(SavedList.items).selectinload(SavedListItem.service),)
+
+
 def saved_list(list_uuid: str) -> SavedList | None:
-    return db.session.scalar(select(SavedList).where(SavedList.uuid == list_uuid)
-                             .options(selectinload(SavedList.items).selectinload(SavedListItem.service)))
+    return db.session.scalar(select(SavedList).where(SavedList.uuid == list_uuid).options(*SAVED_LIST_LOADING))
 
 
 def _check_list_name(user: User, name: str) -> str:

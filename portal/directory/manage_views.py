@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from portal import policy
+from portal import paging, policy
 from portal.accounts.models import Organisation
-from portal.directory import bp, listing_form, operations
+from portal.directory import listing_form, operations
+from portal.directory.blueprint import bp
 from portal.directory.forms import ListingForm, ProblemForm, ResolveProblemForm, ReviewForm, SubmitForm
 from portal.directory.models import Revision, RevisionState, Service
-from portal.extensions import db, limiter
+from portal.extensions import limiter
+from portal.lookup import authorized, load_or_404
 from portal.views import REFUSED, attempt, attempt_or_flash, render_form
 
 # --- Provider staff ---
@@ -39,8 +40,7 @@ def new_listing():
 @bp.route("/provider/listings/<service_uuid>")
 @login_required
 def manage(service_uuid: str):
-    service = _service_or_404(service_uuid)
-    policy.authorize(current_user, "listing.view", service, secret=True)
+    service = _service(service_uuid, "listing.view")
     document = operations.working_document(service)
     return render_template("directory/manage/listing.html", service=service, document=document,
                            pending=service.pending_revision, details=operations.describe(document),
@@ -119,15 +119,12 @@ def _version(form) -> int | None:
     return int(form.version.data) if (form.version.data or "").isdigit() else None
 
 
-def _service_or_404(service_uuid: str) -> Service:
-    service = db.session.scalar(select(Service).where(Service.uuid == service_uuid))
-    if service is None:
-        abort(404)
-    return service
+def _service(service_uuid: str, action: str) -> Service:
+    return authorized(current_user, action, Service, service_uuid, key="uuid")
 
 
 def _editable_service(service_uuid: str) -> Service:
-    service = _service_or_404(service_uuid)
+    service = load_or_404(Service, service_uuid, key="uuid")
     policy.authorize(current_user, "listing.edit", service.organisation, secret=True)
     return service
 
@@ -147,21 +144,21 @@ def review_queue():
 def problem_reports():
     policy.authorize(current_user, "listing.review")
     status = "resolved" if request.args.get("status") == "resolved" else "open"
-    page_arg = request.args.get("page", "1")
-    number = int(page_arg) if page_arg.isdigit() and 0 < int(page_arg) < 100_000 else 1
+    number = paging.page_number(request.args.get("page"), most=99_999)
     reports, total = operations.problem_reports(current_user, status == "resolved", number)
-    pages = max(1, -(-total // operations.PROBLEMS_PER_PAGE))
+    args = {"status": "resolved"} if status == "resolved" else {}
+    pagination = paging.pagination(number, paging.page_count(total, operations.PROBLEMS_PER_PAGE),
+                                   lambda page: url_for("directory.problem_reports", page=page, **args),
+                                   label="Pages of problem reports")
     return render_template("directory/admin/problem_reports.html", reports=reports, total=total, status=status,
-                           page=number, pages=pages)
+                           pagination=pagination)
 
 
 @bp.route("/admin/listings/<revision_uuid>", methods=["GET", "POST"])
 @login_required
 def review(revision_uuid: str):
     policy.authorize(current_user, "listing.review")
-    revision = db.session.scalar(select(Revision).where(Revision.uuid == revision_uuid))
-    if revision is None:
-        abort(404)
+    revision = load_or_404(Revision, revision_uuid, key="uuid")
     form = ReviewForm()
     if form.validate_on_submit():
         name = revision.content["name"]
@@ -188,8 +185,7 @@ def review(revision_uuid: str):
 @bp.route("/services/<service_uuid>/report-a-problem", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def report_problem(service_uuid: str):
-    service = _service_or_404(service_uuid)
-    policy.authorize(current_user, "listing.report", service, secret=True)
+    service = _service(service_uuid, "listing.report")
     form = ProblemForm()
     if form.validate_on_submit():
         if attempt(form, lambda: operations.report_problem(service, form.message.data,
@@ -200,6 +196,5 @@ def report_problem(service_uuid: str):
 
 @bp.route("/services/<service_uuid>/report-a-problem/sent")
 def problem_reported(service_uuid: str):
-    service = _service_or_404(service_uuid)
-    policy.authorize(current_user, "listing.report", service, secret=True)
+    service = _service(service_uuid, "listing.report")
     return render_template("directory/manage/problem_reported.html", service=service)

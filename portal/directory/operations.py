@@ -12,7 +12,8 @@ from flask import url_for
 from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import selectinload
 
-from portal import audit, policy, search_index
+from portal import audit, paging, policy, search_index
+from portal.accounts import operations as accounts
 from portal.accounts.models import Organisation, OrganisationIdentifier, User
 from portal.accounts.roles import OrgKind, OrgStatus, Role
 from portal.database import utcnow
@@ -112,6 +113,7 @@ def with_current_identifiers(organisation: Organisation, document: dict | None) 
     return fresh
 
 
+@accounts.on_identifiers_changed
 def refresh_organisation_identifiers(organisation: Organisation) -> int:
     """After an organisation's charity or company number changes, its listings' documents (the published ones the
     Open Referral UK feed serves) carry the new `organization_identifiers` and a new `last_modified`, so
@@ -423,7 +425,7 @@ def problem_reports(admin: User, resolved: bool, number: int = 1) -> tuple[list[
     order = ProblemReport.resolved_at.desc() if resolved else ProblemReport.created_at
     reports = list(db.session.scalars(
         select(ProblemReport).where(condition).order_by(order, ProblemReport.id)
-        .limit(PROBLEMS_PER_PAGE).offset((max(number, 1) - 1) * PROBLEMS_PER_PAGE)
+        .limit(PROBLEMS_PER_PAGE).offset(paging.offset(number, PROBLEMS_PER_PAGE))
         .options(selectinload(ProblemReport.service).selectinload(Service.organisation),
                  selectinload(ProblemReport.resolved_by))))
     return reports, total

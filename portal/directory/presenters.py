@@ -5,14 +5,13 @@ what to leave out is made here, so the templates only lay things out.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app, url_for
 
-from portal import policy
+from portal import paging, policy
 from portal.accounts.models import User
 from portal.directory import vocabulary
 from portal.directory.finding import (
@@ -170,22 +169,8 @@ def _page_href(criteria: Criteria, number: int) -> str:
 
 def _pagination(criteria: Criteria, total: int) -> dict | None:
     """GOV.UK pagination: first, last, and the pages either side of the current one, with ellipses between."""
-    last = min(MAX_PAGE, math.ceil(total / PER_PAGE))
-    current = criteria.page
-    if last <= 1 or current > last:
-        return None
-    items, previous = [], 0
-    for number in sorted({1, last, current - 1, current, current + 1} & set(range(1, last + 1))):
-        if number - previous > 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": _page_href(criteria, number), "current": number == current})
-        previous = number
-    return {
-        "items": items,
-        "previous": {"href": _page_href(criteria, current - 1)} if current > 1 else None,
-        "next": {"href": _page_href(criteria, current + 1)} if current < last else None,
-        "landmarkLabel": "Search results pages",
-    }
+    return paging.pagination(criteria.page, min(MAX_PAGE, paging.page_count(total, PER_PAGE)),
+                             lambda number: _page_href(criteria, number), around=1, label="Search results pages")
 
 
 def search_page(criteria: Criteria, result: SearchResult | None, *, text_was_cut: bool, user: User | None,

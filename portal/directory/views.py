@@ -10,9 +10,12 @@ from flask_login import current_user, login_required
 
 from portal import policy
 from portal.accounts.models import Organisation
-from portal.directory import bp, finding, operations, presenters
+from portal.directory import finding, operations, presenters
+from portal.directory.blueprint import bp
+from portal.directory.models import SavedList
 from portal.directory.search_forms import ConfirmForm, EmailListForm, SaveServiceForm, SearchForm
 from portal.extensions import db, limiter
+from portal.lookup import authorized
 from portal.views import REFUSED, attempt, render_form
 from search import InvalidQuery, SearchError
 
@@ -99,11 +102,8 @@ def saved_lists():
 
 
 def _own_list_or_404(list_uuid: str):
-    saved = finding.saved_list(list_uuid)
-    if saved is None:
-        abort(404)
-    policy.authorize(current_user, "saved_list.manage", saved, secret=True)
-    return saved
+    return authorized(current_user, "saved_list.manage", SavedList, list_uuid, key="uuid",
+                      options=finding.SAVED_LIST_LOADING)
 
 
 @bp.route("/lists/<list_uuid>")

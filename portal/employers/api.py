@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import NotFound
 
 from portal import policy
-from portal.api import bp
+from portal.api.blueprint import bp
 from portal.api.openapi import PATHS, SCHEMAS, error_responses
-from portal.employers import operations
+from portal.employers import operations, rules
 from portal.employers import vocabulary as v
 from portal.employers.models import Nomination, Opportunity
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.lookup import authorized, load_or_404
 
 MAX_PER_PAGE = 100
 
@@ -101,10 +101,7 @@ def opportunities():
 
 @bp.route("/opportunities/<public_id>", endpoint="employers_opportunity")
 def opportunity(public_id: str):
-    found = operations.opportunity_by_public_id(public_id)
-    if found is None:
-        raise NotFound()
-    policy.authorize(current_user, "opportunity.view", found, secret=True)
+    found = authorized(current_user, "opportunity.view", Opportunity, public_id, options=operations.OPPORTUNITY_LOADING)
     return jsonify(opportunity_json(found))
 
 
@@ -115,16 +112,14 @@ def nominations():
     if state and state not in v.STEPS:
         raise DomainError(f"state: must be one of {', '.join(v.STEPS)}", "state")
     found = operations.list_nominations(current_user, state or None)
-    body = [nomination_json(n, policy.nomination_party(current_user, n)) for n in found]
+    body = [nomination_json(n, rules.nomination_party(current_user, n)) for n in found]
     db.session.commit()  # the audit record
     return jsonify({"total": len(body), "items": body})
 
 
 @bp.route("/nominations/<public_id>", endpoint="employers_nomination")
 def nomination(public_id: str):
-    found = operations.nomination_by_public_id(public_id)
-    if found is None:
-        raise NotFound()
+    found = load_or_404(Nomination, public_id, options=operations.NOMINATION_LOADING)
     party = operations.view_nomination(current_user, found, via="api")
     db.session.commit()
     return jsonify(nomination_json(found, party))

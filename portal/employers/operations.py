@@ -18,12 +18,13 @@ from flask import url_for
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from portal import audit, policy
+from portal import audit, paging, policy
 from portal.accounts.models import Membership, Organisation, User
 from portal.accounts.roles import OrgKind, OrgStatus, Role
 from portal.database import utcnow
 from portal.directory import postcodes
 from portal.directory import vocabulary as places
+from portal.employers import rules
 from portal.employers import vocabulary as v
 from portal.employers.models import (
     AllianceMembership,
@@ -35,13 +36,14 @@ from portal.employers.models import (
     opportunity_cpas,
     opportunity_prisons,
 )
+from portal.employers.queries import is_findable, membership_for, today  # noqa: F401 - part of this API
 from portal.errors import Conflict, DomainError
 from portal.extensions import db
 from portal.mail import queue_email
 from portal.reference.models import ContractPackageArea, Prison, Region
+from search.geo import haversine_miles
 
 METRES_PER_MILE = 1609.344
-EARTH_RADIUS_MILES = 3958.8
 DISTANCES_MILES = (5, 10, 25, 50, 100)
 DEFAULT_MILES = 25
 PER_PAGE = 20
@@ -54,10 +56,6 @@ def _check_version(obj, expected_version: int | None) -> None:
         raise Conflict()
 
 
-def today() -> date:
-    return utcnow().date()
-
-
 # --- Alliance membership ---
 
 @dataclass(frozen=True)
@@ -67,17 +65,6 @@ class PledgeInput:
     area: str = ""
     quantity: int | None = None
     row: int = 1  # its place on the form, so a refusal names the right field
-
-
-def membership_for(organisation: Organisation | None) -> AllianceMembership | None:
-    if organisation is None:
-        return None
-    return db.session.scalar(select(AllianceMembership).where(AllianceMembership.organisation_id == organisation.id)
-                             .options(selectinload(AllianceMembership.pledges)))
-
-
-def membership_by_public_id(public_id: str) -> AllianceMembership | None:
-    return db.session.scalar(select(AllianceMembership).where(AllianceMembership.public_id == public_id))
 
 
 def pledge_level(user: User, organisation: Organisation, level: int, pledges: list[PledgeInput],
@@ -228,16 +215,14 @@ class OpportunityInput:
     cpa_slugs: list[str] = field(default_factory=list)
 
 
+# How an opportunity is loaded for its page (portal.lookup.load_or_404(Opportunity, id, options=...))
+OPPORTUNITY_LOADING = (selectinload(Opportunity.locations), selectinload(Opportunity.organisation))
+NOMINATION_LOADING = (selectinload(Nomination.steps), selectinload(Nomination.opportunity))
+
+
 def opportunity_by_public_id(public_id: str) -> Opportunity | None:
     return db.session.scalar(select(Opportunity).where(Opportunity.public_id == public_id)
-                             .options(selectinload(Opportunity.locations), selectinload(Opportunity.organisation)))
-
-
-def is_findable(opportunity: Opportunity) -> bool:
-    """Open, not past its closing date, from an approved employer that has joined the Alliance."""
-    return (opportunity.status == "open" and (opportunity.closing_date is None or opportunity.closing_date >= today())
-            and opportunity.organisation.status == OrgStatus.APPROVED
-            and membership_for(opportunity.organisation) is not None)
+                             .options(*OPPORTUNITY_LOADING))
 
 
 def _locations(postcode_list: list[str]) -> list[OpportunityLocation]:
@@ -331,7 +316,7 @@ def close_opportunity(user: User, opportunity: Opportunity, expected_version: in
 
 
 def organisation_opportunities(user: User) -> list[Opportunity]:
-    return list(db.session.scalars(policy.managed_opportunities(user)
+    return list(db.session.scalars(rules.managed_opportunities(user)
                                    .options(selectinload(Opportunity.locations))
                                    .order_by(Opportunity.status.desc(), Opportunity.created_at.desc())))
 
@@ -406,7 +391,7 @@ class FoundPage:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return paging.page_count(self.total, self.per_page)
 
 
 def clean_text(text: str) -> str:
@@ -414,22 +399,11 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())[:MAX_TEXT]
 
 
-def _like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _findable_clause():
     return and_(Opportunity.status == "open",
                 or_(Opportunity.closing_date.is_(None), Opportunity.closing_date >= today()),
                 Organisation.status == OrgStatus.APPROVED,
                 exists().where(AllianceMembership.organisation_id == Opportunity.organisation_id))
-
-
-def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(a))
 
 
 def find_opportunities(filters: OpportunityFilters, page: int = 1, per_page: int = PER_PAGE) -> FoundPage:
@@ -445,12 +419,12 @@ def find_opportunities(filters: OpportunityFilters, page: int = 1, per_page: int
     query = (select(Opportunity.id).join(Organisation, Opportunity.organisation_id == Organisation.id)
              .where(_findable_clause()))
     for word in filters.text.split():
-        pattern = _like(word)
+        pattern, escape = paging.containing(word), paging.LIKE_ESCAPE
         query = query.where(or_(
-            Opportunity.title.ilike(pattern, escape="\\"), Opportunity.description.ilike(pattern, escape="\\"),
-            Opportunity.minimum_requirements.ilike(pattern, escape="\\"),
-            Opportunity.training_course.ilike(pattern, escape="\\"), Organisation.name.ilike(pattern, escape="\\"),
-            Opportunity.locations.any(OpportunityLocation.town.ilike(pattern, escape="\\"))))
+            Opportunity.title.ilike(pattern, escape=escape), Opportunity.description.ilike(pattern, escape=escape),
+            Opportunity.minimum_requirements.ilike(pattern, escape=escape),
+            Opportunity.training_course.ilike(pattern, escape=escape), Organisation.name.ilike(pattern, escape=escape),
+            Opportunity.locations.any(OpportunityLocation.town.ilike(pattern, escape=escape))))
     if filters.kinds:
         query = query.where(Opportunity.kind.in_(filters.kinds))
     if filters.nominatable_only:
@@ -458,9 +432,9 @@ def find_opportunities(filters: OpportunityFilters, page: int = 1, per_page: int
     if filters.industries:
         query = query.where(Opportunity.industry.in_(filters.industries))
     if filters.location:
-        pattern = _like(filters.location)
+        pattern = paging.containing(filters.location)
         query = query.where(Opportunity.locations.any(or_(
-            OpportunityLocation.town.ilike(pattern, escape="\\"),
+            OpportunityLocation.town.ilike(pattern, escape=paging.LIKE_ESCAPE),
             OpportunityLocation.outcode == filters.location.upper().replace(" ", ""))))
     if filters.region:
         region_id = select(Region.id).where(Region.slug == filters.region).scalar_subquery()
@@ -484,7 +458,7 @@ def find_opportunities(filters: OpportunityFilters, page: int = 1, per_page: int
         ordered = query.order_by(Opportunity.closing_date.is_(None), Opportunity.closing_date,
                                  Opportunity.created_at.desc(), Opportunity.id)
         total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        ids = list(db.session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)))
+        ids = list(db.session.scalars(ordered.limit(per_page).offset(paging.offset(page, per_page))))
         distances: dict[int, float] = {}
     else:
         # A bounding box in SQL, then the great-circle distance to each location in Python.
@@ -498,7 +472,7 @@ def find_opportunities(filters: OpportunityFilters, page: int = 1, per_page: int
                    OpportunityLocation.longitude.between(lon - dlon, lon + dlon)))
         distances = {}
         for opp_id, lat2, lon2 in rows:
-            distance = miles_between(lat, lon, lat2, lon2)
+            distance = haversine_miles(lat, lon, lat2, lon2)
             if distance <= miles:
                 distances[opp_id] = min(distance, distances.get(opp_id, distance))
         ranked = sorted(distances, key=lambda opp_id: (distances[opp_id], opp_id))
@@ -530,7 +504,7 @@ class NominationInput:
 
 def nomination_by_public_id(public_id: str) -> Nomination | None:
     return db.session.scalar(select(Nomination).where(Nomination.public_id == public_id)
-                             .options(selectinload(Nomination.steps), selectinload(Nomination.opportunity)))
+                             .options(*NOMINATION_LOADING))
 
 
 def normalise_person_reference(user: User, value: str) -> str:
@@ -578,14 +552,14 @@ def nominate(user: User, opportunity: Opportunity, data: NominationInput) -> Nom
 
 def allowed_steps(user: User, nomination: Nomination) -> list[str]:
     """The steps this user may record next on this nomination (the state machine and who may make each)."""
-    party = policy.nomination_party(user, nomination)
+    party = rules.nomination_party(user, nomination)
     return [step for step in v.TRANSITIONS[nomination.state] if party in v.STEPS[step].parties]
 
 
 def record_step(user: User, nomination: Nomination, step: str, on_date: date | None, *, reason: str = "",
                 note: str = "", expected_version: int | None = None) -> NominationStep:
     """Apply one step of the nomination flow, dated and signed; refuse any step the flow does not allow."""
-    party = policy.nomination_party(user, nomination)
+    party = rules.nomination_party(user, nomination)
     if party is None:
         policy.authorize(user, "nomination.view", nomination, secret=True)
     _check_version(nomination, expected_version)
@@ -633,7 +607,7 @@ def record_step(user: User, nomination: Nomination, step: str, on_date: date | N
 def list_nominations(user: User, state: str | None = None) -> list[Nomination]:
     """The nominations the user may see, newest first; the listing of their details is audited."""
     policy.authorize(user, "nomination.list")
-    query = (policy.visible_nominations(user)
+    query = (rules.visible_nominations(user)
              .options(selectinload(Nomination.opportunity).selectinload(Opportunity.organisation),
                       selectinload(Nomination.nominated_by), selectinload(Nomination.steps))
              .order_by(Nomination.updated_at.desc(), Nomination.id.desc()))
@@ -649,7 +623,7 @@ def list_nominations(user: User, state: str | None = None) -> list[Nomination]:
 def view_nomination(user: User, nomination: Nomination, *, via: str = "page") -> str:
     """Check the user may see the nomination, record that they saw it, and say from which side."""
     policy.authorize(user, "nomination.view", nomination, secret=True)
-    party = policy.nomination_party(user, nomination)
+    party = rules.nomination_party(user, nomination)
     audit.record("nomination.viewed", "nomination", nomination.public_id, actor=user,
                  subject_ref=nomination.reference, details={"as": party, "via": via})
     return party

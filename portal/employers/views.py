@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal import policy
+from portal import paging, policy
 from portal.directory import vocabulary as places
-from portal.employers import bp, forms, operations, presenters
+from portal.employers import forms, operations, presenters
 from portal.employers import vocabulary as v
+from portal.employers.blueprint import bp
+from portal.employers.models import AllianceMembership, Nomination, Opportunity
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.lookup import authorized, load_or_404
 from portal.views import REFUSED, add_error, attempt, attempt_or_flash, render_form
 
 # --- For everyone: the Alliance and the guidance ---
@@ -98,9 +101,7 @@ def membership_queue():
 @login_required
 def decide_membership(public_id: str):
     policy.authorize(current_user, "alliance.verify")
-    membership = operations.membership_by_public_id(public_id)
-    if membership is None:
-        abort(404)
+    membership = load_or_404(AllianceMembership, public_id)
     form = forms.MembershipDecisionForm(data={"version": membership.version} if request.method == "GET" else None)
     if form.validate_on_submit():
         name = membership.organisation.name
@@ -127,17 +128,12 @@ def my_opportunities():
                            can_post=policy.can(current_user, "opportunity.post", organisation))
 
 
-def _opportunity_or_404(public_id: str):
-    opportunity = operations.opportunity_by_public_id(public_id)
-    if opportunity is None:
-        abort(404)
-    return opportunity
+def _opportunity(public_id: str, action: str = "opportunity.view"):
+    return authorized(current_user, action, Opportunity, public_id, options=operations.OPPORTUNITY_LOADING)
 
 
 def _managed_opportunity(public_id: str):
-    opportunity = _opportunity_or_404(public_id)
-    policy.authorize(current_user, "opportunity.manage", opportunity, secret=True)
-    return opportunity
+    return _opportunity(public_id, "opportunity.manage")
 
 
 @bp.route("/employer/opportunities/new", methods=["GET", "POST"])
@@ -207,27 +203,29 @@ def find():
     form.validate()
     found, status = None, 200
     try:
-        page = int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1
+        page = paging.page_number(request.args.get("page"), most=500)
         filters = operations.OpportunityFilters.parse(
             text=form.q.data or "", kinds=form.type.data or [], industries=form.sector.data or [],
             location=form.location.data or "", postcode=form.postcode.data or "", miles=form.distance.data,
             region=form.region.data or "", cpa=form.cpa.data or "", prison=form.prison.data or "")
-        found = operations.find_opportunities(filters, page=min(page, 500))
+        found = operations.find_opportunities(filters, page=page)
     except DomainError as exc:
         add_error(form, DomainError(exc.message, {"type": "type", "sector": "sector"}.get(exc.field, exc.field)))
         status = 400
     if form.errors:
         status = 400
     args = {k: request.args.getlist(k) for k in request.args if k != "page"}
-    return render_template("employers/find.html", form=form, found=found, args=args, kinds=v.OPPORTUNITY_KINDS,
-                           industries=v.INDUSTRIES), status
+    pagination = found and paging.pagination(found.page, found.pages,
+                                             lambda number: url_for("employers.find", page=number, **args),
+                                             label="Pages of opportunities")
+    return render_template("employers/find.html", form=form, found=found, pagination=pagination,
+                           kinds=v.OPPORTUNITY_KINDS, industries=v.INDUSTRIES), status
 
 
 @bp.route("/opportunities/<public_id>")
 @login_required
 def opportunity(public_id: str):
-    opportunity = _opportunity_or_404(public_id)
-    policy.authorize(current_user, "opportunity.view", opportunity, secret=True)
+    opportunity = _opportunity(public_id)
     return render_template("employers/opportunity.html", opportunity=opportunity,
                            rows=presenters.opportunity_rows(opportunity),
                            status=presenters.opportunity_status(opportunity),
@@ -240,8 +238,7 @@ def opportunity(public_id: str):
 @bp.route("/opportunities/<public_id>/nominate", methods=["GET", "POST"])
 @login_required
 def nominate(public_id: str):
-    opportunity = _opportunity_or_404(public_id)
-    policy.authorize(current_user, "opportunity.view", opportunity, secret=True)
+    opportunity = _opportunity(public_id)
     policy.authorize(current_user, "nomination.create", opportunity)
     form = forms.NominationForm()
     if form.validate_on_submit():
@@ -271,11 +268,7 @@ def nominations():
 
 
 def _nomination_or_404(public_id: str):
-    nomination = operations.nomination_by_public_id(public_id)
-    if nomination is None:
-        abort(404)
-    policy.authorize(current_user, "nomination.view", nomination, secret=True)
-    return nomination
+    return authorized(current_user, "nomination.view", Nomination, public_id, options=operations.NOMINATION_LOADING)
 
 
 @bp.route("/nominations/<public_id>")

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation
-from portal.cli import scheduled_command
+from portal.cli_support import scheduled_command
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.funding import operations

@@ -20,7 +20,7 @@ from portal.accounts.roles import OrgKind, OrgStatus
 from portal.database import utcnow
 from portal.errors import Conflict, DomainError, InvalidInput
 from portal.extensions import db
-from portal.funding import opendata, payments, pbr
+from portal.funding import opendata, payments, pbr, rules
 from portal.funding.models import (
     Agreement,
     AgreementDocument,
@@ -38,6 +38,9 @@ from portal.funding.models import (
     RequirementKind,
     StripeEvent,
 )
+from portal.funding.queries import donation_settings as _settings
+from portal.funding.queries import donations_enabled, donations_open, publishes_open_data  # noqa: F401 - API
+from portal.funding.queries import open_data_publication as _publication
 from portal.mail import queue_email
 from portal.reference.models import ContractPackageArea
 from portal.supply_chain import uploads  # the one checked upload path (evidence files use it too)
@@ -181,7 +184,7 @@ def agreements_of(organisation: Organisation) -> list[Agreement]:
 
 def shared_sub_contracts(user: User, organisation: Organisation) -> list[Agreement]:
     policy.authorize(user, "funding.supply_chain", organisation)
-    query = policy.visible_agreements(user).where(Agreement.organisation_id != organisation.id)
+    query = rules.visible_agreements(user).where(Agreement.organisation_id != organisation.id)
     return list(db.session.scalars(query.order_by(Agreement.title)))
 
 
@@ -276,7 +279,7 @@ def due_and_overdue(agreements: list[Agreement], on: date | None = None) -> tupl
 def finance_recipients(organisation: Organisation) -> list[User]:
     query = (select(User).join(Membership, Membership.user_id == User.id)
              .where(Membership.organisation_id == organisation.id,
-                    Membership.org_role.in_([r.value for r in policy.FINANCE_ROLES]),
+                    Membership.org_role.in_([r.value for r in rules.FINANCE_ROLES]),
                     User.disabled_at.is_(None), User.email.is_not(None))
              .order_by(User.id))
     return list(db.session.scalars(query))
@@ -457,15 +460,6 @@ def open_data_settings() -> opendata.Settings:
     return opendata.settings_from(current_app.config)
 
 
-def _publication(organisation: Organisation) -> OpenDataPublication | None:
-    return db.session.scalar(select(OpenDataPublication).where(OpenDataPublication.organisation_id == organisation.id))
-
-
-def publishes_open_data(organisation: Organisation) -> bool:
-    found = _publication(organisation)
-    return bool(found and found.published)
-
-
 def set_open_data(user: User, organisation: Organisation, publish: bool) -> None:
     """Publish (or stop publishing) the organisation's grants and contracts at the public open-data addresses.
     Refused while an export would not pass its schema: nothing invalid is ever public."""
@@ -556,19 +550,6 @@ def export_contracts(user: User | None, organisation: Organisation, *, public: b
 
 class PaymentServiceUnavailable(DomainError):
     status = 503
-
-
-def _settings(organisation: Organisation) -> DonationSettings | None:
-    return db.session.scalar(select(DonationSettings).where(DonationSettings.organisation_id == organisation.id))
-
-
-def donations_enabled(organisation: Organisation) -> bool:
-    settings = _settings(organisation)
-    return bool(settings and settings.enabled)
-
-
-def donations_open(organisation: Organisation) -> bool:
-    return payments.configured() and donations_enabled(organisation)
 
 
 def set_donations(user: User, organisation: Organisation, enabled: bool) -> None:

@@ -18,7 +18,8 @@ from portal.accounts.models import Organisation
 from portal.errors import Conflict, DomainError
 from portal.extensions import csrf, db, limiter
 from portal.forms import choices
-from portal.funding import bp, operations, payments, presenters
+from portal.funding import operations, payments, presenters
+from portal.funding.blueprint import bp
 from portal.funding.forms import (
     AgreementForm,
     CohortForm,
@@ -36,6 +37,7 @@ from portal.funding.forms import (
 from portal.funding.models import Agreement, AgreementDocument, Donation, OutcomeMeasure, Requirement
 from portal.funding.opendata import grants_csv
 from portal.funding.pbr import pence
+from portal.lookup import authorized, load_or_404
 from portal.reference.models import ContractPackageArea
 from portal.supply_chain import uploads
 from portal.views import REFUSED, add_error, attempt, attempt_or_flash, render_form
@@ -52,13 +54,6 @@ def _pence(value: int | None) -> str:
 def _donations_open(organisation: Organisation) -> bool:
     """Whether an organisation's page shows a Donate button."""
     return policy.can(current_user, "donation.give", organisation)
-
-
-def _by_public_id(model, public_id: str):
-    found = db.session.scalar(select(model).where(model.public_id == public_id))
-    if found is None:
-        abort(404)
-    return found
 
 
 def _organisation():
@@ -109,15 +104,13 @@ def new_agreement():
 @bp.route("/funding/agreements/<public_id>")
 @login_required
 def agreement(public_id: str):
-    item = _by_public_id(Agreement, public_id)
-    policy.authorize(current_user, "agreement.view", item, secret=True)
+    item = authorized(current_user, "agreement.view", Agreement, public_id)
     return render_template("funding/agreement.html", page=presenters.agreement_page(current_user, item),
                            share_form=ShareForm())
 
 
 def _editable(public_id: str) -> Agreement:
-    item = _by_public_id(Agreement, public_id)
-    policy.authorize(current_user, "agreement.edit", item, secret=True)
+    item = authorized(current_user, "agreement.edit", Agreement, public_id)
     return item
 
 
@@ -138,7 +131,7 @@ def new_requirement(public_id: str):
 @bp.route("/funding/requirements/<public_id>", methods=["GET", "POST"])
 @login_required
 def requirement(public_id: str):
-    item = _by_public_id(Requirement, public_id)
+    item = load_or_404(Requirement, public_id)
     policy.authorize(current_user, "agreement.edit", item.agreement, secret=True)
     form = StatusForm(data={"version": item.version} if request.method == "GET" else None)
     form.status.choices = choices([(s, operations.STATUS_LABELS[s]) for s in ("met", "partly_met", "not_met")
@@ -187,7 +180,7 @@ def new_document(public_id: str):
 def document(public_id: str):
     """A grant or contract's file: for whoever may see the agreement (its finance staff; the lead provider of a
     shared sub-contract)."""
-    item = _by_public_id(AgreementDocument, public_id)
+    item = load_or_404(AgreementDocument, public_id)
     policy.authorize(current_user, "agreement.view", item.agreement, secret=True)
     data = uploads.read(item.stored_name)
     if data is None:
@@ -231,7 +224,7 @@ def new_measure(public_id: str):
 @bp.route("/funding/measures/<public_id>/results/new", methods=["GET", "POST"])
 @login_required
 def new_result(public_id: str):
-    measure = _by_public_id(OutcomeMeasure, public_id)
+    measure = load_or_404(OutcomeMeasure, public_id)
     policy.authorize(current_user, "agreement.edit", measure.agreement, secret=True)
     form = CohortForm()
     if form.validate_on_submit():
@@ -423,8 +416,7 @@ def donations():
 @bp.route("/funding/donations/<public_id>/refund", methods=["GET", "POST"])
 @login_required
 def refund(public_id: str):
-    donation = _by_public_id(Donation, public_id)
-    policy.authorize(current_user, "donation.refund", donation, secret=True)
+    donation = authorized(current_user, "donation.refund", Donation, public_id)
     left = pence(donation.amount_pence - donation.refunded_pence).lstrip("£")
     form = RefundForm(data={"version": donation.version, "amount": left} if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -455,8 +447,7 @@ class _ReceiptClaim:
 @bp.route("/organisations/<public_id>/donate", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def donate(public_id: str):
-    organisation = _by_public_id(Organisation, public_id)
-    policy.authorize(current_user, "organisation.view", organisation, secret=True)
+    organisation = authorized(current_user, "organisation.view", Organisation, public_id)
     if not operations.donations_open(organisation):
         message = ("Donations are switched off: the portal has no payment service configured"
                    if not payments.configured() else f"{organisation.name} is not taking donations online")
@@ -482,7 +473,7 @@ def donate(public_id: str):
 
 
 def _donors_donation(public_id: str) -> Donation:
-    donation = _by_public_id(Donation, public_id)
+    donation = load_or_404(Donation, public_id)
     policy.authorize(current_user, "donation.receipt", _ReceiptClaim(donation), secret=True)
     return donation
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from portal.config import ROOT
 from portal.extensions import csrf, db, migrate
-from portal.main import bp
+from portal.main.blueprint import bp
 from portal.main.presenters import dashboard_for
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from portal import policy
+from portal import paging, policy
 from portal.accounts.models import Organisation
 from portal.database import utcnow
 from portal.directory import operations as directory
@@ -21,7 +21,8 @@ from portal.directory.models import ListingState, Service, ServiceTerm
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import NoControlCharacters, Required
-from portal.referrals import bp, operations
+from portal.referrals import operations
+from portal.referrals.blueprint import bp
 from portal.views import REFUSED, add_error, attempt, render_form
 
 CRN_HINT = ("A case reference number (CRN), a letter followed by six digits like X123456, or a prison number like "
@@ -145,10 +146,9 @@ def high_risk_services():
     found = []
     if text:
         # The text is matched literally: %, _ and \ typed by the administrator are not LIKE wildcards
-        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        pattern = paging.containing(text.lower())
         found = list(db.session.scalars(query.where(
             Service.high_risk_approved.is_(False),
-            or_(func.lower(Service.name).like(pattern, escape="\\"),
-                func.lower(Organisation.name).like(pattern, escape="\\"))).limit(50)))
+            or_(func.lower(Service.name).like(pattern, escape=paging.LIKE_ESCAPE),
+                func.lower(Organisation.name).like(pattern, escape=paging.LIKE_ESCAPE))).limit(50)))
     return render_form("referrals/admin/high_risk.html", form, approved=approved, found=found, q=text)

@@ -1,7 +1,7 @@
 """Referrals in the JSON API (/api/v1/referrals), for probation and providers' case-management systems.
 
 The same operations, rules and audit as the web pages: a token's user sees exactly the referrals
-`policy.visible_referrals` lists for them, takes the steps the transition table lets them take, and every
+`rules.visible_referrals` lists for them, takes the steps the transition table lets them take, and every
 read of personal details is recorded. Referrals the user may not see answer 404; a stale `version` 409;
 wrong answers 400 with a message per field (field names are `operations.ANSWER_FIELDS` and the step fields).
 
@@ -18,15 +18,16 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import audit, policy
+from portal import audit, paging, policy
 from portal.accounts.models import User
-from portal.api import bodies, bp
+from portal.api import bodies
+from portal.api.blueprint import bp
 from portal.api.bodies import register as register_bodies
 from portal.api.bodies import request_body
 from portal.api.openapi import PATHS, SCHEMAS, error_responses
 from portal.errors import DomainError, error_response
 from portal.extensions import db
-from portal.referrals import operations, schemas
+from portal.referrals import operations, rules, schemas
 from portal.referrals.models import Referral
 from portal.referrals.operations import ANSWER_FIELDS, RISK_FIELDS, StepInput
 from portal.referrals.workflow import ESCALATION_DECISIONS, RISK_LEVELS, STATE_LABELS, TRANSITIONS, State
@@ -195,14 +196,14 @@ def _show(referral: Referral, status: int = 200):
 def referrals():
     page, per_page = _page_args()
     states = _states()
-    query = policy.visible_referrals(current_user)
+    query = rules.visible_referrals(current_user)
     if states:
         query = query.where(Referral.state.in_(states))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = list(db.session.scalars(query.options(selectinload(Referral.person), selectinload(Referral.service),
                                                  selectinload(Referral.assigned_to))
                                    .order_by(Referral.updated_at.desc(), Referral.id.desc())
-                                   .limit(per_page).offset((page - 1) * per_page)))
+                                   .limit(per_page).offset(paging.offset(page, per_page))))
     if rows:  # a list of names is a view of personal data
         audit.record("referral.list_viewed", "referral", "-", actor=current_user,
                      details={"via": "api", "states": states, "referrals": [r.public_id for r in rows]})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from portal.cli import scheduled_command
+from portal.cli_support import scheduled_command
 from portal.extensions import db
 from portal.referrals import operations
 

@@ -11,14 +11,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from math import asin, cos, radians, sin, sqrt
 
 from flask import url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
-from portal import audit, policy, working_days
+from portal import audit, paging, policy, subject_access, working_days
 from portal.accounts.models import Membership, User
 from portal.accounts.roles import OrgRole, OrgStatus
 from portal.database import utcnow
@@ -27,8 +25,10 @@ from portal.directory.indexing import freshness
 from portal.directory.models import ListingState, Service
 from portal.errors import Conflict, DomainError, InvalidInput
 from portal.extensions import db
+from portal.lookup import authorized
 from portal.mail import queue_email
 from portal.reference.models import Pathway, Prison
+from portal.referrals import rules
 from portal.referrals.models import (
     Referral,
     ReferralEvent,
@@ -51,6 +51,7 @@ from portal.referrals.workflow import (
     TRANSITIONS,
     State,
 )
+from search.geo import haversine_miles
 
 DRAFT_LIFETIME = timedelta(days=90)
 RESPONSE_WORKING_DAYS = 5
@@ -722,12 +723,8 @@ _NOTIFY: dict[str, Callable[[Referral, User], None]] = {
 
 def referral_for(user: User, public_id: str) -> Referral:
     """The referral, if the user may see it (404 otherwise, so nobody learns it exists)."""
-    referral = db.session.scalar(select(Referral).where(Referral.public_id == public_id).options(
+    return authorized(user, "referral.view", Referral, public_id, options=(
         selectinload(Referral.person), selectinload(Referral.needs), selectinload(Referral.events)))
-    if referral is None:
-        raise NotFound()
-    policy.authorize(user, "referral.view", referral, secret=True)
-    return referral
 
 
 def record_view(user: User, referral: Referral, what: str = "details") -> None:
@@ -828,7 +825,7 @@ def suggest_services(referral: Referral, limit: int = 5, radius_miles: int = 50)
         score = sum(weight[n.rating] for n in covered) * 10.0
         distance = None
         if place:
-            distances = [_miles(place, (loc.latitude, loc.longitude)) for loc in service.locations
+            distances = [haversine_miles(*place, loc.latitude, loc.longitude) for loc in service.locations
                          if loc.latitude is not None]
             national = not distances
             if distances:
@@ -864,12 +861,6 @@ def _service_warnings(service: Service, referral: Referral) -> list[str]:
         referral.service = original
 
 
-def _miles(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(radians, (*a, *b))
-    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
-    return 2 * 3958.8 * asin(sqrt(h))
-
-
 # --- Subject access and erasure (administrators) ---
 
 def referrals_about(crn: str) -> list[Referral]:
@@ -885,8 +876,6 @@ def subject_access_export(admin: User, crn: str) -> dict:
     """Everything held about one person in every domain, by CRN or prison number: their referrals (details,
     sessions, changes and who looked at them), employment nominations and Virtual Campus record."""
     policy.authorize(admin, "referral.subject_access")
-    from portal import subject_access
-
     person = subject_access.identifier(crn)
     held = subject_access.export(person)
     export = {"crn": person, "produced_at": utcnow().isoformat(), **held.pop("referrals"), **held}
@@ -918,8 +907,6 @@ def export_referral(referral: Referral) -> dict:
 
 def held_about(crn: str) -> dict[str, int]:
     """How many records each domain holds about one person (by CRN or prison number): what erasure removes."""
-    from portal import subject_access
-
     return subject_access.counts(subject_access.identifier(crn))
 
 
@@ -928,8 +915,6 @@ def erase_person(admin: User, crn: str, reason: str) -> dict[str, int]:
 
     The audit log keeps that records existed and were erased (ids only), never who the person was."""
     policy.authorize(admin, "referral.subject_access")
-    from portal import subject_access
-
     reason = " ".join((reason or "").split())
     if not reason:
         raise DomainError("Enter the reason for erasing, such as the request's reference", "reason")
@@ -971,7 +956,7 @@ def search_visible(user: User, text: str):
     """Referrals the user may see whose reference, CRN or name matches `text` (a query, not yet run).
 
     A reference or a CRN is looked up exactly (both are indexed); anything else is matched against names."""
-    query = policy.visible_referrals(user).join(ReferralPerson)
+    query = rules.visible_referrals(user).join(ReferralPerson)
     words = search_words(text)
     if not words:
         return query
@@ -980,9 +965,8 @@ def search_visible(user: User, text: str):
         return query.where(Referral.reference == compact)
     if CRN.match(compact):
         return query.where(ReferralPerson.crn == compact)
-    escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     full_name = func.lower(ReferralPerson.first_name + " " + ReferralPerson.last_name)
-    return query.where(full_name.like(f"%{escaped}%", escape="\\"))
+    return query.where(full_name.like(paging.containing(words.lower()), escape=paging.LIKE_ESCAPE))
 
 
 # Dashboard tabs: name -> (label, which referrals). Offender managers and providers see different tabs.
@@ -1019,7 +1003,7 @@ def dashboard_tabs(user: User) -> dict[str, str]:
 
 def dashboard_counts(user: User) -> dict[str, int]:
     """How many referrals each of the user's tabs holds (one query per tab, each on an index)."""
-    base = policy.visible_referrals(user)
+    base = rules.visible_referrals(user)
     return {name: db.session.scalar(select(func.count()).select_from(where(base, user).subquery()))
             for name, (_, where) in _tab_filters()[dashboard_side(user)].items()}
 
@@ -1030,12 +1014,12 @@ def dashboard_page(user: User, tab: str, text: str = "", page: int = 1, per_page
     Newest change first. Viewing a list of names is a view of personal data: it is audited."""
     tabs = _tab_filters()[dashboard_side(user)]
     query = search_visible(user, text) if text.strip() else tabs.get(tab, next(iter(tabs.values())))[1](
-        policy.visible_referrals(user).join(ReferralPerson), user)
+        rules.visible_referrals(user).join(ReferralPerson), user)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = list(db.session.scalars(query.options(selectinload(Referral.person), selectinload(Referral.service),
                                                  selectinload(Referral.assigned_to))
                                    .order_by(Referral.updated_at.desc(), Referral.id.desc())
-                                   .limit(per_page).offset((max(page, 1) - 1) * per_page)))
+                                   .limit(per_page).offset(paging.offset(page, per_page))))
     if rows:
         audit.record("referral.list_viewed", "referral", "-", actor=user,
                      details={"tab": tab, "searched": bool(text.strip()), "referrals": [r.public_id for r in rows]})

@@ -12,7 +12,8 @@ from wtforms import SelectField, StringField
 from wtforms.validators import ValidationError
 
 from portal import policy
-from portal.referrals import bp, reports
+from portal.referrals import reports
+from portal.referrals.blueprint import bp
 from portal.referrals.workflow import ACHIEVEMENT
 
 DATE = re.compile(r"^\s*(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})\s*$")

@@ -10,10 +10,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal import policy
+from portal import paging, policy
 from portal.errors import Conflict, DomainError, InvalidInput
 from portal.extensions import db
-from portal.referrals import bp, operations, presenters
+from portal.referrals import operations, presenters, rules
+from portal.referrals.blueprint import bp
 from portal.referrals.forms import (
     AdditionalForm,
     AssignForm,
@@ -218,7 +219,7 @@ def send(public_id: str):
 @login_required
 def sent(public_id: str):
     referral = operations.referral_for(current_user, public_id)
-    if referral.state == State.DRAFT or Actor.REFERRER not in policy.referral_actors(current_user, referral):
+    if referral.state == State.DRAFT or Actor.REFERRER not in rules.referral_actors(current_user, referral):
         return _referral_page(referral)
     return render_template("referrals/sent.html", referral=referral, due=operations.response_due(referral))
 
@@ -478,14 +479,17 @@ def dashboard():
     tab = request.args.get("tab") if request.args.get("tab") in tabs else next(iter(tabs))
     search = request.args.get("search") or None
     text = operations.recalled_search(current_user, search)
-    page_arg = request.args.get("page", "1")
-    page = int(page_arg) if page_arg.isdigit() and 0 < int(page_arg) < 10_000 else 1
+    page = paging.page_number(request.args.get("page"), most=9_999)
     rows, total = operations.dashboard_page(current_user, tab, text, page, PER_PAGE)
     counts = operations.dashboard_counts(current_user)
     shown = presenters.dashboard_rows(rows, current_user)  # before the commit expires the rows it reads
     db.session.commit()  # the audit record of who saw which referrals
-    pages = max(1, -(-total // PER_PAGE))
+    shown_search = search if text else None
+    pagination = paging.pagination(
+        page, paging.page_count(total, PER_PAGE),
+        lambda number: url_for("referrals.dashboard", tab=tab, search=shown_search, page=number),
+        label="Pages of referrals")
     return render_template("referrals/dashboard.html", tabs=tabs, tab=tab, counts=counts, text=text,
-                           rows=shown, total=total, page=page, pages=pages, search=search if text else None,
+                           rows=shown, total=total, pagination=pagination, search=shown_search,
                            side=operations.dashboard_side(current_user),
                            can_create=policy.can(current_user, "referral.create"))

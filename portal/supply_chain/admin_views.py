@@ -2,14 +2,14 @@
 coverage dashboard."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from portal import policy
-from portal.extensions import db
-from portal.supply_chain import bp, operations, presenters
+from portal.lookup import authorized
+from portal.supply_chain import operations, presenters
 from portal.supply_chain import vocabulary as v
+from portal.supply_chain.blueprint import bp
 from portal.supply_chain.forms import ButtonForm, ReviewForm
 from portal.supply_chain.models import ExpressionVersion, VersionState
 from portal.views import REFUSED, attempt, attempt_or_flash, render_form
@@ -23,11 +23,7 @@ def review_queue():
 
 
 def _version_or_404(version_id: str) -> ExpressionVersion:
-    version = db.session.scalar(select(ExpressionVersion).where(ExpressionVersion.public_id == version_id))
-    if version is None:
-        abort(404)
-    policy.authorize(current_user, "eoi.review", version, secret=True)
-    return version
+    return authorized(current_user, "eoi.review", ExpressionVersion, version_id)
 
 
 @bp.route("/admin/expressions-of-interest/<version_id>", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from portal import policy
-from portal.api import bp
+from portal.api.blueprint import bp
 from portal.api.openapi import PATHS, SCHEMAS, error_responses
 from portal.errors import DomainError
 from portal.supply_chain import operations

@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from portal.cli import scheduled_command
+from portal.cli_support import scheduled_command
 from portal.extensions import db
 from portal.supply_chain import operations
 

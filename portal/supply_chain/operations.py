@@ -14,7 +14,7 @@ from flask import url_for
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, selectinload
 
-from portal import audit, policy
+from portal import audit, paging, policy
 from portal.accounts.models import Organisation, User
 from portal.accounts.roles import Role
 from portal.database import utcnow
@@ -22,7 +22,7 @@ from portal.errors import Conflict, DomainError
 from portal.extensions import db
 from portal.mail import queue_email
 from portal.reference.models import ContractPackageArea
-from portal.supply_chain import uploads
+from portal.supply_chain import rules, uploads
 from portal.supply_chain import vocabulary as v
 from portal.supply_chain.models import (
     Expression,
@@ -391,15 +391,11 @@ class SearchResult:
     facets: dict[str, list[FacetCount]]
 
 
-def _escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _matching(criteria: Criteria, leave_out: str | None = None, now: datetime | None = None):
     """The ids of live versions matching the criteria (ignoring one facet's choices, to count that facet)."""
-    query = policy.live_expressions(now)
+    query = rules.live_expressions(now)
     for word in criteria.text.lower().split()[:10]:
-        query = query.where(ExpressionVersion.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+        query = query.where(ExpressionVersion.search_text.like(paging.containing(word), escape=paging.LIKE_ESCAPE))
     for facet, codes in criteria.chosen.items():
         if facet != leave_out:
             query = query.where(ExpressionVersion.id.in_(
@@ -417,7 +413,7 @@ def search(criteria: Criteria, *, per_page: int = PER_PAGE, everything: bool = F
              .options(selectinload(ExpressionVersion.tags),
                       selectinload(ExpressionVersion.expression).selectinload(Expression.organisation)))
     if not everything:
-        query = query.limit(per_page).offset((criteria.page - 1) * per_page)
+        query = query.limit(per_page).offset(paging.offset(criteria.page, per_page))
     versions = list(db.session.scalars(query))
     facets = {}
     for name, facet in v.FACETS.items():
@@ -442,7 +438,7 @@ def add_to_shortlist(user: User, expression: Expression, shortlist_id: str | Non
     if not expression.is_live():
         raise DomainError("Only published entries can be shortlisted")
     if shortlist_id and shortlist_id != "new":
-        shortlist = db.session.scalar(policy.visible_shortlists(user).where(Shortlist.public_id == shortlist_id))
+        shortlist = db.session.scalar(rules.visible_shortlists(user).where(Shortlist.public_id == shortlist_id))
         if shortlist is None:
             raise DomainError("Select a shortlist", "shortlist")
     else:
@@ -450,7 +446,7 @@ def add_to_shortlist(user: User, expression: Expression, shortlist_id: str | Non
         if not name:
             raise DomainError("Enter a name for the new shortlist" if shortlist_id == "new"
                               else "Select a shortlist or enter a name for a new one", "new_name")
-        if db.session.scalar(policy.visible_shortlists(user).where(func.lower(Shortlist.name) == name.lower())):
+        if db.session.scalar(rules.visible_shortlists(user).where(func.lower(Shortlist.name) == name.lower())):
             raise DomainError(f"You already have a shortlist called ‘{name}’. Choose it from the list", "new_name")
         shortlist = Shortlist(name=name, created_by_id=user.id,
                               organisation_id=user.organisation.id if user.organisation else None)
@@ -583,10 +579,6 @@ def invitations_to(organisation: Organisation) -> list[PartnershipInvitation]:
                  selectinload(PartnershipInvitation.contract_package_area))))
 
 
-def invitation_by_id(public_id: str) -> PartnershipInvitation | None:
-    return db.session.scalar(select(PartnershipInvitation).where(PartnershipInvitation.public_id == public_id))
-
-
 # --- Coverage ---
 
 @dataclass
@@ -599,7 +591,7 @@ class Coverage:
 
 def coverage(now: datetime | None = None) -> Coverage:
     """For each contract package area and pathway, how many published organisations declared both."""
-    live = policy.live_expressions(now)
+    live = rules.live_expressions(now)
     area, pathway = aliased(ExpressionTag), aliased(ExpressionTag)
     cells = {(a, p): n for a, p, n in db.session.execute(
         select(area.code, pathway.code, func.count())

@@ -6,16 +6,17 @@ from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal import policy
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.supply_chain import bp, operations, presenters
+from portal.lookup import authorized
+from portal.supply_chain import operations, presenters, rules
 from portal.supply_chain import vocabulary as v
+from portal.supply_chain.blueprint import bp
 from portal.supply_chain.forms import ButtonForm, InviteForm, ShortlistForm
-from portal.supply_chain.models import Expression, InvitationState, Shortlist
+from portal.supply_chain.models import Expression, InvitationState, PartnershipInvitation, Shortlist
 from portal.views import REFUSED, attempt, attempt_or_flash, render_form
 
 MAX_TEXT = 200
@@ -66,11 +67,7 @@ def export_partners():
 
 
 def _entry_or_404(expression_id: str) -> Expression:
-    expression = operations.live_expression(expression_id)
-    if expression is None:
-        abort(404)
-    policy.authorize(current_user, "eoi.view", expression, secret=True)
-    return expression
+    return authorized(current_user, "eoi.view", Expression, expression_id)
 
 
 @bp.route("/partners/<expression_id>")
@@ -94,7 +91,7 @@ def shortlist_partner(expression_id: str):
     policy.authorize(current_user, "partners.search")
     if not expression.is_live():
         abort(404)
-    lists = list(db.session.scalars(policy.visible_shortlists(current_user)))
+    lists = list(db.session.scalars(rules.visible_shortlists(current_user)))
     form = ShortlistForm(lists)
     if form.validate_on_submit():
         chosen = attempt(form, lambda: operations.add_to_shortlist(current_user, expression, form.shortlist.data,
@@ -135,15 +132,11 @@ def invite_partner(expression_id: str):
 def shortlists():
     policy.authorize(current_user, "partners.search")
     return render_template("supply_chain/shortlists.html",
-                           lists=list(db.session.scalars(policy.visible_shortlists(current_user))))
+                           lists=list(db.session.scalars(rules.visible_shortlists(current_user))))
 
 
 def _shortlist_or_404(shortlist_id: str) -> Shortlist:
-    found = db.session.scalar(select(Shortlist).where(Shortlist.public_id == shortlist_id))
-    if found is None:
-        abort(404)
-    policy.authorize(current_user, "shortlist.manage", found, secret=True)
-    return found
+    return authorized(current_user, "shortlist.manage", Shortlist, shortlist_id)
 
 
 @bp.route("/shortlists/<shortlist_id>")
@@ -213,10 +206,7 @@ def supply_chain():
 @bp.route("/supply-chain/invitations/<invitation_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw_invitation(invitation_id: str):
-    found = operations.invitation_by_id(invitation_id)
-    if found is None:
-        abort(404)
-    policy.authorize(current_user, "invitation.withdraw", found, secret=True)
+    found = authorized(current_user, "invitation.withdraw", PartnershipInvitation, invitation_id)
     if ButtonForm().validate_on_submit():
         if attempt_or_flash(lambda: operations.withdraw_invitation(found, current_user)) is not REFUSED:
             flash(f"The invitation to {found.organisation.name} has been withdrawn", "success")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 
-from portal import csv_safe
+from portal import csv_safe, paging
 from portal.supply_chain import vocabulary as v
 from portal.supply_chain.models import Expression, ExpressionVersion
 from portal.supply_chain.operations import Coverage, Criteria, SearchResult
@@ -147,17 +147,9 @@ def result(version: ExpressionVersion) -> Result:
 def search_page(criteria: Criteria, found: SearchResult, per_page: int) -> SearchPage:
     groups = [FacetGroup(name, v.FACETS[name].legend, options, any(o.chosen for o in options))
               for name, options in found.facets.items()]
-    pages = max(1, -(-found.total // per_page))
-    pagination = None
-    if pages > 1:
-        def href(n: int) -> str:
-            return url_for("supply_chain.partners", **criteria.args(page=n))
-        pagination = {"items": [{"number": n, "href": href(n), "current": n == criteria.page}
-                                for n in range(1, pages + 1) if abs(n - criteria.page) <= 2 or n in (1, pages)]}
-        if criteria.page > 1:
-            pagination["previous"] = {"href": href(criteria.page - 1)}
-        if criteria.page < pages:
-            pagination["next"] = {"href": href(criteria.page + 1)}
+    pagination = paging.pagination(criteria.page, paging.page_count(found.total, per_page),
+                                   lambda number: url_for("supply_chain.partners", **criteria.args(page=number)),
+                                   label="Pages of organisations")
     return SearchPage(criteria, found.total, [result(version) for version in found.versions], groups, pagination,
                       url_for("supply_chain.export_partners", **criteria.args()),
                       url_for("supply_chain.partners"), bool(criteria.text or criteria.chosen))

@@ -7,14 +7,14 @@ import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from portal import policy
-from portal.extensions import db
-from portal.supply_chain import bp, operations, presenters, uploads
+from portal.lookup import authorized, load_or_404
+from portal.supply_chain import operations, presenters, uploads
 from portal.supply_chain import vocabulary as v
+from portal.supply_chain.blueprint import bp
 from portal.supply_chain.forms import ButtonForm, DocumentForm, ExpressionForm, RespondForm
-from portal.supply_chain.models import ExpressionDocument
+from portal.supply_chain.models import ExpressionDocument, PartnershipInvitation
 from portal.views import REFUSED, attempt, attempt_or_flash, render_form
 
 
@@ -121,17 +121,10 @@ def upload_document():
                        allowed=uploads.ALLOWED_DESCRIPTION)
 
 
-def _document_or_404(document_id: str) -> ExpressionDocument:
-    document = db.session.scalar(select(ExpressionDocument).where(ExpressionDocument.public_id == document_id))
-    if document is None:
-        abort(404)
-    return document
-
-
 @bp.route("/expression-of-interest/documents/<document_id>/remove", methods=["POST"])
 @login_required
 def remove_document(document_id: str):
-    document = _document_or_404(document_id)
+    document = load_or_404(ExpressionDocument, document_id)
     policy.authorize(current_user, "eoi.edit", document.expression.organisation, secret=True)
     if ButtonForm().validate_on_submit():
         name = document.filename
@@ -146,8 +139,7 @@ def remove_document(document_id: str):
 @bp.route("/supply-chain/documents/<document_id>")
 @login_required
 def download_document(document_id: str):
-    document = _document_or_404(document_id)
-    policy.authorize(current_user, "eoi.document", document, secret=True)
+    document = authorized(current_user, "eoi.document", ExpressionDocument, document_id)
     data = uploads.read(document.stored_name)
     if data is None:
         abort(404)
@@ -171,10 +163,7 @@ def my_invitations():
 @bp.route("/supply-chain/invitations/<invitation_id>", methods=["GET", "POST"])
 @login_required
 def invitation(invitation_id: str):
-    found = operations.invitation_by_id(invitation_id)
-    if found is None:
-        abort(404)
-    policy.authorize(current_user, "invitation.view", found, secret=True)
+    found = authorized(current_user, "invitation.view", PartnershipInvitation, invitation_id)
     can_respond = policy.can(current_user, "invitation.respond", found)
     form = RespondForm()
     if request.method == "POST":

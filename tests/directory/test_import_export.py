@@ -201,12 +201,16 @@ def test_seed_demo_loads_the_demo_directory_once_and_makes_it_searchable(app, ru
     first = runner.invoke(args=["seed", "--demo"])
     assert first.exit_code == 0, first.output
     assert "Importing the demo directory (2,200 services)" in first.output
-    assert "2,200 of 2,200 services imported" in first.output and "2,200 services searchable" in first.output
+    assert "2,200 of 2,200 services imported" in first.output
     assert count(db, Service, Service.state == ListingState.PUBLISHED) == demo_data.DEMO_DIRECTORY_SIZE
-    assert search_index.backend().count("services") == demo_data.DEMO_DIRECTORY_SIZE
+    # Listings unchecked for over 15 months (a few, on purpose) are out of search until reviewed
+    hidden = count(db, Service, Service.freshness == "hidden")
+    assert 0 < hidden < 100
+    assert f"{demo_data.DEMO_DIRECTORY_SIZE - hidden:,} services searchable" in first.output
+    assert search_index.backend().count("services") == demo_data.DEMO_DIRECTORY_SIZE - hidden
     found = client.get("/api/oruk/services", query_string={"search": "housing"}).get_json()
     assert found["total_items"] > 100
     second = runner.invoke(args=["seed", "--demo"])
     assert second.exit_code == 0 and "Importing the demo directory" not in second.output
-    assert "Indexing" not in second.output  # the index already holds every listing
+    assert "Indexing" not in second.output  # the index already holds every listing search should show
     assert count(db, Service) == demo_data.DEMO_DIRECTORY_SIZE

@@ -166,6 +166,10 @@ def test_360giving_one_file_per_funder_in_json_and_csv(client, db, login_as):
     everything = json.loads(client.get("/funding/exports/360giving.json").get_data(as_text=True))
     assert {g["fundingOrganization"][0]["id"] for g in everything["grants"]} == {
         "GB-CHC-1999002", "360G-rpp-funder-tyneside-community-foundation"}
+    # 360Giving's quality checks: nothing in a funder's file; the recipient's own listing across funders has, by
+    # design, the one finding a file for several funders gets.
+    assert quality_360(northern)["quality"] == {} and quality_360(tyneside)["quality"] == {}
+    assert set(quality_360(everything)["quality"]) == {"MoreThanOneFundingOrg"}
 
     # The spreadsheet: read back by flattentool with the standard's schema, it is the same grants; only a value
     # that would run as a formula gains an apostrophe.
@@ -197,6 +201,12 @@ def test_an_identifier_with_an_unknown_prefix_is_refused_and_nothing_is_saved(cl
     assert response.status_code == 400
     assert field_error(response, "counterparty_identifier").startswith(
         "Enter an organisation identifier that starts with a list code from org-id.guide")
+    # A charity or company number of the wrong shape would be a critical finding of 360Giving's checks
+    response = client.post("/funding/agreements/new", data={**GRANT, "counterparty_identifier": "GB-CHC-12345678"})
+    assert field_error(response, "counterparty_identifier") == (
+        "Enter the charity number after GB-CHC- as 6 or 7 digits, like GB-CHC-1123456")
+    response = client.post("/funding/agreements/new", data={**GRANT, "counterparty_identifier": "GB-COH-1234"})
+    assert field_error(response, "counterparty_identifier").startswith("Enter the company number after GB-COH-")
     db.session.rollback()
     assert db.session.scalar(select(Agreement)) is None
     # A known list code is kept, its code in capitals.

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from portal import audit, policy
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.campus import contact_filter
+from portal.campus import contact_filter, rendering
 from portal.campus.models import (
     TOPICS,
     ContentImage,
@@ -20,10 +21,11 @@ from portal.campus.models import (
     Progress,
     QuizQuestion,
 )
-from portal.campus.operations.common import _authorized, _not_found, learner_of
+from portal.campus.operations.common import learner_of
 from portal.database import utcnow
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db
+from portal.lookup import authorized, load_or_404
 from portal.storage import storage
 
 
@@ -170,8 +172,6 @@ def add_question(author: User, lesson: Lesson, question: str, options: list[str]
 
 def upload_image(author: User, data: bytes, alt_text: str) -> ContentImage:
     """Check an uploaded picture (PNG or JPEG, under 2MB) and keep it in the portal's storage."""
-    from portal.campus import rendering
-
     policy.authorize(author, "campus.content.write")
     alt_text = " ".join((alt_text or "").split())
     if not alt_text:
@@ -221,7 +221,7 @@ def allowed_steps(user: User, item: ContentItem) -> list[str]:
 def take_step(user: User, item: ContentItem, step: str, note: str = "") -> None:
     """Move the item one step (see TRANSITIONS), refusing anything else with a clear message."""
     if step not in TRANSITIONS:
-        raise _not_found()
+        raise NotFound()
     starts, to, action = TRANSITIONS[step]
     policy.authorize(user, "campus.content.edit", item, secret=True)
     policy.authorize(user, action, item)
@@ -265,13 +265,11 @@ def content_to_review(user: User) -> list[ContentItem]:
 
 
 def content_for_author(author: User, public_id: str) -> ContentItem:
-    return _authorized(ContentItem, public_id, author, "campus.content.edit")
+    return authorized(author, "campus.content.edit", ContentItem, public_id)
 
 
 def lesson_for_author(author: User, public_id: str) -> Lesson:
-    lesson = db.session.scalar(select(Lesson).where(Lesson.public_id == public_id))
-    if lesson is None:
-        raise _not_found()
+    lesson = load_or_404(Lesson, public_id)
     policy.authorize(author, "campus.content.edit", lesson.content, secret=True)
     return lesson
 
@@ -290,18 +288,14 @@ def published_content() -> list[ContentItem]:
 
 
 def published_item(public_id: str) -> ContentItem:
-    item = db.session.scalar(select(ContentItem).where(ContentItem.public_id == public_id,
-                                                       ContentItem.state == ContentState.PUBLISHED))
-    if item is None:
-        raise _not_found()
-    return item
+    return load_or_404(ContentItem, public_id, where=[ContentItem.state == ContentState.PUBLISHED])
 
 
 def published_lesson(public_id: str) -> Lesson:
     lesson = db.session.scalar(select(Lesson).join(Lesson.content).where(
         Lesson.public_id == public_id, ContentItem.state == ContentState.PUBLISHED))
     if lesson is None:
-        raise _not_found()
+        raise NotFound()
     return lesson
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from portal import audit, policy
 from portal.accounts.models import User
 from portal.campus.models import Cv, CvEntry, CvEntryKind, Learner
-from portal.campus.operations.common import _not_found, learner_of, subject_ref
+from portal.campus.operations.common import learner_of, subject_ref
 from portal.database import utcnow
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db
@@ -83,7 +84,7 @@ def remove_cv_entry(learner_user: User, public_id: str) -> None:
     cv = cv_for(learner_of(learner_user))
     entry = next((e for e in cv.entries if e.public_id == public_id), None)
     if entry is None:
-        raise _not_found()
+        raise NotFound()
     cv.entries.remove(entry)
 
 
@@ -120,7 +121,7 @@ def cvs_shared_with(manager: User) -> list[Cv]:
 def shared_cv(manager: User, learner_public_id: str) -> Cv:
     cv = db.session.scalar(select(Cv).join(Cv.learner).where(Learner.public_id == learner_public_id))
     if cv is None or cv.shared_snapshot is None:
-        raise _not_found()
+        raise NotFound()
     policy.authorize(manager, "campus.cv.view_shared", cv, secret=True)
     audit.record("campus.cv_viewed", "learner", cv.learner.public_id, actor=manager,
                  subject_ref=subject_ref(cv.learner))

@@ -13,13 +13,14 @@ from portal import audit, policy
 from portal.accounts.models import User
 from portal.campus import contact_filter
 from portal.campus.models import Interest, InterestState, Learner, Message
-from portal.campus.operations.common import _not_found, subject_ref
+from portal.campus.operations.common import subject_ref
 from portal.campus.operations.opportunities import approved_for_learners
 from portal.database import utcnow
-from portal.errors import DomainError
-from portal.extensions import db
 from portal.employers import operations as employers
 from portal.employers.models import Nomination, Opportunity
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.lookup import load_or_404
 
 REASON_MAX = 500
 
@@ -80,9 +81,7 @@ def interests_to_handle(staff: User) -> list[Interest]:
 
 def interest_for_staff(staff: User, public_id: str) -> Interest:
     """An interest of a learner at the staff member's prison; 404 for anyone else."""
-    interest = db.session.scalar(select(Interest).where(Interest.public_id == public_id))
-    if interest is None:
-        raise _not_found()
+    interest = load_or_404(Interest, public_id)
     policy.authorize(staff, "campus.learner.manage", interest.learner, secret=True)
     return interest
 

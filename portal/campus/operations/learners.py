@@ -10,13 +10,18 @@ from sqlalchemy.orm import selectinload
 
 from portal import audit, policy
 from portal.accounts.models import User
+from portal.accounts.operations import find_user_by_email
 from portal.accounts.roles import Role
+from portal.campus import rules
 from portal.campus.models import EndReason, Learner, LearnerStatus
-from portal.campus.operations.common import _authorized, normalise_prison_number, subject_ref
+from portal.campus.operations.common import normalise_prison_number, subject_ref
 from portal.campus.operations.sessions import _end_sessions_of
 from portal.database import utcnow
+from portal.directory import vocabulary
+from portal.directory.postcodes import locate, outcode_of
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db
+from portal.lookup import authorized
 from portal.reference.models import Prison
 
 PRISON_NUMBER = re.compile(r"^[A-Z]\d{4}[A-Z]{2}$")
@@ -32,9 +37,6 @@ class LearnerDetails:
 
 def _release_area(value: str) -> str:
     """A postcode district (LS1) or a region's slug; a full postcode is cut to its district (all we need)."""
-    from portal.directory import vocabulary
-    from portal.directory.postcodes import locate, outcode_of
-
     value = " ".join((value or "").split())
     if not value:
         raise DomainError("Enter the area the learner will be released to", "release_area")
@@ -52,8 +54,6 @@ def _release_area(value: str) -> str:
 
 
 def release_area_label(area: str) -> str:
-    from portal.directory import vocabulary
-
     return vocabulary.REGIONS.get(area, area)
 
 
@@ -105,12 +105,12 @@ def update_learner(staff: User, learner: Learner, details: LearnerDetails) -> No
 
 
 def learners_at(staff: User) -> list[Learner]:
-    return list(db.session.scalars(policy.visible_learners(staff).options(selectinload(Learner.user))
+    return list(db.session.scalars(rules.visible_learners(staff).options(selectinload(Learner.user))
                                    .order_by(Learner.status, Learner.prison_number)))
 
 
 def learner_for_staff(staff: User, public_id: str) -> Learner:
-    return _authorized(Learner, public_id, staff, "campus.learner.manage")
+    return authorized(staff, "campus.learner.manage", Learner, public_id)
 
 
 def transfer_learner(staff: User, learner: Learner, prison_code: str) -> None:
@@ -143,8 +143,6 @@ def release_learner(staff: User, learner: Learner) -> None:
 
 
 def set_offender_manager(staff: User, learner: Learner, email: str) -> None:
-    from portal.accounts.operations import find_user_by_email
-
     policy.authorize(staff, "campus.learner.manage", learner)
     manager = find_user_by_email(email or "") if (email or "").strip() else None
     if (email or "").strip() and (manager is None or manager.role != Role.OFFENDER_MANAGER):

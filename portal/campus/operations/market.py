@@ -1,21 +1,22 @@
 """The market place: directory services and employers' opportunities a learner may approach."""
 from __future__ import annotations
 
-from portal import policy
+from werkzeug.exceptions import NotFound
+
 from portal.accounts.models import User
 from portal.accounts.roles import OrgStatus, Role
+from portal.campus import rules
 from portal.campus.models import Learner
-from portal.campus.operations.common import _not_found
 from portal.campus.operations.opportunities import approved_for_learners
+from portal.directory import finding, vocabulary
+from portal.directory.postcodes import locate
+from portal.employers import operations as employers
 from portal.errors import DomainError
 from portal.extensions import db
 
 
 def find_services(learner: Learner, text: str = "", pathway: str = "", page: int = 1):
     """Directory services for the learner's release area, through the directory's own search."""
-    from portal.directory import finding, vocabulary
-    from portal.directory.postcodes import locate
-
     filters: dict[str, list[str]] = {}
     place = None
     area = learner.release_area
@@ -33,11 +34,9 @@ def find_services(learner: Learner, text: str = "", pathway: str = "", page: int
 
 def market_service(service_uuid: str):
     """A listed directory service a learner may read about and say they are interested in."""
-    from portal.directory import finding
-
     service = finding.listed_service(service_uuid)
     if service is None or not (service.organisation.status == OrgStatus.APPROVED):
-        raise _not_found()
+        raise NotFound()
     return service
 
 
@@ -46,9 +45,6 @@ def find_opportunities(learner: Learner, text: str = "", limit: int = 20) -> lis
     open to their prison (or to any prison), near the area they will be released to, and whose words were approved
     for the campus (`opportunities.approved_for_learners`). Each result's employer is an approved organisation, so
     an interest becomes a checked message to it (`send_message`)."""
-    from portal.directory import vocabulary
-    from portal.employers import operations as employers
-
     area = learner.release_area
     near = {"region": area} if area in vocabulary.REGIONS else {"postcode": area} if area else {}
     try:
@@ -56,7 +52,7 @@ def find_opportunities(learner: Learner, text: str = "", limit: int = 20) -> lis
     except DomainError:
         return []
     found = [found.opportunity for found in employers.find_opportunities(filters, per_page=limit * 3).items]
-    readable = set(db.session.scalars(policy.campus_readable_organisations()))
+    readable = set(db.session.scalars(rules.campus_readable_organisations()))
     return [o for o in approved_for_learners(found) if o.organisation_id in readable][:limit]
 
 

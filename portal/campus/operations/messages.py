@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from portal import audit, policy
 from portal.accounts.models import Organisation, User
 from portal.accounts.roles import OrgKind, OrgStatus
-from portal.campus import contact_filter
+from portal.campus import contact_filter, rules
 from portal.campus.models import (
     ContactBlock,
     Direction,
@@ -18,11 +19,12 @@ from portal.campus.models import (
     Message,
     MessageState,
 )
-from portal.campus.operations.common import _authorized, _not_found, learner_of, subject_ref
+from portal.campus.operations.common import learner_of, subject_ref
 from portal.campus.operations.cv import cv_for, cv_has_content, cv_snapshot
 from portal.database import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.lookup import authorized
 
 MESSAGE_MAX = 2000
 SUBJECT_MAX = 150
@@ -49,7 +51,7 @@ def check_message_text(body: str, field: str = "body") -> str:
 def _offered():
     return select(Organisation).where(Organisation.status == OrgStatus.APPROVED,
                                       Organisation.kind.in_(CONTACT_KINDS),
-                                      Organisation.id.in_(policy.campus_readable_organisations()))
+                                      Organisation.id.in_(rules.campus_readable_organisations()))
 
 
 def approved_contact(public_id: str) -> Organisation | None:
@@ -94,7 +96,7 @@ def send_message(learner_user: User, organisation: Organisation, subject: str, b
     """A learner's message: it waits for a member of staff at their prison to check it."""
     learner = learner_of(learner_user)
     if learner is None:
-        raise _not_found()
+        raise NotFound()
     if (problem := can_write(learner, organisation)) is not None:
         raise DomainError(problem)
     subject = " ".join((subject or "").split())
@@ -156,18 +158,18 @@ def decide_message(staff: User, message: Message, approve: bool, reason: str = "
 
 
 def messages_to_check(staff: User) -> list[Message]:
-    return list(db.session.scalars(policy.checkable_messages(staff).where(Message.state == MessageState.WAITING)
+    return list(db.session.scalars(rules.checkable_messages(staff).where(Message.state == MessageState.WAITING)
                                    .options(selectinload(Message.learner).selectinload(Learner.user),
                                             selectinload(Message.organisation))
                                    .order_by(Message.sent_at)))
 
 
 def message_for_staff(staff: User, public_id: str) -> Message:
-    return _authorized(Message, public_id, staff, "campus.message.check")
+    return authorized(staff, "campus.message.check", Message, public_id)
 
 
 def learner_messages(learner_user: User) -> list[Message]:
-    return list(db.session.scalars(policy.learner_visible_messages(learner_user)
+    return list(db.session.scalars(rules.learner_visible_messages(learner_user)
                                    .options(selectinload(Message.organisation)).order_by(Message.sent_at)))
 
 
@@ -178,12 +180,12 @@ def learner_message_history(learner: Learner) -> list[Message]:
 
 
 def organisation_inbox(org_user: User) -> list[Message]:
-    return list(db.session.scalars(policy.organisation_visible_messages(org_user)
+    return list(db.session.scalars(rules.organisation_visible_messages(org_user)
                                    .order_by(Message.sent_at.desc())))
 
 
 def inbox_message(org_user: User, public_id: str) -> Message:
-    return _authorized(Message, public_id, org_user, "campus.message.read_org")
+    return authorized(org_user, "campus.message.read_org", Message, public_id)
 
 
 def mark_read(reader: User, message: Message) -> None:
@@ -240,7 +242,7 @@ def lift_block(staff: User, learner: Learner, organisation_public_id: str) -> No
         ContactBlock.learner_id == learner.id, Organisation.public_id == organisation_public_id,
         ContactBlock.active.is_(True)))
     if block is None:
-        raise _not_found()
+        raise NotFound()
     block.active, block.lifted_at, block.lifted_by_id = False, utcnow(), staff.id
     audit.record("campus.contact_unblocked", "learner", learner.public_id, actor=staff,
                  subject_ref=subject_ref(learner), details={"organisation": organisation_public_id})

@@ -16,10 +16,12 @@ from portal import audit, policy
 from portal.accounts.models import User
 from portal.campus import contact_filter
 from portal.campus.models import OpportunityReview
-from portal.campus.operations.common import _not_found
 from portal.database import utcnow
+from portal.employers import operations as employers
+from portal.employers.models import Opportunity
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.lookup import authorized
 
 # What a learner may read of an opportunity, with the words used to say where a problem is.
 LEARNER_TEXT = (("title", "the title"), ("description", "the description"),
@@ -77,9 +79,6 @@ def approved_for_learners(opportunities: list) -> list:
 
 def opportunities_to_check(reviewer: User) -> list:
     """Open opportunities the reviewer may check whose current words have not been decided on."""
-    from portal.employers import operations as employers
-    from portal.employers.models import Opportunity
-
     policy.authorize(reviewer, "campus.opportunity.review")
     candidates = db.session.scalars(select(Opportunity).where(Opportunity.status == "open")
                                     .options(selectinload(Opportunity.organisation), selectinload(Opportunity.prisons))
@@ -89,13 +88,8 @@ def opportunities_to_check(reviewer: User) -> list:
 
 
 def opportunity_for_review(reviewer: User, public_id: str):
-    from portal.employers import operations as employers
-
-    opportunity = employers.opportunity_by_public_id(public_id)
-    if opportunity is None:
-        raise _not_found()
-    policy.authorize(reviewer, "campus.opportunity.review", opportunity, secret=True)
-    return opportunity
+    return authorized(reviewer, "campus.opportunity.review", Opportunity, public_id,
+                      options=employers.OPPORTUNITY_LOADING)
 
 
 def review_opportunity(reviewer: User, opportunity, approve: bool, reason: str = "") -> OpportunityReview:

@@ -15,10 +15,11 @@ from portal import audit, policy
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.campus.models import EndReason, KioskSession, Learner
-from portal.campus.operations.common import _authorized, normalise_prison_number, subject_ref
+from portal.campus.operations.common import normalise_prison_number, subject_ref
 from portal.database import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.lookup import authorized
 
 IDLE_MINUTES = 10
 DEFAULT_SESSION_MINUTES = 60
@@ -195,7 +196,7 @@ def live_sessions(staff: User) -> list[KioskSession]:
 
 
 def session_for_staff(staff: User, public_id: str) -> KioskSession:
-    return _authorized(KioskSession, public_id, staff, "campus.session.end")
+    return authorized(staff, "campus.session.end", KioskSession, public_id)
 
 
 def recent_sessions(learner: Learner, limit: int = 10) -> list[KioskSession]:
