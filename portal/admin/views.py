@@ -76,7 +76,7 @@ def _unit_choices():
 
 
 def _team_form(found, formdata=None) -> ProbationTeamForm:
-    form = ProbationTeamForm(formdata=formdata, data=None if formdata else {
+    form = ProbationTeamForm(formdata=formdata, data=None if formdata is not None else {
         "probation_delivery_unit": found.probation_delivery_unit.slug if found.probation_delivery_unit else "",
         "scope": "region" if found.sees_whole_region else "unit"})
     form.probation_delivery_unit.choices = _unit_choices()
