@@ -7,9 +7,13 @@ STAMP  := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # Test processes (pytest-xdist): one per core; each has its own SQLite file or PostgreSQL database
 TEST_WORKERS ?= auto
+# The PostgreSQL pass leaves out what does not depend on the database server: the browser journeys (they drive the
+# same pages the view tests cover on both databases), fault injection and the topology (their own servers) and
+# the sqlite_pass tests (their own database or none)
+PG_MARKERS := -m "not faults and not topology and not e2e and not sqlite_pass"
 export FLASK_APP := app
 
-.PHONY: run serve test venv browser nginx pgbouncer lint security bench faults topology loadtest clean
+.PHONY: run serve test stress-test venv browser nginx pgbouncer lint security bench faults topology loadtest clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,13 +55,26 @@ test: venv
 	@$(MAKE) --no-print-directory nginx
 	@$(MAKE) --no-print-directory pgbouncer
 	@rm -rf .test-results && mkdir -p .test-results
-	@echo "=== Test suite on SQLite ==="
-	@env -u TEST_DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS) --junitxml=.test-results/sqlite.xml; echo $$? > .test-results/sqlite.rc
+	@echo "=== Test suite on SQLite (with coverage of portal/ and search/) ==="
+	@env -u TEST_DATABASE_URL COVERAGE_FILE=.test-results/.coverage $(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report= \
+	  --junitxml=.test-results/sqlite.xml; echo $$? > .test-results/sqlite.rc
+	@$(BIN)/coverage report --data-file=.test-results/.coverage > .test-results/coverage-sqlite.txt 2>&1 || true
 	@if [ -n "$$TEST_DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
-	  echo "=== Test suite on PostgreSQL ==="; \
-	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -n $(TEST_WORKERS) -m "not faults and not topology and not sqlite_pass" --junitxml=.test-results/postgresql.xml; echo $$? > .test-results/postgresql.rc; \
+	  echo "=== Test suite on PostgreSQL (browser journeys, faults and topology ran on SQLite) ==="; \
+	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -n $(TEST_WORKERS) $(PG_MARKERS) \
+	    --junitxml=.test-results/postgresql.xml; echo $$? > .test-results/postgresql.rc; \
 	else echo "=== PostgreSQL: no server on 127.0.0.1:5432 and TEST_DATABASE_URL unset, so not run ==="; fi
 	@$(BIN)/python tests/summarise.py .test-results
+
+## make stress-test: `make test` with every core kept busy by a spinning process (stress-ng from Debian when it is
+## installed or installable, else a Python loop per core): the suite must pass on a machine twice as slow.
+## STRESS_TESTS="tests/directory tests/referrals" runs just those tests under the same load.
+stress-test: venv
+	@command -v stress-ng >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  echo "Installing Debian's stress-ng..." && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq stress-ng >/dev/null) || echo "stress-ng unavailable: a Python loop per core instead"; }
+	@$(BIN)/python tests/busy.py -- $(if $(STRESS_TESTS),env -u TEST_DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS) \
+	  -p no:cacheprovider $(STRESS_TESTS),$(MAKE) --no-print-directory test)
 
 ## Debian's Chromium for the browser tests; installed when missing and possible, else those tests skip and say why
 browser:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.database import TZDateTime, utcnow
 from portal.extensions import db
+from portal.sqlite_locking import reading_request
 
 
 class AuditEvent(db.Model):
@@ -59,5 +60,25 @@ def record(action: str, obj_type: str, obj_id: str, *, actor=None, subject_ref: 
         request_id=request_id,
         api_token_id=token_id,
     )
-    db.session.add(event_)
+    if reading_request():
+        # Written when the session commits, in a short transaction of its own (portal/sqlite_locking.py): a page
+        # that reads never holds SQLite's write lock while it reads. The view commits before it answers, so the
+        # record is kept before the response is sent, or the request fails.
+        db.session.info.setdefault(_PENDING, []).append(event_)
+    else:
+        db.session.add(event_)
     return event_
+
+
+_PENDING = "portal.audit_pending"
+
+
+@event.listens_for(Session, "before_commit")
+def _add_pending_records(session: Session) -> None:
+    if pending := session.info.pop(_PENDING, None):
+        session.add_all(pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending_records(session: Session, previous_transaction) -> None:
+    session.info.pop(_PENDING, None)

@@ -93,11 +93,12 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
             **_pool_options(),
-            # SQLite only: take the write lock when a transaction begins (waiting up to the busy timeout), so
-            # requests in several gunicorn workers queue instead of failing with "database is locked" when a
-            # read transaction later needs to write. PostgreSQL ignores it.
+            # SQLite only, outside requests (commands, relay, scheduler): take the write lock when a transaction
+            # begins. Requests choose by method (portal/sqlite_locking.py). PostgreSQL ignores it.
             "execution_options": {"sqlite_begin": os.environ.get("SQLITE_BEGIN", "IMMEDIATE")},
         },
+        # SQLite only: seconds a writer waits for the write lock before the request answers 503
+        "SQLITE_BUSY_TIMEOUT": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "10")),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "MEILI_URL": os.environ.get("MEILI_URL", ""),
         "MEILI_KEY": os.environ.get("MEILI_KEY", ""),

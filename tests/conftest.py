@@ -1,15 +1,17 @@
 """Shared fixtures: the app on a real database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
 a test client, factories and `login_as(role)`.
 
-Each test commits for real, exactly as the application does, and the tables it wrote are emptied after
-it (reference data stays). That keeps tests honest about transactions, lets browser tests share the
-database with a live server thread, and lets concurrency tests use two real connections.
+Each test commits for real, exactly as the application does, and the tables it wrote (noted from the
+statements run) are emptied after it (reference data stays). That keeps tests honest about transactions,
+lets browser tests share the database with a live server thread, and lets concurrency tests use two real
+connections.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -18,8 +20,8 @@ from argon2 import PasswordHasher
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 
 from portal import create_app
 from portal.accounts import credentials
@@ -81,20 +83,16 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("instance")
-    url = database_url(tmp)
-    if url.startswith("postgresql"):
-        _reset_postgres(url)
+def make_app(tmp: Path, url: str, **overrides):
+    """The portal as the tests run it, on `url`, with its instance folder in `tmp`, migrated."""
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "INSTANCE_PATH": str(tmp),
         "SQLALCHEMY_DATABASE_URI": url,
-        # One process holds the test's session and the browser tests' live server: a test's open read would
-        # hold SQLite's write lock if transactions began IMMEDIATE (the default for served portals), so here they
-        # begin deferred. Served-portal tests (tests/faults, the rate limit and load tests) use the default.
+        # Requests take SQLite's write lock as a served portal's do (portal/sqlite_locking.py); outside requests
+        # the test's own session begins deferred, so a test holding it open never holds the lock a browser test's
+        # live server thread needs.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "execution_options": {"sqlite_begin": "DEFERRED"}},
         "MAIL_SERVER": "",
         "MAIL_DIRECTORY": str(tmp / "mail"),
@@ -106,11 +104,21 @@ def app(tmp_path_factory):
         "BASE_URL": "http://portal.test",
         # Forms are posted without tokens in most tests; `csrf_on` turns protection back on for the tests of it.
         "WTF_CSRF_ENABLED": False,
+        **overrides,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade(directory=str(Path(__file__).parent.parent / "migrations"))
     return app
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("instance")
+    url = database_url(tmp)
+    if url.startswith("postgresql"):
+        _reset_postgres(url)
+    return make_app(tmp, url)
 
 
 @pytest.fixture
@@ -126,15 +134,30 @@ def db(app):
     limiter.reset()
 
 
+# Tables written since they were last emptied, noted from every statement any engine in this process runs (the
+# test's session, requests, the browser tests' live server thread, commands run in-process). Emptying only these
+# keeps isolation exact (every other table is still empty) and costs a few statements instead of one per table.
+_WRITTEN: set[str] = set()
+_WRITES = re.compile(r'\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_written_tables(connection, cursor, statement, parameters, context, executemany) -> None:
+    _WRITTEN.update(_WRITES.findall(statement))
+
+
 def _empty_tables() -> None:
-    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
-    with _db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables if inspect(connection).has_table(t.name))
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+    written = set(_WRITTEN)
+    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name in written and t.name not in REFERENCE_TABLES]
+    if tables:
+        with _db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+    _WRITTEN.difference_update(written)
 
 
 @pytest.fixture

@@ -84,6 +84,9 @@ def register_organisation(reg: Registration) -> User | None:
     the person registering sees the same "check your email" either way, so the form cannot be used to find out
     who has an account. Returns the new user, or None in that case."""
     _check_password(reg.password, reg.kind.staff_role)
+    # Hashed before the first query: on SQLite a POST holds the write lock from its first query to its commit, and
+    # argon2 is slow on purpose (on a busy machine, long enough for queued registrations to time out: issue #18)
+    password_hash = credentials.hash_password(reg.password)
     if existing := find_user_by_email(reg.email):
         audit.record("user.registration_refused", "user", existing.public_id, reason="email address has an account")
         queue_email(existing.email, "Someone tried to register with your email address", "registration_existing",
@@ -103,7 +106,7 @@ def register_organisation(reg: Registration) -> User | None:
     )
     user = User(
         email=normalise_email(reg.email), name=reg.name.strip(), role=reg.kind.staff_role,
-        password_hash=credentials.hash_password(reg.password), password_changed_at=utcnow(),
+        password_hash=password_hash, password_changed_at=utcnow(),
     )
     db.session.add_all([organisation, user])
     db.session.add(Membership(user=user, organisation=organisation, org_role=OrgRole.OWNER))
