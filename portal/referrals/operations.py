@@ -127,6 +127,8 @@ def start_draft(user: User, service: Service) -> Referral:
                         probation_delivery_unit_id=user.probation_delivery_unit_id, state=State.DRAFT,
                         reference=_free_reference())
     referral.person = ReferralPerson()
+    # A new referral has none of these: saying so spares a query for each when they are first read
+    referral.needs, referral.events, referral.sessions = [], [], []
     db.session.add(referral)
     db.session.flush()
     audit.record("referral.draft_started", "referral", referral.public_id, actor=user, subject_ref=referral.reference)
