@@ -43,6 +43,9 @@ def options(argv: list[str] | None = None) -> tuple[directory_bench.Options, ref
     parser.add_argument("--speed-services", type=int,
                         help="services in the speed benchmark's corpus (default 100000; quick: 2000)")
     parser.add_argument("--speed-rounds", type=int, help="alternating rounds per endpoint (default 5; quick: 2)")
+    parts = sorted(speed_bench.PARTS)
+    parser.add_argument("--speed-parts", nargs="+", choices=parts, default=parts,
+                        help="parts of the speed benchmark to run (default: all)")
     parser.add_argument("--referrals", type=int, help="referrals in the dashboard benchmark (default 100000; "
                                                       "quick: 5000)")
     args = parser.parse_args(argv)
@@ -61,7 +64,8 @@ def options(argv: list[str] | None = None) -> tuple[directory_bench.Options, ref
     speed = speed_bench.Options(
         services=args.speed_services or (2_000 if args.quick else 100_000), workers=2, concurrency=4,
         rounds=args.speed_rounds or (2 if args.quick else 5), burst_seconds=2.0 if args.quick else 3.0,
-        meili=args.meili, referrals_created=10 if args.quick else 30, quick=args.quick)
+        meili=args.meili, referrals_created=10 if args.quick else 30, quick=args.quick,
+        parts=frozenset(args.speed_parts))
     return directory, referrals, speed, ({args.only} if args.only
                                          else {"relevance", "directory", "referrals", "speed"})
 

@@ -57,6 +57,7 @@ TARGETS = {  # the least ratio of the minimal page's throughput each endpoint mu
 }
 REINDEX_TARGET = 0.8  # at least, of raw add_documents
 REFERRAL_API_TARGET = 1.5  # at most, times the operations
+PARTS = frozenset({"pages", "reindex", "referral-api"})
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Options:
     meili: bool = True
     referrals_created: int = 30  # per side, create + send
     quick: bool = False
+    parts: frozenset[str] = PARTS  # which of the three to measure
 
 
 @dataclass
@@ -459,13 +461,15 @@ def run(options: Options, stack: ExitStack) -> Result:
            "SEARCH_SQLITE_PATH": str(instance / "search.sqlite3"), "MEILI_URL": "", "MEILI_KEY": "",
            "REDIS_URL": "", "MAIL_SERVER": "", "MAIL_DIRECTORY": str(instance / "mail"),
            "RATELIMIT_ENABLED": "false", **search_env}
-    with gunicorn(env, options.workers, instance / "gunicorn.log") as base:
-        measure_pages(base, ids, people, options, result)
-    result.load_average["after pages"] = load()
-    if meili_server is not None:
+    if "pages" in options.parts:
+        with gunicorn(env, options.workers, instance / "gunicorn.log") as base:
+            measure_pages(base, ids, people, options, result)
+        result.load_average["after pages"] = load()
+    if meili_server is not None and "reindex" in options.parts:
         measure_reindex(app, meili_server, options, result)
         result.load_average["after reindex"] = load()
-    measure_referral_api(app, people, options, result)
+    if "referral-api" in options.parts:
+        measure_referral_api(app, people, options, result)
     result.load_average["end"] = load()
     return result
 
@@ -476,7 +480,7 @@ def write(result: Result, options: Options, started: float) -> Path:
     out.write_text(json.dumps({
         "ran_at": dt.datetime.now().isoformat(timespec="seconds"), "duration_s": round(time.monotonic() - started),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "options": vars(options),
+        "options": {k: sorted(v) if isinstance(v, frozenset) else v for k, v in vars(options).items()},
         "results": {k: v for k, v in vars(result).items()
                     if k != "pages"} | {"pages": [{k: v for k, v in p.items()} for p in result.pages]},
     }, indent=2))

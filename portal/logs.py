@@ -21,9 +21,12 @@ class ContextFilter(logging.Filter):
         record.user = ""
         if has_request_context():
             record.request_id = request.environ.get("portal.request_id", "")
+            # The id noted when the user was loaded: reading it from the user after a commit would load the
+            # user again (a query for each log line, the request's own included)
+            record.user = g.get("_user_public_id", "")
             user = g.get("_login_user")
-            if user is not None and getattr(user, "is_authenticated", False):
-                record.user = user.public_id
+            if not record.user and user is not None and getattr(user, "is_authenticated", False):
+                record.user = g._user_public_id = user.public_id
         return True
 
 

@@ -30,6 +30,7 @@ def load_user(session_id: str) -> User | None:
     user = db.session.scalar(select(User).where(User.public_id == public_id))
     if user is None or not user.is_active or str(user.session_version) != version:
         return None  # signed out elsewhere, password changed or disabled: this cookie no longer works
+    g._user_public_id = public_id  # for log lines (portal/logs.py), without loading the user after a commit
     return user
 
 
@@ -119,7 +120,9 @@ def init_app(app: Flask) -> None:
         headers["X-Frame-Options"] = "DENY"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-        if current_user.is_authenticated or request.blueprint == "api" or "Set-Cookie" in headers:
+        # A user loaded for this request (g._user_public_id) answers without reading the user after a commit
+        if (request.blueprint == "api" or "Set-Cookie" in headers or g.get("_user_public_id")
+                or current_user.is_authenticated):
             headers["Cache-Control"] = "no-store"
         return response
 

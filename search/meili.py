@@ -321,15 +321,24 @@ class MeiliBackend:
         total: int | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Fill ``<index>_new``, swap it with ``<index>`` and delete the old content."""
+        """Fill ``<index>_new``, swap it with ``<index>`` and delete the old content.
+
+        Creating the staging index, applying its settings and adding every batch are queued without waiting
+        (Meilisearch runs one index's tasks in order), so documents are built while the engine works; the
+        tasks are waited on once, at the end, before the swap.
+        """
         settings = load_settings(index)
         uid = self._uid(index)
         client = self._client()
         staging = f"{uid}_new"
-        self._drop(staging)
-        self._create(staging, settings.primary_key)
-        self._configure(staging, settings)
-        self._add(client.index(staging), settings, docs, progress, REBUILD_BATCH_SIZE)
+        self._drop(staging)  # left by a rebuild that failed
+        with _meili_errors():
+            queued = [client.create_index(staging, {"primaryKey": settings.primary_key}).task_uid,
+                      client.index(staging).update_settings(meili_settings(settings)).task_uid]
+        added = self._send(client.index(staging), settings, docs, REBUILD_BATCH_SIZE)
+        for task_uid in queued:
+            self._await(task_uid)
+        self._await_added(added, progress)
         self._create(uid, settings.primary_key)  # swapping needs both; its settings come from staging
         self._run(lambda: client.swap_indexes([{"indexes": [uid, staging]}]))
         self._drop(staging)
@@ -409,12 +418,22 @@ class MeiliBackend:
         progress: Callable[[int], None] | None = None,
         batch_size: int = BATCH_SIZE,
     ) -> None:
-        """Send ``docs`` in batches, then wait for each batch in turn (Meilisearch merges queued batches)."""
+        """Send ``docs`` in batches, then wait for them (Meilisearch merges queued batches)."""
+        self._await_added(self._send(target, settings, docs, batch_size), progress)
+
+    def _send(
+        self, target: Index, settings: IndexSettings, docs: Iterable[dict[str, Any]], batch_size: int
+    ) -> list[tuple[int, int]]:
+        """Queue ``docs`` in batches without waiting: [(task uid, documents in it)]."""
         sent: list[tuple[int, int]] = []
         with _meili_errors():
             for batch in batches(docs, batch_size):
                 task = target.add_documents([_indexed(settings, doc) for doc in batch], settings.primary_key)
                 sent.append((task.task_uid, len(batch)))
+        return sent
+
+    def _await_added(self, sent: list[tuple[int, int]], progress: Callable[[int], None] | None) -> None:
+        """Wait for the batches in turn, reporting the documents written so far."""
         done = 0
         for task_uid, size in sent:
             self._await(task_uid)

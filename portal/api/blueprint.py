@@ -48,4 +48,5 @@ def authenticate():
     request.environ["portal.api_token_id"] = api_token.id
     g.api_token = api_token
     g._login_user = user  # Flask-Login's current_user, for this request only: no session cookie is set
+    g._user_public_id = user.public_id  # for log lines, without loading the user again after the commit
 

@@ -67,7 +67,7 @@ def remind_command():
 
 
 @search_cli.command("reindex")
-@click.option("--batch-size", default=1000)
+@click.option("--batch-size", default=5000)
 def reindex_command(batch_size: int):
     """Rebuild the services index from the database (Meilisearch: into a new index, then swapped in)."""
     from portal.search_index import backend

@@ -708,7 +708,7 @@ def published_count() -> int:
         Service.state == ListingState.PUBLISHED)) or 0
 
 
-def rebuild_search_index(batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> int:
+def rebuild_search_index(batch_size: int = 5000, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the services index from the database (Meilisearch: into a new index, then swapped in), so it
     holds exactly the listings search should show. Returns how many services were read."""
     from portal.directory.indexing import documents as search_documents

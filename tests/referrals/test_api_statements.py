@@ -62,3 +62,34 @@ def test_a_token_used_again_within_minutes_writes_nothing_for_itself(client, db)
         assert client.get("/api/v1/referrals", headers=headers).status_code == 200
 
     assert "UPDATE" not in again and "COMMIT" not in again, again
+
+
+def test_creating_and_sending_reads_nothing_after_the_commit_and_keeps_every_audit_record(client, db):
+    """The request log and the security headers read the user's id after the reply's commit: that re-read the
+    user (a query and a transaction per request). A new draft's needs, events and sessions are known empty."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from portal.audit import AuditEvent
+
+    service = factories.referrable_service()
+    referrer = factories.user(role="offender_manager")
+    headers = {"Authorization": f"Bearer {factories.api_token(referrer)}"}
+    answers = {**factories.COMPLETE_ANSWERS, "date_of_birth": "1990-05-17",
+               "consent_date": (date.today() - timedelta(days=1)).isoformat()}
+    client.get("/api/v1/referrals", headers=headers)  # the token's first use is written once
+
+    with statements() as created:
+        reply = client.post("/api/v1/referrals", headers=headers, json={"service_id": service.uuid,
+                                                                        "answers": answers})
+    assert reply.status_code == 201, reply.get_json()
+    with statements() as sent:
+        assert client.post(f"/api/v1/referrals/{reply.get_json()['id']}/send", headers=headers).status_code == 200
+
+    for seen in (created, sent):
+        assert seen[-1] == "COMMIT", seen  # nothing after the reply's commit
+    actions = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.object_id == reply.get_json()["id"]).order_by(AuditEvent.id)).all()
+    assert actions == ["referral.draft_started", "referral.draft_saved", "referral.viewed", "referral.send",
+                       "referral.viewed"]
