@@ -143,7 +143,8 @@ DICTIONARY: dict[str, dict[str, str]] = {
     "referrals": {
         **{c: NONE for c in (
             "id", "public_id", "reference", "state", "service_id", "organisation_id", "created_by_id",
-            "probation_region_id", "probation_delivery_unit_id", "consent_given", "consent_date", "consent_method", "sent_at", "sent_by_id",
+            "probation_region_id", "probation_delivery_unit_id", "consent_given", "consent_date", "consent_method",
+            "sent_at", "sent_by_id",
             "responded_at", "responded_by_id", "decline_reason", "assigned_to_id", "assigned_at", "assigned_by_id",
             "first_appointment_at", "appointment_booked_at", "appointment_booked_by_id", "concluded_at",
             "concluded_by_id", "end_reason", "reminded_at", "version", "risk_escalated_at", "risk_escalated_by_id",

@@ -38,7 +38,8 @@ IDENTIFIERS = {
 USERS = [
     # role, email local part, name, organisation, extra
     (Role.ADMIN, "admin", "Alex Administrator", None, {}),
-    (Role.OFFENDER_MANAGER, "offender.manager", "Olu Okafor", None, {"probation_delivery_unit_slug": "newcastle-upon-tyne"}),
+    (Role.OFFENDER_MANAGER, "offender.manager", "Olu Okafor", None,
+     {"probation_delivery_unit_slug": "newcastle-upon-tyne"}),
     (Role.PROVIDER, "provider", "Priya Patel", "Northern Pathways Trust", {}),
     (Role.LEAD_PROVIDER, "lead.provider", "Lee Lambert", "Unity Rehabilitation Partnership", {}),
     (Role.EMPLOYER, "employer", "Erin Evans", "Brightside Construction Ltd", {}),
