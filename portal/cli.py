@@ -26,8 +26,12 @@ storage_cli = AppGroup("storage", help="The storage of every uploaded file.")
 @click.option("--org-role", type=click.Choice([r.value for r in OrgRole]), default=OrgRole.OWNER.value)
 @click.option("--prison", "prison_code", help="Prison code, for prison staff (e.g. LEI)")
 @click.option("--probation-region", help="Probation region slug, for offender managers (e.g. london)")
+@click.option("--probation-delivery-unit", help="Probation delivery unit slug, for offender managers (their team, "
+                                                "e.g. leeds; sets the region too)")
+@click.option("--sees-whole-region", is_flag=True, help="A regional probation lead: sees every referral of the region")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def create_user(email, name, role, organisation_name, org_role, prison_code, probation_region, password):
+def create_user(email, name, role, organisation_name, org_role, prison_code, probation_region,
+                probation_delivery_unit, sees_whole_region, password):
     """Create a user (prompts for the password unless --password is given)."""
     organisation = None
     if organisation_name:
@@ -37,7 +41,9 @@ def create_user(email, name, role, organisation_name, org_role, prison_code, pro
     try:
         user = accounts.create_user(email=email, name=name, role=Role(role), password=password,
                                     organisation=organisation, org_role=OrgRole(org_role),
-                                    prison_code=prison_code, probation_region_slug=probation_region)
+                                    prison_code=prison_code, probation_region_slug=probation_region,
+                                    probation_delivery_unit_slug=probation_delivery_unit,
+                                    sees_whole_region=sees_whole_region)
     except DomainError as exc:
         db.session.rollback()
         _fail(f"{exc.field or 'input'}: {exc.message}")

@@ -19,6 +19,7 @@ DICTIONARY: dict[str, dict[str, str]] = {
     "regions": {c: NONE for c in ("id", "slug", "name")},
     "contract_package_areas": {c: NONE for c in ("id", "slug", "name", "region_id")},
     "probation_regions": {c: NONE for c in ("id", "slug", "name")},
+    "probation_delivery_units": {c: NONE for c in ("id", "slug", "name", "probation_region_id")},
     "prisons": {c: NONE for c in ("id", "code", "name", "region_id")},
     "organisations": {
         **{c: NONE for c in ("id", "public_id", "name", "kind", "sector", "description", "website", "status",
@@ -33,7 +34,8 @@ DICTIONARY: dict[str, dict[str, str]] = {
         "id": NONE, "public_id": NONE, "email": PERSONAL, "name": PERSONAL, "role": NONE,
         "password_hash": SECRET, "email_verified_at": NONE, "disabled_at": NONE, "session_version": NONE,
         "totp_secret": SECRET, "totp_last_counter": NONE, "mfa_enabled_at": NONE, "last_signed_in_at": PERSONAL,
-        "password_changed_at": NONE, "probation_region_id": NONE, "prison_id": NONE, **_TIMESTAMPS,
+        "password_changed_at": NONE, "probation_region_id": NONE, "prison_id": NONE,
+        "probation_delivery_unit_id": NONE, "sees_whole_region": NONE, **_TIMESTAMPS,
     },
     "memberships": {**{c: NONE for c in ("id", "user_id", "organisation_id", "org_role")}, **_TIMESTAMPS},
     "invitations": {
@@ -141,7 +143,8 @@ DICTIONARY: dict[str, dict[str, str]] = {
     "referrals": {
         **{c: NONE for c in (
             "id", "public_id", "reference", "state", "service_id", "organisation_id", "created_by_id",
-            "probation_region_id", "consent_given", "consent_date", "consent_method", "sent_at", "sent_by_id",
+            "probation_region_id", "probation_delivery_unit_id", "consent_given", "consent_date", "consent_method",
+            "sent_at", "sent_by_id",
             "responded_at", "responded_by_id", "decline_reason", "assigned_to_id", "assigned_at", "assigned_by_id",
             "first_appointment_at", "appointment_booked_at", "appointment_booked_by_id", "concluded_at",
             "concluded_by_id", "end_reason", "reminded_at", "version", "risk_escalated_at", "risk_escalated_by_id",

@@ -38,7 +38,8 @@ IDENTIFIERS = {
 USERS = [
     # role, email local part, name, organisation, extra
     (Role.ADMIN, "admin", "Alex Administrator", None, {}),
-    (Role.OFFENDER_MANAGER, "offender.manager", "Olu Okafor", None, {"probation_region_slug": "north-east"}),
+    (Role.OFFENDER_MANAGER, "offender.manager", "Olu Okafor", None,
+     {"probation_delivery_unit_slug": "newcastle-upon-tyne"}),
     (Role.PROVIDER, "provider", "Priya Patel", "Northern Pathways Trust", {}),
     (Role.LEAD_PROVIDER, "lead.provider", "Lee Lambert", "Unity Rehabilitation Partnership", {}),
     (Role.EMPLOYER, "employer", "Erin Evans", "Brightside Construction Ltd", {}),
@@ -78,6 +79,8 @@ def load(echo: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
         if user is None:
             user = accounts.create_user(email=email, name=name, role=role, password=DEMO_PASSWORD,
                                         organisation=organisations.get(org_name), org_role=OrgRole.OWNER, **extra)
+        elif "probation_delivery_unit_slug" in extra and user.probation_delivery_unit_id is None:
+            accounts.set_probation_team(user, extra["probation_delivery_unit_slug"])  # demo data from before units
         if user.mfa_required and user.mfa_enabled_at is None:
             user.totp_secret = demo_totp_secret(email)
             user.mfa_enabled_at = utcnow()

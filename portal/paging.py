@@ -7,6 +7,7 @@ side of the current one, and an ellipsis wherever pages are left out.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 LIKE_ESCAPE = "\\"
 
@@ -29,19 +30,19 @@ def offset(page: int, per_page: int) -> int:
 
 
 def pagination(current: int, pages: int, href: Callable[[int], str], *, around: int = 2,
-               label: str | None = None) -> dict | None:
+               label: str | None = None) -> dict[str, Any] | None:
     """Parameters for the `govukPagination` macro, or None when there is only one page (or the page asked for is
     past the last, where the page says so instead). `around` pages are shown either side of the current one."""
     if pages <= 1 or not 1 <= current <= pages:
         return None
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     previous = 0
     for number in sorted({1, pages} | set(range(max(1, current - around), min(pages, current + around) + 1))):
         if number - previous > 1:
             items.append({"ellipsis": True})
         items.append({"number": number, "href": href(number), "current": number == current})
         previous = number
-    found: dict = {
+    found: dict[str, Any] = {
         "items": items,
         "previous": {"href": href(current - 1)} if current > 1 else None,
         "next": {"href": href(current + 1)} if current < pages else None,

@@ -214,9 +214,9 @@ class MeiliBackend:
             hits += [(hit, hit["_rankingScore"] + lift) for hit in response["hits"]]
         documents = {id(hit): _stored(hit) for hit, _ in hits}
         if plan.diversifying:
-            window = hits[:DIVERSIFY_WINDOW]
-            keys = [duplicate_key(documents[id(hit)], settings.diversify) for hit, _ in window]
-            hits = diversify(window, keys) + hits[DIVERSIFY_WINDOW:]
+            first = hits[:DIVERSIFY_WINDOW]
+            keys = [duplicate_key(documents[id(hit)], settings.diversify) for hit, _ in first]
+            hits = diversify(first, keys) + hits[DIVERSIFY_WINDOW:]
         page = hits[plan.skip : plan.skip + query.per_page]
         scores = _descending([score for _, score in page])
         total = sum(r["totalHits"] for r in responses)

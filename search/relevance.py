@@ -139,8 +139,8 @@ def relax(
     if len(useful) < size and count_all([useful])[0] > 0:
         return Relaxed(useful, [i for i in range(size) if i not in useful])
     for keep in range(len(useful) - 1, 0, -1):
-        subsets = sorted(combinations(useful, keep), key=lambda s: (-sum(info[i] for i in s), s))
-        subsets = [list(s) for s in subsets[:MAX_COMBINATIONS]]
+        ranked = sorted(combinations(useful, keep), key=lambda s: (-sum(info[i] for i in s), s))
+        subsets = [list(s) for s in ranked[:MAX_COMBINATIONS]]
         for subset, found in zip(subsets, count_all(subsets), strict=True):
             if found > 0:
                 return Relaxed(subset, [i for i in range(size) if i not in subset])

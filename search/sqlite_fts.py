@@ -187,7 +187,8 @@ class SqliteBackend:
                 distances = self._within(conn, settings.name, query.geo)
                 matches &= bitset.from_rowids(distances, snap.size)
             corrections = self._corrections(conn, snap, settings, terms)
-            text, left_out = None, []
+            text: _TextMatches | None = None
+            left_out: list[str] = []
             if nothing_to_search_for(query.text, terms) and understood.place is None:
                 matches = 0
             elif terms:
@@ -354,7 +355,7 @@ class SqliteBackend:
         conn = self._connection()
         self._ensure(conn, settings)
         with _sqlite_errors():
-            return conn.execute(f"SELECT count(*) FROM {settings.name}_docs").fetchone()[0]
+            return int(conn.execute(f"SELECT count(*) FROM {settings.name}_docs").fetchone()[0])
 
     def health(self) -> bool:
         try:
@@ -422,7 +423,9 @@ class SqliteBackend:
     def _view(self, conn: sqlite3.Connection, ix: str) -> tuple[int, int]:
         """(epoch, newest log seq) as seen by the current read transaction, which this first read pins."""
         epoch = "SELECT epoch FROM search_meta WHERE index_name = ?"
-        return conn.execute(f"SELECT ({epoch}), (SELECT coalesce(max(seq), 0) FROM {ix}_log)", (ix,)).fetchone()
+        view: tuple[int, int] = conn.execute(f"SELECT ({epoch}), (SELECT coalesce(max(seq), 0) FROM {ix}_log)",
+                                             (ix,)).fetchone()
+        return view
 
     @contextmanager
     def _writing(self, settings: IndexSettings) -> Iterator[sqlite3.Connection]:
@@ -594,7 +597,8 @@ class SqliteBackend:
         candidates = None
         if matches.bit_count() <= PUSHDOWN_MAX_CANDIDATES:
             candidates = json.dumps(bitset.to_rowids(matches, snap.size))
-        remaining, skip, page = matches, offset, []
+        remaining, skip = matches, offset
+        page: list[tuple[int, float]] = []
         for depth in range(1, len(fields) + 1):
             if len(page) == limit or not remaining:
                 break

@@ -27,7 +27,8 @@ from portal.extensions import db as _db
 from portal.extensions import limiter
 from tests import factories
 
-REFERENCE_TABLES = {"pathways", "regions", "contract_package_areas", "probation_regions", "prisons",
+REFERENCE_TABLES = {"pathways", "regions", "contract_package_areas", "probation_regions", "probation_delivery_units",
+                    "prisons",
                     "alembic_version"}
 
 # Argon2 at full strength costs ~50 ms a hash; tests create hundreds of users, so they use a cheap setting.

@@ -12,7 +12,7 @@ from portal.accounts.models import ApiToken, Membership, Organisation, User
 from portal.accounts.roles import MFA_REQUIRED, ORGANISATION_ROLES, OrgKind, OrgRole, OrgStatus, Role
 from portal.database import utcnow
 from portal.extensions import db
-from portal.reference.models import Prison, ProbationRegion, Region
+from portal.reference.models import Prison, ProbationDeliveryUnit, ProbationRegion, Region
 
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
@@ -36,7 +36,10 @@ def organisation(*, name: str | None = None, kind: str = OrgKind.PROVIDER, secto
 def user(*, role: str = Role.PROVIDER, email: str | None = None, name: str | None = None,
          organisation_: Organisation | None = None, org_role: str = OrgRole.OWNER, password: str = PASSWORD,
          verified: bool = True, mfa: bool | None = None, prison_code: str = "LEI",
-         probation_region: str = "north-east", **kwargs) -> User:
+         probation_region: str = "north-east", probation_delivery_unit: str | None = None,
+         sees_whole_region: bool = False, **kwargs) -> User:
+    """A user; an offender manager is in `probation_delivery_unit` (by default the first unit, by name, of
+    `probation_region`, so offender managers of one region are one team unless a test says otherwise)."""
     n = next(_seq)
     role = Role(role)
     u = User(email=email or f"user{n}@example.org", name=name or f"Test User {n}", role=role,
@@ -45,7 +48,14 @@ def user(*, role: str = Role.PROVIDER, email: str | None = None, name: str | Non
     if role == Role.PRISON_STAFF:
         u.prison = db.session.scalar(select(Prison).where(Prison.code == prison_code))
     if role == Role.OFFENDER_MANAGER:
-        u.probation_region = db.session.scalar(select(ProbationRegion).where(ProbationRegion.slug == probation_region))
+        if probation_delivery_unit:
+            unit = db.session.scalar(select(ProbationDeliveryUnit).where(
+                ProbationDeliveryUnit.slug == probation_delivery_unit))
+        else:
+            unit = db.session.scalar(select(ProbationDeliveryUnit).join(ProbationRegion).where(
+                ProbationRegion.slug == probation_region).order_by(ProbationDeliveryUnit.name).limit(1))
+        u.probation_delivery_unit, u.probation_region = unit, unit.probation_region
+        u.sees_whole_region = sees_whole_region
     if mfa if mfa is not None else role in MFA_REQUIRED:
         u.totp_secret = pyotp.random_base32()
         u.mfa_enabled_at = utcnow()

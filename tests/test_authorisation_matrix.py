@@ -12,7 +12,17 @@ import pytest
 
 from portal.accounts.roles import OrgRole, OrgStatus, Role
 from tests import factories
-from tests.matrix import ANONYMOUS, OWNER, ROLES, SIGN_IN, Case
+from tests.matrix import (
+    ANONYMOUS,
+    OTHER_UNIT_SAME_REGION,
+    OWNER,
+    OWNER_REGION,
+    OWNER_UNIT,
+    ROLES,
+    SIGN_IN,
+    TEAM_ROLES,
+    Case,
+)
 
 
 def _pending_org():
@@ -83,6 +93,8 @@ MATRIX: dict[str, Case] = {
     "admin.disable_user": Case("POST", _staff_user, {Role.ADMIN: 400, ANONYMOUS: SIGN_IN, "*": 403}, owned=False),
     "admin.enable_user": Case("POST", _staff_user, {Role.ADMIN: 400, ANONYMOUS: SIGN_IN, "*": 403}, owned=False),
     "admin.reset_two_factor": Case("POST", _staff_user, {Role.ADMIN: 400, ANONYMOUS: SIGN_IN, "*": 403}, owned=False),
+    "admin.set_probation_team": Case("POST", _staff_user, {Role.ADMIN: 400, ANONYMOUS: SIGN_IN, "*": 403},
+                                     owned=False),
     "admin.organisation": Case("GET", _pending_org, {Role.ADMIN: 200, ANONYMOUS: SIGN_IN, "*": 403}),
     # Emailed links: the token is the credential, so everyone without a valid one gets the same 400 page.
     "accounts.verify_email": Case("GET", _no_object, {"*": 400}, owned=False),
@@ -174,3 +186,35 @@ def test_authorisation(app, client, db, endpoint, role):
     if response.status_code in (403, 404) and owner is not None and role != OWNER:
         body = response.get_data(as_text=True)
         assert owner.email not in body and owner.name not in body
+
+
+@pytest.mark.parametrize("endpoint, team_role", [(endpoint, role) for endpoint in sorted(MATRIX)
+                                                 for role in TEAM_ROLES if MATRIX[endpoint].team])
+def test_probation_teams(app, client, db, endpoint, team_role):
+    """An offender manager's team is their probation delivery unit: a colleague in it gets what the owner gets,
+    and so does a regional probation lead of the region; an offender manager of another unit in the same region,
+    and a lead of another region, get 404."""
+    from flask import url_for
+
+    case = MATRIX[endpoint]
+    kwargs, owner = case.build()
+    assert owner.role == Role.OFFENDER_MANAGER and owner.probation_delivery_unit.slug == OWNER_UNIT, endpoint
+    user = {
+        "same-unit": lambda: factories.user(role=Role.OFFENDER_MANAGER, probation_delivery_unit=OWNER_UNIT),
+        "other-unit-same-region": lambda: factories.user(role=Role.OFFENDER_MANAGER,
+                                                         probation_delivery_unit=OTHER_UNIT_SAME_REGION),
+        "regional-lead": lambda: factories.user(role=Role.OFFENDER_MANAGER, probation_region=OWNER_REGION,
+                                                probation_delivery_unit=OTHER_UNIT_SAME_REGION, sees_whole_region=True),
+        "other-region-lead": lambda: factories.user(role=Role.OFFENDER_MANAGER, probation_region="london",
+                                                    sees_whole_region=True),
+    }[team_role]()
+    api = endpoint.startswith("api.")
+    headers = {"Authorization": f"Bearer {factories.api_token(user)}"} if api else {}
+    if not api:
+        factories.sign_in(client, user)
+    with app.test_request_context():
+        url = url_for(endpoint, **kwargs)
+    body = {"json": case.data} if api else {"data": case.data}
+    response = client.open(url, method=case.method, headers=headers, **body)
+    expected = case.expected(OWNER) if team_role in ("same-unit", "regional-lead") else 404
+    assert response.status_code == expected, response.status_code

@@ -19,7 +19,8 @@ ASKED = re.compile(r"""\b(?:can|authorize|may)\(\s*(?:[\w.]+\s*,\s*)?["']([a-z_]
 def test_every_domain_rules_module_is_imported_by_the_application_factory():
     found = {".".join(path.relative_to(ROOT).with_suffix("").parts) for path in (ROOT / "portal").glob("*/rules.py")}
     assert found, "no rules modules found"
-    assert found <= set(portal.DOMAIN_MODULES), f"not imported by create_app: {sorted(found - set(portal.DOMAIN_MODULES))}"
+    missing = sorted(found - set(portal.DOMAIN_MODULES))
+    assert found <= set(portal.DOMAIN_MODULES), f"not imported by create_app: {missing}"
 
 
 def test_every_action_the_code_asks_about_has_a_rule(app):

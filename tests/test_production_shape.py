@@ -29,6 +29,7 @@ from portal.storage import LocalStorage, S3Storage, storage
 from portal.supply_chain.models import ExpressionDocument
 from tests import factories
 from tests.html import page
+from tests.processes import stop
 from tests.supply_chain.factories import PDF
 
 # What a user typed (kept away from the test's source lines, which Sentry sends as context)
@@ -59,8 +60,7 @@ def s3_server():
                 pytest.fail("moto's S3 server did not start")
             time.sleep(0.2)
     yield url
-    process.terminate()
-    process.wait(10)
+    stop(process)
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
+from tests.processes import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 REDIS = ("127.0.0.1", 6379)
@@ -75,8 +77,7 @@ def test_failed_sign_ins_are_counted_across_workers(tmp_path):
         assert statuses[5:] == [429] * 3, statuses
         assert redis.Redis(*REDIS, db=15).keys(f"*{prefix}*")
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
         store = redis.Redis(*REDIS, db=15)
         for key in store.scan_iter(f"*{prefix}*"):
             store.delete(key)

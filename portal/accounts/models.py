@@ -5,13 +5,13 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.roles import MFA_REQUIRED, ORGANISATION_ROLES, OrgKind, OrgRole, OrgStatus, Role
 from portal.database import PublicIdMixin, TimestampMixin, TZDateTime
 from portal.extensions import db
-from portal.reference.models import ContractPackageArea, Prison, ProbationRegion, Region
+from portal.reference.models import ContractPackageArea, Prison, ProbationDeliveryUnit, ProbationRegion, Region
 
 organisation_regions = Table(
     "organisation_regions",
@@ -97,9 +97,13 @@ class User(UserMixin, PublicIdMixin, TimestampMixin, db.Model):
     last_signed_in_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     probation_region_id: Mapped[int | None] = mapped_column(ForeignKey("probation_regions.id"))
+    # An offender manager's team is their probation delivery unit; a regional probation lead sees the whole region
+    probation_delivery_unit_id: Mapped[int | None] = mapped_column(ForeignKey("probation_delivery_units.id"))
+    sees_whole_region: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     prison_id: Mapped[int | None] = mapped_column(ForeignKey("prisons.id"))
 
     probation_region: Mapped[ProbationRegion | None] = relationship()
+    probation_delivery_unit: Mapped[ProbationDeliveryUnit | None] = relationship()
     prison: Mapped[Prison | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="Membership.user_id"

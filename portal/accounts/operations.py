@@ -503,7 +503,8 @@ def accept_invitation(token: str, name: str, password: str) -> User:
 
 def create_user(*, email: str, name: str, role: Role, password: str, organisation: Organisation | None = None,
                 org_role: OrgRole = OrgRole.OWNER, prison_code: str | None = None,
-                probation_region_slug: str | None = None) -> User:
+                probation_region_slug: str | None = None, probation_delivery_unit_slug: str | None = None,
+                sees_whole_region: bool = False) -> User:
     from portal.reference.models import Prison, ProbationRegion
 
     if role == Role.LEARNER:
@@ -520,6 +521,8 @@ def create_user(*, email: str, name: str, role: Role, password: str, organisatio
     if probation_region_slug:
         user.probation_region = db.session.scalar(
             select(ProbationRegion).where(ProbationRegion.slug == probation_region_slug))
+    if probation_delivery_unit_slug:
+        set_probation_team(user, probation_delivery_unit_slug, sees_whole_region)
     db.session.add(user)
     if organisation is not None:
         db.session.add(Membership(user=user, organisation=organisation, org_role=org_role))
@@ -581,11 +584,34 @@ SIGN_IN_EVENTS = {
 }
 
 
+def set_probation_team(user: User, unit_slug: str, sees_whole_region: bool = False) -> None:
+    """An offender manager's probation delivery unit (their team, whose referrals they see) and so their region;
+    a regional probation lead sees every referral of the region."""
+    from portal.reference.models import ProbationDeliveryUnit
+
+    unit = db.session.scalar(select(ProbationDeliveryUnit).where(ProbationDeliveryUnit.slug == (unit_slug or "")))
+    if unit is None:
+        raise DomainError("Select their probation delivery unit", "probation_delivery_unit")
+    user.probation_delivery_unit = unit
+    user.probation_region_id = unit.probation_region_id
+    user.sees_whole_region = bool(sees_whole_region)
+
+
+def change_probation_team(user: User, admin: User, unit_slug: str, sees_whole_region: bool) -> None:
+    """An administrator moves an offender manager to another unit, or makes them a regional lead (or not)."""
+    if user.role != Role.OFFENDER_MANAGER:
+        raise DomainError("Only offender managers belong to a probation delivery unit")
+    set_probation_team(user, unit_slug, sees_whole_region)
+    audit.record("user.probation_team_changed", "user", user.public_id, actor=admin,
+                 details={"unit": user.probation_delivery_unit.slug, "sees_whole_region": user.sees_whole_region})
+
+
 def invite_staff(admin: User, *, email: str, name: str, role: Role, prison_code: str = "",
-                 probation_region_slug: str = "") -> User:
+                 probation_region_slug: str = "", probation_delivery_unit_slug: str = "",
+                 sees_whole_region: bool = False) -> User:
     """An administrator creates an offender manager, prison staff member or administrator. The person chooses
     their own password and enrols their second factor through the emailed link."""
-    from portal.reference.models import Prison, ProbationRegion
+    from portal.reference.models import Prison
 
     if role not in STAFF_ROLES:
         raise DomainError("Select offender manager, prison staff or administrator", "role")
@@ -597,13 +623,11 @@ def invite_staff(admin: User, *, email: str, name: str, role: Role, prison_code:
         if user.prison is None:
             raise DomainError("Select the prison they work in", "prison")
     if role == Role.OFFENDER_MANAGER:
-        user.probation_region = db.session.scalar(
-            select(ProbationRegion).where(ProbationRegion.slug == probation_region_slug))
-        if user.probation_region is None:
-            raise DomainError("Select their probation region", "probation_region")
+        set_probation_team(user, probation_delivery_unit_slug, sees_whole_region)
     db.session.add(user)
     db.session.flush()
-    audit.record("user.invited", "user", user.public_id, actor=admin, details={"role": str(role)})
+    audit.record("user.invited", "user", user.public_id, actor=admin,
+                 details={"role": str(role), **({"sees_whole_region": True} if user.sees_whole_region else {})})
     send_enrolment_email(user, "invited by an administrator")
     return user
 

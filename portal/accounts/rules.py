@@ -52,25 +52,40 @@ def practitioner(user: User | None) -> bool:
     return is_role(user, Role.OFFENDER_MANAGER, Role.PRISON_STAFF)
 
 
+def probation_team_covers(user: User, unit_id: int | None, region_id: int | None) -> bool:
+    """Whether something of this probation delivery unit and region is the offender manager's team's: their
+    unit's, or, for a regional probation lead, anything in their region. An offender manager with no unit
+    (an account from before units) has no team beyond themselves."""
+    if user.sees_whole_region:
+        return user.probation_region_id is not None and region_id == user.probation_region_id
+    return user.probation_delivery_unit_id is not None and unit_id == user.probation_delivery_unit_id
+
+
 def same_team(user: User | None, colleague: User | None) -> bool:
-    """A practitioner's team: offender managers of the same probation region, or staff of the same prison."""
+    """A practitioner's team: offender managers of the same probation delivery unit (a regional probation lead:
+    of the same region), or staff of the same prison."""
     if not (practitioner(user) and colleague is not None and colleague.role == user.role):
         return False
     if user.id == colleague.id:
         return True
     if user.role == Role.OFFENDER_MANAGER:
-        return user.probation_region_id is not None and colleague.probation_region_id == user.probation_region_id
+        return probation_team_covers(user, colleague.probation_delivery_unit_id, colleague.probation_region_id)
     return user.prison_id is not None and colleague.prison_id == user.prison_id
 
 
 def team_members(user: User | None) -> Select:
     """The practitioners in the user's team (the user included): offender managers of the same probation
-    region, or staff of the same prison. Nobody else is anybody's team."""
+    delivery unit (for a regional probation lead, of the region), or staff of the same prison. Nobody else is
+    anybody's team."""
     if not practitioner(user):
         return select(User).where(false())
     query = select(User).where(User.role == user.role)
-    key = User.probation_region_id if user.role == Role.OFFENDER_MANAGER else User.prison_id
-    value = user.probation_region_id if user.role == Role.OFFENDER_MANAGER else user.prison_id
+    if user.role == Role.OFFENDER_MANAGER and user.sees_whole_region:
+        key, value = User.probation_region_id, user.probation_region_id
+    elif user.role == Role.OFFENDER_MANAGER:
+        key, value = User.probation_delivery_unit_id, user.probation_delivery_unit_id
+    else:
+        key, value = User.prison_id, user.prison_id
     return query.where(or_(User.id == user.id, and_(key.is_not(None), key == value)) if value is not None
                        else User.id == user.id)
 

@@ -23,9 +23,22 @@ class InviteStaffForm(FlaskForm):
                                                ("prison_staff", "Prison staff"), ("admin", "Administrator")]),
                       validators=[Required("Select their role")])
     prison = SelectField("Prison (prison staff)", choices=[], validators=[Optional()])
-    probation_region = SelectField("Probation region (offender managers)", choices=[], validators=[Optional()])
+    probation_delivery_unit = SelectField("Probation delivery unit (offender managers)", choices=[],
+                                          validators=[Optional()])
+    scope = RadioField("Which referrals do they see? (offender managers)", choices=choices([
+        ("unit", "Their probation delivery unit's"),
+        ("region", "Every referral in the unit's probation region (a regional probation lead)")]),
+        default="unit", validators=[Optional()])
 
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[
         Required("Enter the reason"), Length(max=500, message="Reason must be 500 characters or fewer")])
+
+
+class ProbationTeamForm(FlaskForm):
+    probation_delivery_unit = SelectField("Probation delivery unit", choices=[], validators=[Optional()])
+    scope = RadioField("Which referrals do they see?", choices=choices([
+        ("unit", "Their probation delivery unit's"),
+        ("region", "Every referral in the unit's probation region (a regional probation lead)")]),
+        default="unit", validators=[Optional()])

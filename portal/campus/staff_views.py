@@ -55,7 +55,8 @@ def staff_home():
 @login_required
 def interests():
     interests_ = operations.interests_to_handle(current_user)
-    return render_template("campus/staff/interests.html", interests=interests_, opportunity_of=operations.opportunity_of)
+    return render_template("campus/staff/interests.html", interests=interests_,
+                           opportunity_of=operations.opportunity_of)
 
 
 @bp.route("/staff/interests/<public_id>", methods=["GET", "POST"])

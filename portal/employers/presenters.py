@@ -121,7 +121,8 @@ def _who(user: User | None) -> str:
     if user is None:
         return "The portal"
     where = user.organisation.name if user.organisation else (
-        user.probation_region.name if user.probation_region else (user.prison.name if user.prison else ""))
+        user.probation_delivery_unit.name if user.probation_delivery_unit else (
+            user.probation_region.name if user.probation_region else (user.prison.name if user.prison else "")))
     return f"{user.name} ({user.role_enum.label.lower()}{', ' + where if where else ''})"
 
 

@@ -41,6 +41,18 @@ class ProbationRegion(db.Model):
     name: Mapped[str] = mapped_column(String(120))
 
 
+class ProbationDeliveryUnit(db.Model):
+    """A probation delivery unit (PDU): the team an offender manager works in, inside one probation region.
+    Loaded by migration 0018 from portal/reference/probation_delivery_units.csv."""
+
+    __tablename__ = "probation_delivery_units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    probation_region_id: Mapped[int] = mapped_column(ForeignKey("probation_regions.id"), index=True)
+    probation_region: Mapped[ProbationRegion] = relationship()
+
+
 class Prison(db.Model):
     __tablename__ = "prisons"
     id: Mapped[int] = mapped_column(primary_key=True)

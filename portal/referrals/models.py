@@ -18,7 +18,7 @@ from portal.accounts.models import Organisation, User
 from portal.database import PublicIdMixin, TimestampMixin, TZDateTime, utcnow
 from portal.directory.models import Service
 from portal.extensions import db
-from portal.reference.models import Pathway, Prison, ProbationRegion
+from portal.reference.models import Pathway, Prison, ProbationDeliveryUnit, ProbationRegion
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
@@ -40,6 +40,8 @@ class Referral(PublicIdMixin, TimestampMixin, db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     # The referring team: offender managers in this probation region see the referral too
     probation_region_id: Mapped[int | None] = mapped_column(ForeignKey("probation_regions.id"))
+    # The referring probation delivery unit: its offender managers see the referral (and the region's leads)
+    probation_delivery_unit_id: Mapped[int | None] = mapped_column(ForeignKey("probation_delivery_units.id"))
 
     # The referral itself
     desired_outcomes: Mapped[list] = mapped_column(JSON, default=list)  # [{"text", "achievement", "notes"}]
@@ -90,6 +92,7 @@ class Referral(PublicIdMixin, TimestampMixin, db.Model):
     sent_by: Mapped[User | None] = relationship(foreign_keys=[sent_by_id])
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     probation_region: Mapped[ProbationRegion | None] = relationship()
+    probation_delivery_unit: Mapped[ProbationDeliveryUnit | None] = relationship()
     person: Mapped[ReferralPerson] = relationship(back_populates="referral", cascade="all, delete-orphan",
                                                   uselist=False)
     needs: Mapped[list[ReferralNeed]] = relationship(cascade="all, delete-orphan", order_by="ReferralNeed.id")
@@ -109,6 +112,7 @@ class Referral(PublicIdMixin, TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_referrals_organisation_state", "organisation_id", "state"),
         Index("ix_referrals_region_state", "probation_region_id", "state"),
+        Index("ix_referrals_pdu_state", "probation_delivery_unit_id", "state"),
     )
 
 

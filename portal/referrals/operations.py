@@ -123,7 +123,9 @@ def start_draft(user: User, service: Service) -> Referral:
     if barrier := referral_barrier(service):
         raise DomainError(barrier)
     referral = Referral(service=service, organisation_id=service.organisation_id, created_by=user,
-                        probation_region_id=user.probation_region_id, state=State.DRAFT, reference=_free_reference())
+                        probation_region_id=user.probation_region_id,
+                        probation_delivery_unit_id=user.probation_delivery_unit_id, state=State.DRAFT,
+                        reference=_free_reference())
     referral.person = ReferralPerson()
     # A new referral has none of these: saying so spares a query for each when they are first read
     referral.needs, referral.events, referral.sessions = [], [], []
@@ -493,6 +495,7 @@ def _send(user: User, referral: Referral, data: StepInput, now: datetime) -> Non
     referral.sent_at, referral.sent_by_id = now, user.id
     # The referring team is the sender's, whoever started the draft
     referral.probation_region_id = user.probation_region_id or referral.probation_region_id
+    referral.probation_delivery_unit_id = user.probation_delivery_unit_id or referral.probation_delivery_unit_id
 
 
 def _respond(user: User, referral: Referral, data: StepInput, now: datetime) -> None:

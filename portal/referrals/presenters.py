@@ -334,7 +334,9 @@ class ReferralPage:
 def referrer_rows(referral: Referral) -> list[Row]:
     """Who referred and how to reach them: what a provider needs before deciding (and after)."""
     referrer = referral.sent_by if referral.sent_by_id else referral.created_by
-    team = referral.probation_region.name if referral.probation_region else "Not recorded"
+    unit, region = referral.probation_delivery_unit, referral.probation_region
+    team = (f"{unit.name} probation delivery unit, {region.name}" if unit and region
+            else region.name if region else "Not recorded")
     rows = [Row("Referred by", referrer.name), Row("Probation team", team), Row("Email", referrer.email)]
     if referral.referrer_phone:
         rows.append(Row("Phone", referral.referrer_phone))

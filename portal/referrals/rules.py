@@ -13,7 +13,14 @@ from sqlalchemy import Select, false, or_, select
 from portal import policy
 from portal.accounts.models import Organisation, User
 from portal.accounts.roles import OrgRole, Role
-from portal.accounts.rules import LISTING_EDITORS, is_admin, is_role, listing_staff, own_organisation
+from portal.accounts.rules import (
+    LISTING_EDITORS,
+    is_admin,
+    is_role,
+    listing_staff,
+    own_organisation,
+    probation_team_covers,
+)
 from portal.referrals.models import Referral
 from portal.referrals.workflow import ACCEPTED_OR_LATER, TRANSITIONS, Actor, State
 
@@ -22,10 +29,11 @@ REFERRAL_STEPS = ("send", "accept", "decline", "assign", "book", "record_session
 
 
 def _referrer(user: User | None, referral: Any) -> bool:
-    """The offender manager who made the referral, or one in their team (the same probation region)."""
+    """The offender manager who made the referral, or one in their team (the referring probation delivery unit;
+    a regional probation lead of its region)."""
     return is_role(user, Role.OFFENDER_MANAGER) and (
         referral.created_by_id == user.id
-        or (user.probation_region_id is not None and referral.probation_region_id == user.probation_region_id))
+        or probation_team_covers(user, referral.probation_delivery_unit_id, referral.probation_region_id))
 
 
 def _provider_staff(user: User | None, referral: Any) -> bool:
@@ -71,8 +79,10 @@ def visible_referrals(user: User | None) -> Select:
     query = select(Referral)
     if is_role(user, Role.OFFENDER_MANAGER):
         mine = Referral.created_by_id == user.id
-        if user.probation_region_id is not None:
+        if user.sees_whole_region and user.probation_region_id is not None:
             mine = or_(mine, Referral.probation_region_id == user.probation_region_id)
+        elif not user.sees_whole_region and user.probation_delivery_unit_id is not None:
+            mine = or_(mine, Referral.probation_delivery_unit_id == user.probation_delivery_unit_id)
         return query.where(mine)
     organisation = own_organisation(user)
     if not listing_staff(user, organisation, *LISTING_EDITORS):

@@ -46,9 +46,50 @@ def test_an_administrator_invites_a_prison_officer_who_sets_a_password_and_enrol
     assert factories.db.session.scalar(invited_by) == admin.id
 
 
+def test_an_administrator_invites_offender_managers_into_a_probation_delivery_unit(client, login_as):
+    login_as(Role.ADMIN)
+    form = page(client.get("/admin/users/new"))
+    options = [o.get_text(strip=True) for o in form.find(id="probation_delivery_unit").find_all("option")]
+    assert "Leeds (Yorkshire and the Humber)" in options and "Cardiff and Vale (Wales)" in options
+    for email, scope in (("om@justice.example", "unit"), ("lead@justice.example", "region")):
+        sent = client.post("/admin/users/new", data={"name": "Sam Okoro", "email": email, "role": "offender_manager",
+                                                     "probation_delivery_unit": "leeds", "scope": scope})
+        assert sent.status_code == 302
+        shown = page(client.get(sent.headers["Location"])).get_text(" ", strip=True)
+        assert "Probation delivery unit Leeds" in shown and "Probation region Yorkshire and the Humber" in shown
+    officer = factories.db.session.scalar(select(User).where(User.email == "om@justice.example"))
+    lead = factories.db.session.scalar(select(User).where(User.email == "lead@justice.example"))
+    assert (officer.probation_delivery_unit.slug, officer.probation_region.slug, officer.sees_whole_region) == (
+        "leeds", "yorkshire-humber", False)
+    assert lead.sees_whole_region is True
+
+
+def test_an_administrator_moves_an_offender_manager_to_another_unit_or_makes_them_a_regional_lead(client, login_as):
+    login_as(Role.ADMIN)
+    officer = factories.user(role=Role.OFFENDER_MANAGER, probation_delivery_unit="leeds")
+    url = f"/admin/users/{officer.public_id}/probation-team"
+    shown = page(client.get(f"/admin/users/{officer.public_id}"))
+    assert shown.find(id="probation-team").find("option", selected=True)["value"] == "leeds"
+    wrong = client.post(url, data={"probation_delivery_unit": "", "scope": "unit"})
+    assert wrong.status_code == 400
+    assert field_error(wrong, "probation_delivery_unit") == "Select their probation delivery unit"
+    moved = client.post(url, data={"probation_delivery_unit": "sheffield", "scope": "region"})
+    assert moved.status_code == 302
+    factories.db.session.refresh(officer)
+    assert (officer.probation_delivery_unit.slug, officer.probation_region.slug, officer.sees_whole_region) == (
+        "sheffield", "yorkshire-humber", True)
+    assert "user.probation_team_changed" in actions(officer)
+    not_om = factories.user(role=Role.PRISON_STAFF)
+    assert client.post(f"/admin/users/{not_om.public_id}/probation-team",
+                       data={"probation_delivery_unit": "leeds"}).status_code == 400
+
+
 @pytest.mark.parametrize("answers, field, message", [
     ({"role": "prison_staff", "prison": ""}, "prison", "Select the prison they work in"),
-    ({"role": "offender_manager", "probation_region": ""}, "probation_region", "Select their probation region"),
+    ({"role": "offender_manager", "probation_delivery_unit": ""}, "probation_delivery_unit",
+     "Select their probation delivery unit"),
+    ({"role": "offender_manager", "probation_delivery_unit": "atlantis"}, "probation_delivery_unit",
+     "Not a valid choice"),
     ({"role": "provider"}, "role", "Not a valid choice"),
     ({"email": ""}, "email", "Enter their work email address"),
 ])

@@ -12,7 +12,6 @@ from portal.audit import AuditEvent
 from portal.database import utcnow
 from portal.directory.models import ProblemReport
 from portal.extensions import db
-
 from tests.factories import sign_in
 from tests.html import field_error, h1, page, title
 

@@ -49,12 +49,14 @@ CASES: dict[str, Case] = {
     "employers.opportunity": Case("GET", _opportunity, FINDERS),
     "employers.nominate": Case("GET", _opportunity, {Role.OFFENDER_MANAGER: 200, Role.PRISON_STAFF: 200,
                                                      ANONYMOUS: SIGN_IN, "*": 403}),
-    "employers.nomination": Case("GET", _nomination_by_practitioner, {OWNER: 200, ANONYMOUS: SIGN_IN, "*": 404}),
+    "employers.nomination": Case("GET", _nomination_by_practitioner, {OWNER: 200, ANONYMOUS: SIGN_IN, "*": 404},
+                                 team=True),
     # Offering an interview is the employer's step: the practitioner's team may see the nomination (403), nobody
     # else may know it exists (404).
     "employers.record_step": Case("GET", _step_for_employer, {
         OWNER: 200, Role.OFFENDER_MANAGER: 403, ANONYMOUS: SIGN_IN, "*": 404}),
     # The API (each role with its own token): the same rules as the pages.
     "api.employers_opportunity": Case("GET", _api(_opportunity), {ANONYMOUS: 401, "*": 200}, owned=False),
-    "api.employers_nomination": Case("GET", _nomination_by_practitioner, {OWNER: 200, ANONYMOUS: 401, "*": 404}),
+    "api.employers_nomination": Case("GET", _nomination_by_practitioner, {OWNER: 200, ANONYMOUS: 401, "*": 404},
+                                     team=True),
 }

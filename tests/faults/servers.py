@@ -16,6 +16,8 @@ from pathlib import Path
 
 import requests
 
+from tests.processes import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -126,11 +128,7 @@ def gunicorn_server(env: dict[str, str], workers: int = 2, log: Path | None = No
                 time.sleep(0.2)
         yield base, server
     finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         if log:
             output.close()
 

@@ -33,6 +33,7 @@ from portal.funding.models import Donation, LedgerEntry, StripeEvent
 from tests.faults import servers
 from tests.funding import factories as funding
 from tests.funding.conftest import LOCALSTRIPE
+from tests.processes import stop
 
 pytestmark = pytest.mark.faults
 SECRET = "whsec_fault_tests"
@@ -55,8 +56,7 @@ def own_localstripe():
                 pytest.skip("localstripe did not start (is the localstripe package installed?)")
             time.sleep(0.1)
     yield base
-    process.terminate()
-    process.wait(10)
+    stop(process)
 
 
 @pytest.fixture

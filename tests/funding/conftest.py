@@ -14,6 +14,8 @@ import pytest
 import stripe
 from werkzeug.serving import make_server
 
+from tests.processes import stop
+
 WEBHOOK_SECRET = "whsec_test_funding_portal"
 
 
@@ -52,11 +54,7 @@ def localstripe() -> Iterator[str]:
                 pytest.skip("localstripe did not answer within 20 seconds (is the localstripe package installed?)")
             time.sleep(0.1)
     yield base
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,9 @@ from tests.matrix import ANONYMOUS, OWNER, SIGN_IN, Case
 
 
 def _referrer():
-    """The matrix signs in a fresh user per role, and an offender manager's team is their probation region:
-    the owner works in a region no other matrix user is in (they default to the North East)."""
+    """The matrix signs in a fresh user per role, and an offender manager's team is their probation delivery unit
+    (a regional probation lead's, the region): the owner works in a region no other matrix user is in (they
+    default to the North East); test_probation_teams adds colleagues of the owner's unit and region."""
     return factories.user(role=Role.OFFENDER_MANAGER, probation_region="wales")
 
 
@@ -52,21 +53,21 @@ def _service():
 SECRET = {OWNER: 200, ANONYMOUS: SIGN_IN, "*": 404}
 
 CASES: dict[str, Case] = {
-    "referrals.referral": Case("GET", _referral("sent"), SECRET),
+    "referrals.referral": Case("GET", _referral("sent"), SECRET, team=True),
     "referrals.start": Case("GET", _service, {Role.OFFENDER_MANAGER: 200, ANONYMOUS: SIGN_IN, "*": 403},
                             owned=False),
     # The draft: its author (and their team) alone
-    "referrals.draft": Case("GET", _referral("draft"), SECRET),
-    "referrals.section": Case("GET", _referral("draft", section="person"), SECRET),
-    "referrals.check": Case("GET", _referral("draft"), SECRET),
-    "referrals.send": Case("POST", _referral("draft"), {OWNER: 302, ANONYMOUS: SIGN_IN, "*": 404}),
-    "referrals.change_service": Case("POST", _referral("draft"), {OWNER: 302, ANONYMOUS: SIGN_IN, "*": 404}),
-    "referrals.delete_draft": Case("GET", _referral("draft"), SECRET),
-    "referrals.sent": Case("GET", _referral("sent"), SECRET),
+    "referrals.draft": Case("GET", _referral("draft"), SECRET, team=True),
+    "referrals.section": Case("GET", _referral("draft", section="person"), SECRET, team=True),
+    "referrals.check": Case("GET", _referral("draft"), SECRET, team=True),
+    "referrals.send": Case("POST", _referral("draft"), {OWNER: 302, ANONYMOUS: SIGN_IN, "*": 404}, team=True),
+    "referrals.change_service": Case("POST", _referral("draft"), {OWNER: 302, ANONYMOUS: SIGN_IN, "*": 404}, team=True),
+    "referrals.delete_draft": Case("GET", _referral("draft"), SECRET, team=True),
+    "referrals.sent": Case("GET", _referral("sent"), SECRET, team=True),
     # After sending: the referring side amends and withdraws
-    "referrals.amend": Case("GET", _referral("sent", section="contact"), SECRET),
-    "referrals.withdraw": Case("GET", _referral("sent"), SECRET),
-    "referrals.decide_escalation": Case("GET", _escalated, SECRET),
+    "referrals.amend": Case("GET", _referral("sent", section="contact"), SECRET, team=True),
+    "referrals.withdraw": Case("GET", _referral("sent"), SECRET, team=True),
+    "referrals.decide_escalation": Case("GET", _escalated, SECRET, team=True),
     # The provider's steps, owned by its manager or the assigned caseworker
     "referrals.accept": Case("GET", _provider_owned("sent"), SECRET),
     "referrals.decline": Case("GET", _provider_owned("sent"), SECRET),

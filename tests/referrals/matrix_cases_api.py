@@ -29,13 +29,13 @@ def _escalated():
 
 
 CASES: dict[str, Case] = {
-    "api.decide_escalation": Case("POST", _escalated, _only_the_owner(), data={"decision": "refer-on"}),
-    "api.referral": Case("GET", _referral("sent"), _only_the_owner()),
+    "api.decide_escalation": Case("POST", _escalated, _only_the_owner(), data={"decision": "refer-on"}, team=True),
+    "api.referral": Case("GET", _referral("sent"), _only_the_owner(), team=True),
     "api.update_referral": Case("PATCH", _referral("draft"), _only_the_owner(),
-                                data={"answers": {"availability": "Evenings"}}),
-    "api.send_referral": Case("POST", _referral("draft"), _only_the_owner()),
+                                data={"answers": {"availability": "Evenings"}}, team=True),
+    "api.send_referral": Case("POST", _referral("draft"), _only_the_owner(), team=True),
     "api.referral_transition": Case("POST", _referral("sent"), _only_the_owner(),
-                                    data={"action": "withdraw", "reason_code": "needs-met"}),
+                                    data={"action": "withdraw", "reason_code": "needs-met"}, team=True),
     "api.amend_referral": Case("POST", _referral("accepted"), _only_the_owner(),
-                               data={"answers": {"availability": "Evenings"}, "reason": "Started a job"}),
+                               data={"answers": {"availability": "Evenings"}, "reason": "Started a job"}, team=True),
 }

@@ -313,8 +313,8 @@ def test_a_case_management_system_sees_a_risk_escalation_and_records_the_decisio
     # nothing left to decide
     again = client.post(f"{base}/risk-escalation", headers=mine, json={"decision": "refer-on"})
     assert again.status_code == 400
-    assert again.get_json()["error"]["fields"][0]["message"] == ("There is no risk escalation waiting for a decision on "
-                                                        "this referral")
+    assert again.get_json()["error"]["fields"][0]["message"] == (
+        "There is no risk escalation waiting for a decision on this referral")
 
 
 def test_referring_on_through_the_api_withdraws_the_referral(client, people, schema):

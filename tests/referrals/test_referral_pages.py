@@ -63,7 +63,7 @@ def test_the_referrer_sees_everything_and_their_buttons(client, login_as):
 
 def test_before_accepting_the_provider_sees_what_it_needs_to_decide_but_not_the_risk_narrative(client, login_as):
     referrer = factories.user(role=Role.OFFENDER_MANAGER, name="Priya Okafor", email="priya.okafor@justice.test",
-                              probation_region="wales")
+                              probation_delivery_unit="cardiff-and-vale")
     referral = factories.referral(state="sent", referrer=referrer, risk_summary="Threatened staff at a hostel in 2024.",
                                   risk_level="medium", mappa=False, arson_conviction=True,
                                   referrer_phone="029 2018 0000")
@@ -74,7 +74,7 @@ def test_before_accepting_the_provider_sees_what_it_needs_to_decide_but_not_the_
     assert details["Risk of serious harm"] == "Medium"
     assert details["Managed under MAPPA"] == "No"
     assert details["Referred by"] == "Priya Okafor"
-    assert details["Probation team"] == "Wales"
+    assert details["Probation team"] == "Cardiff and Vale probation delivery unit, Wales"
     assert details["Email"] == "priya.okafor@justice.test"
     assert details["Phone"] == "029 2018 0000"
     assert "Threatened staff" not in text

@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.extensions import db as _db
 from tests.faults.servers import BIN, ROOT, flask, free_port, portal_env
+from tests.processes import stop
 
 TOKEN = "IjEyMzQ1Njc4OTAi.ZmFrZS1yZXNldC10b2tlbg.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 
@@ -122,8 +123,7 @@ def test_tokens_in_links_never_reach_gunicorns_access_log(tmp_path):
             except urllib.error.HTTPError as error:
                 assert error.code == 400
         finally:
-            server.terminate()
-            server.wait(30)
+            stop(server)
     text = log.read_text()
     assert "/reset-password/[redacted]" in text
     assert TOKEN not in text
