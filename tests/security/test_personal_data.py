@@ -121,6 +121,11 @@ NOT_PLANTED = {
     ("audit_events", "reason"): "an administrator's or staff member's reason, shown only to administrators",
     ("supply_expression_decisions", "comment"): "a note between organisations about an organisation, not a person",
     ("supply_invitations", "response_note"): "a note between organisations about an organisation, not a person",
+    ("directory_problem_reports", "resolution_note"): "the provider's note on a report it resolved, shown only to the "
+                                                      "provider and administrators (tests/directory/"
+                                                      "test_problem_reports.py covers who reads it)",
+    ("campus_interests", "reason"): "prison staff's reason for not taking an interest forward, shown only to that "
+                                    "learner and their prison's staff (tests/campus/test_interests.py covers it)",
 }
 
 
