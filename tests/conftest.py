@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
@@ -133,14 +133,34 @@ def db(app):
 
 
 def _empty_tables() -> None:
+    """Empty every table a test wrote and restart their id sequences, leaving the reference tables.
+
+    On PostgreSQL one query finds the tables holding rows and DELETE empties just those, children first: a TRUNCATE of
+    all ~60 tables took about a second per test (new files for every table), this takes milliseconds. It asks the
+    database what holds rows rather than tracking what a test wrote, so nothing a test (or a served portal, or a
+    command) wrote can leak into the next test."""
     tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with _db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables if inspect(connection).has_table(t.name))
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
+        if connection.dialect.name != "postgresql":
             for table in tables:
                 connection.execute(table.delete())
+            return
+        present = set(connection.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")))
+        tables = [t for t in tables if t.name in present]
+        holding = set(connection.scalars(text(" UNION ALL ".join(
+            f"(SELECT '{t.name}' FROM \"{t.name}\" LIMIT 1)" for t in tables))))
+        for table in tables:
+            if table.name in holding:
+                connection.execute(table.delete())
+        used = list(connection.scalars(text(
+            "SELECT seq.relname FROM pg_class seq"
+            " JOIN pg_depend dep ON dep.objid = seq.oid AND dep.deptype IN ('a', 'i')"
+            " JOIN pg_class tab ON tab.oid = dep.refobjid"
+            " JOIN pg_sequences ps ON ps.sequencename = seq.relname AND ps.schemaname = current_schema()"
+            " WHERE seq.relkind = 'S' AND ps.last_value IS NOT NULL AND tab.relname = ANY(:tables)"),
+            {"tables": [t.name for t in tables]}))
+        if used:
+            connection.execute(text("SELECT " + ", ".join(f"setval('\"{name}\"', 1, false)" for name in used)))
 
 
 @pytest.fixture
