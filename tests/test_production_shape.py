@@ -150,8 +150,6 @@ def test_a_job_that_fails_is_recorded_with_its_error_and_the_others_still_run(ap
 
 @pytest.mark.postgres_only
 def test_a_second_scheduler_skips_a_job_another_is_running(app, db):
-    if _db.engine.dialect.name != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
     job = scheduler.JOBS["directory-remind"]
     with app.app_context():
         with scheduler.advisory_lock(job.name) as taken:  # the other scheduler, mid-run
@@ -193,8 +191,6 @@ def test_a_scheduled_command_run_by_hand_is_recorded_as_a_run_of_its_job(app, cl
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("job", sorted(HAND_RUN_COMMANDS))
 def test_a_command_run_by_hand_while_the_scheduler_runs_its_job_does_nothing_and_says_so(app, db, job):
-    if _db.engine.dialect.name != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
     with app.app_context(), scheduler.advisory_lock(job) as taken:  # the scheduler, mid-run
         assert taken
         result = app.test_cli_runner().invoke(args=HAND_RUN_COMMANDS[job])
@@ -208,8 +204,6 @@ def test_overdue_referrals_are_reminded_once_when_an_operator_runs_the_reminders
     from portal.referrals import operations as referrals
     from tests.mail import inbox
 
-    if _db.engine.dialect.name != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
     referral = factories.referral(state="sent")
     referral.sent_at = utcnow() - timedelta(days=10)
     _db.session.commit()
@@ -348,8 +342,6 @@ def test_delivered_messages_are_deleted_after_the_retention_period(app, db):
 
 @pytest.mark.postgres_only
 def test_a_relay_wakes_on_notify_when_a_message_is_committed(app, db):
-    if _db.engine.dialect.name != "postgresql":
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     with app.app_context():
         listener = outbox._Listener()
         try:
@@ -363,11 +355,10 @@ def test_a_relay_wakes_on_notify_when_a_message_is_committed(app, db):
             listener.close()
 
 
+@pytest.mark.postgres_only
 def test_through_pgbouncer_a_relay_polls_instead_of_listening(app, db, monkeypatch):
     """In transaction mode a LISTEN lands on whichever server connection PgBouncer lends, and its notifications
     never reach the relay: with DATABASE_PGBOUNCER it delivers by polling every `interval` seconds."""
-    if _db.engine.dialect.name != "postgresql":
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
 
     def no_listening():
         raise AssertionError("the relay tried to LISTEN through PgBouncer")

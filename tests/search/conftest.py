@@ -13,7 +13,7 @@ import pytest
 
 from search import SearchBackend
 from search.meili import MeiliBackend
-from search.meili_server import BinaryUnavailable, MeiliServer, binary, running
+from search.meili_server import MeiliServer, running
 from search.sqlite_fts import SqliteBackend
 
 BACKENDS = ["embedded", "meili"]
@@ -27,11 +27,7 @@ def services() -> Docs:
 
 
 @pytest.fixture(scope="session")
-def meili_server() -> Iterator[MeiliServer]:
-    try:
-        binary()
-    except BinaryUnavailable as exc:
-        pytest.skip(f"no Meilisearch binary here: {exc}")
+def meili_server(meili_binary) -> Iterator[MeiliServer]:
     with running(in_memory=True) as server:
         yield server
 

