@@ -7,6 +7,9 @@ expressions are built only from the fixed filter list, every value escaped and q
 
 from __future__ import annotations
 
+import http.client
+import json
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -14,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
@@ -106,7 +110,8 @@ class _Plan:
 
 
 class MeiliBackend:
-    """Thread-safe: each thread gets its own client (the client's request headers are shared state)."""
+    """Thread-safe: each thread gets its own client (the client's request headers are shared state) and its own
+    search connection."""
 
     def __init__(
         self, url: str, api_key: str | None = None, search_key: str | None = None, index_prefix: str = ""
@@ -266,9 +271,11 @@ class MeiliBackend:
         return [{**common, **window} for window in windows]
 
     def _multi(self, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The results of ``queries``, in order, from one multi-search request."""
-        with _meili_errors():
-            return self._client(search=True).multi_search(queries)["results"]
+        """The results of ``queries``, in order, from one multi-search request (on this thread's connection)."""
+        searcher: _Searcher | None = getattr(self._local, "searcher", None)
+        if searcher is None or searcher.pid != os.getpid():  # a forked worker opens its own
+            searcher = self._local.searcher = _Searcher(self._url, self._search_key, SEARCH_TIMEOUT_S)
+        return searcher.multi_search(queries)
 
     def _relaxed(
         self, index: str, units: list[tuple[Phrase, tuple[Phrase, ...]]], filters: list[str], settings: IndexSettings
@@ -364,13 +371,11 @@ class MeiliBackend:
     def _uid(self, index: str) -> str:
         return f"{self._prefix}{index}"
 
-    def _client(self, search: bool = False) -> meilisearch.Client:
-        attr = "search_client" if search else "client"
-        client: meilisearch.Client | None = getattr(self._local, attr, None)
+    def _client(self) -> meilisearch.Client:
+        """This thread's client for writes and administration (searches go through ``_Searcher``)."""
+        client: meilisearch.Client | None = getattr(self._local, "client", None)
         if client is None:
-            key, timeout = (self._search_key, SEARCH_TIMEOUT_S) if search else (self._api_key, WRITE_TIMEOUT_S)
-            client = meilisearch.Client(self._url, key, timeout=timeout)
-            setattr(self._local, attr, client)
+            client = self._local.client = meilisearch.Client(self._url, self._api_key, timeout=WRITE_TIMEOUT_S)
         return client
 
     def _run(self, enqueue: Callable[[], TaskInfo]) -> None:
@@ -440,6 +445,77 @@ class MeiliBackend:
             done += size
             if progress:
                 progress(done)
+
+
+class _Searcher:
+    """Multi-searches over one keep-alive HTTP connection (one per thread).
+
+    The Meilisearch client opens a new connection for every request (``requests.post``): connecting cost
+    a search page about as much time as the engine's own work. A ``requests.Session`` keeps the connection
+    but sends the request's headers and body in two writes, and on a reused connection the reply then waits
+    for a delayed acknowledgement (about 40 ms); ``http.client`` sends them in one write.
+    """
+
+    def __init__(self, url: str, key: str | None, timeout: float) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SearchUnavailable(f"Meilisearch is unavailable: not an http(s) address: {url!r}")
+        self._https = parts.scheme == "https"
+        self._host, self._port = parts.hostname, parts.port
+        self._path = parts.path.rstrip("/") + "/multi-search"
+        self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if key:
+            self._headers["Authorization"] = f"Bearer {key}"
+        self._timeout = timeout
+        self._connection: http.client.HTTPConnection | None = None
+        self.pid = os.getpid()
+
+    def multi_search(self, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        body = json.dumps({"queries": queries}).encode()
+        while True:
+            reused = self._connection is not None
+            connection = self._connection or self._connect()
+            try:
+                connection.request("POST", self._path, body, self._headers)
+                response = connection.getresponse()
+                data = response.read()
+            except TimeoutError as exc:
+                self.close()
+                raise SearchUnavailable(f"Meilisearch is unavailable: no answer in {self._timeout} s") from exc
+            except (http.client.HTTPException, OSError) as exc:
+                self.close()
+                if reused:  # the server closed the idle connection: a search is safe to send again
+                    continue
+                raise SearchUnavailable(f"Meilisearch is unavailable: {exc}") from exc
+            if response.will_close:
+                self.close()
+            return _answer(response.status, data)
+
+    def _connect(self) -> http.client.HTTPConnection:
+        kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        self._connection = kind(self._host, self._port, timeout=self._timeout)
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _answer(status: int, data: bytes) -> list[dict[str, Any]]:
+    """A multi-search reply's results; an error status as SearchUnavailable (5xx) or SearchError."""
+    try:
+        reply = json.loads(data)
+    except ValueError:
+        reply = None
+    if 200 <= status < 300 and isinstance(reply, dict) and isinstance(reply.get("results"), list):
+        results: list[dict[str, Any]] = reply["results"]
+        return results
+    message = reply.get("message") if isinstance(reply, dict) else None
+    message = message or f"HTTP {status}: {data[:200].decode(errors='replace')}"
+    if status >= 500 or status < 400:
+        raise SearchUnavailable(f"Meilisearch is unavailable: {message}")
+    raise SearchError(f"Meilisearch refused the request: {message}")
 
 
 def _correction(settings: IndexSettings, text: str, terms: list[str], documents: list[dict[str, Any]]) -> str | None:

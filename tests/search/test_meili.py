@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
+import json
+import socketserver
+import threading
 from typing import Any
 
 import meilisearch
@@ -9,7 +13,7 @@ import pytest
 
 from search import SearchError, SearchQuery, SearchUnavailable, get_backend
 from search.index_settings import load_settings
-from search.meili import MeiliBackend, meili_settings
+from search.meili import MeiliBackend, _Searcher, meili_settings
 from search.meili_server import MeiliServer
 
 Docs = list[dict[str, Any]]
@@ -92,9 +96,9 @@ def test_a_search_and_its_facet_counts_are_one_request_and_ids_only_fetches_only
     backend = backend_for(meili_server, "ids_")
     backend.rebuild("services", services)
     sent: list[list[dict[str, Any]]] = []
-    real = meilisearch.Client.multi_search
-    monkeypatch.setattr(meilisearch.Client, "multi_search",
-                        lambda client, queries, *a, **k: sent.append(queries) or real(client, queries, *a, **k))
+    real = _Searcher.multi_search
+    monkeypatch.setattr(_Searcher, "multi_search",
+                        lambda searcher, queries: sent.append(queries) or real(searcher, queries))
     page = SearchQuery(text="housing leeds", filters={"pathway": ["accommodation"], "region": ["yorkshire-humber"]},
                        facets=["pathway", "region"])
     counts = [SearchQuery(text="housing leeds", filters=rest, facets=[name], per_page=1, ids_only=True)
@@ -109,3 +113,57 @@ def test_a_search_and_its_facet_counts_are_one_request_and_ids_only_fetches_only
     ids_only = [q for q in sent[0] if q.get("attributesToRetrieve")]
     assert ids_only and all(q["attributesToRetrieve"] == ["id"] for q in ids_only)
     assert all(q.get("hitsPerPage") == 1 for q in ids_only)  # a count's single hit is never diversified
+
+
+class _OneAnswerPerConnection(socketserver.ThreadingTCPServer):
+    """A stand-in for Meilisearch that answers every multi-search on a kept-alive connection, counts the
+    connections it accepts and, when told, closes a connection after answering (as a server closing an idle
+    connection does)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.close_after_answer = False
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                server.connections += 1
+
+            def do_POST(self) -> None:
+                queries = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["queries"]
+                body = json.dumps({"results": [{"hits": [], "totalHits": 0, "query": q["q"]} for q in queries]})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+                self.close_connection = server.close_after_answer
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+def test_searches_keep_one_connection_and_survive_the_server_closing_it() -> None:
+    with _OneAnswerPerConnection() as fake:
+        threading.Thread(target=fake.serve_forever, daemon=True).start()
+        backend = MeiliBackend(f"http://127.0.0.1:{fake.server_address[1]}", api_key="x")
+        query = [{"indexUid": "services", "q": "housing"}]
+
+        assert backend._multi(query)[0]["query"] == "housing"
+        assert backend._multi(query)[0]["query"] == "housing"
+        assert fake.connections == 1  # kept alive between searches
+
+        fake.close_after_answer = True
+        backend._multi(query)  # answered, then the server closes the connection
+        fake.close_after_answer = False
+        assert backend._multi(query)[0]["query"] == "housing"  # sent again on a new connection
+        assert fake.connections == 2
+        fake.shutdown()
