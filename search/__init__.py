@@ -65,6 +65,9 @@ class SearchQuery:
     """Hits carry only their id (``document`` is ``{primary key: id}``) and ``per_page`` may go up to
     ``MAX_IDS_PER_PAGE``: for callers that use nothing else (the feed ranks ids, then reads its own rows).
     No "Showing results for" correction is inferred (it reads the top hits' words)."""
+    fields: tuple[str, ...] | None = None
+    """The document fields the caller reads: hits carry only these and the id (``None``: whole documents). The
+    engine returns no more than ranking, diversifying and the correction need, so a page decodes less."""
 
 
 @dataclass

@@ -146,7 +146,25 @@ class IndexSettings:
             per_page=min(max(1, _as_int(query.per_page, "Results per page")),
                          MAX_IDS_PER_PAGE if query.ids_only else MAX_PER_PAGE),
             numeric_filters=self._check_numeric(query.numeric_filters),
+            fields=self._check_fields(query.fields),
         )
+
+    @staticmethod
+    def _check_fields(fields: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if fields is None:
+            return None
+        if isinstance(fields, str) or not all(isinstance(f, str) for f in fields):
+            raise InvalidQuery("Fields must be a list of field names")
+        return tuple(dict.fromkeys(fields))
+
+    def hit_document(self, query: SearchQuery, doc: dict[str, Any]) -> dict[str, Any]:
+        """What a hit carries of its document: the id alone (``ids_only``), the id and the query's ``fields``,
+        or the whole document."""
+        if query.ids_only:
+            return {self.primary_key: doc[self.primary_key]}
+        if query.fields is not None:
+            return {name: doc[name] for name in (self.primary_key, *query.fields) if name in doc}
+        return doc
 
     def _check_filters(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
         checked: dict[str, list[str]] = {}

@@ -186,11 +186,9 @@ class MeiliBackend:
             if not terms:
                 for window in windows[:2]:
                     window["sort"] = [f"_geoPoint({place.latitude!r}, {place.longitude!r}):asc"]
-        if query.ids_only:  # only what ranking the page needs: the id, the near-duplicate key, the location
-            retrieve = [settings.primary_key, *(settings.diversify if diversifying else ())]
-            if query.geo is not None and settings.geo is not None:
-                retrieve += [settings.geo.lat, settings.geo.lon]
-            windows = [{**window, "attributesToRetrieve": list(dict.fromkeys(retrieve))} for window in windows]
+        retrieve = _retrieved(settings, query, diversifying)
+        if retrieve is not None:
+            windows = [{**window, "attributesToRetrieve": retrieve} for window in windows]
         units = settings.units(terms)
         text = " ".join(word for words, _ in units for word in words)
         plan = _Plan(query, place, filters, units, skip, diversifying, windows, text=text)
@@ -235,7 +233,7 @@ class MeiliBackend:
         return SearchResult(
             hits=[
                 Hit(doc[settings.primary_key], score, _distance(settings, query, doc),
-                    {settings.primary_key: doc[settings.primary_key]} if query.ids_only else doc)
+                    settings.hit_document(query, doc))
                 for doc, score in zip(ordered, scores, strict=True)
             ],
             total=total,
@@ -516,6 +514,20 @@ def _answer(status: int, data: bytes) -> list[dict[str, Any]]:
     if status >= 500 or status < 400:
         raise SearchUnavailable(f"Meilisearch is unavailable: {message}")
     raise SearchError(f"Meilisearch refused the request: {message}")
+
+
+def _retrieved(settings: IndexSettings, query: SearchQuery, diversifying: bool) -> list[str] | None:
+    """The attributes Meilisearch returns (``None``: all of them). For a query naming what it reads (``ids_only``,
+    ``fields``): those, the near-duplicate key when diversifying, the location for a distance and, unless ids
+    only, the searchable text a "Showing results for" correction reads."""
+    if not query.ids_only and query.fields is None:
+        return None
+    retrieve = [settings.primary_key, *(query.fields or ()), *(settings.diversify if diversifying else ())]
+    if query.geo is not None and settings.geo is not None:
+        retrieve += [settings.geo.lat, settings.geo.lon]
+    if not query.ids_only:
+        retrieve += list(settings.searchable)
+    return list(dict.fromkeys(retrieve))
 
 
 def _correction(settings: IndexSettings, text: str, terms: list[str], documents: list[dict[str, Any]]) -> str | None:

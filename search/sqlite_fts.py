@@ -205,9 +205,8 @@ class SqliteBackend:
                                   place.rings if place else (0.0, 0.0))
 
             page, documents = self._diversified(conn, settings, query, ranked, offset)
-            if query.ids_only:
-                documents = {rowid: {settings.primary_key: doc[settings.primary_key]}
-                             for rowid, doc in documents.items()}
+            if query.ids_only or query.fields is not None:
+                documents = {rowid: settings.hit_document(query, doc) for rowid, doc in documents.items()}
             return SearchResult(
                 hits=[
                     Hit(documents[rowid][settings.primary_key], score, distances.get(rowid), documents[rowid])

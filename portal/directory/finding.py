@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from flask import url_for
@@ -113,15 +114,24 @@ def clean_text(text: str) -> tuple[str, bool]:
     return text[:MAX_QUERY_CHARS], len(text) > MAX_QUERY_CHARS
 
 
-def find_services(criteria: Criteria) -> SearchResult:
+def shown_facets(criteria: Criteria, refers: bool) -> list[str]:
+    """The facets the search page shows: all but those for referrers, unless the person refers or chose one."""
+    return [name for name in FACETS if refers or name not in REFERRER_FACETS or criteria.filters.get(name)]
+
+
+def find_services(criteria: Criteria, facets: Collection[str] | None = None,
+                  fields: tuple[str, ...] | None = None) -> SearchResult:
     """One page of services matching the criteria, with facet counts; a search that finds nothing is counted.
 
     Facet counts are disjunctive: the counts of a facet with options chosen ignore that facet's own choice,
-    so its other options still show how many services they would add. Raises SearchError (SearchUnavailable
-    when the backend is down).
+    so its other options still show how many services they would add. Only ``facets`` are counted (default:
+    all of FACETS) and, given ``fields``, hits carry only those fields of their documents. Raises SearchError
+    (SearchUnavailable when the backend is down).
     """
-    query = criteria.query()
-    chosen = [name for name in query.filters if name in FACETS]
+    counted_facets = list(FACETS) if facets is None else [name for name in FACETS if name in facets]
+    chosen = [name for name in counted_facets if criteria.filters.get(name)]
+    # a chosen facet's counts come from its own query, without its choice
+    query = criteria.query(facets=[name for name in counted_facets if name not in chosen], fields=fields)
     counts = [dataclasses.replace(query, filters={k: v for k, v in query.filters.items() if k != name},
                                   facets=[name], page=1, per_page=1, sort="relevance", ids_only=True)
               for name in chosen]

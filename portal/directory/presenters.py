@@ -18,12 +18,12 @@ from portal.directory.finding import (
     FACETS,
     MAX_PAGE,
     PER_PAGE,
-    REFERRER_FACETS,
     SORTS,
     Criteria,
     describe_filters,
     is_listed,
     normalise_query,
+    shown_facets,
 )
 from portal.directory.indexing import freshness
 from portal.directory.models import SavedList, SearchGap, Service
@@ -130,6 +130,10 @@ class SearchPage:
         return bool(self.criteria.filters or self.criteria.age is not None or self.criteria.place)
 
 
+# What a result on the search page shows of its service's search document (``_result_item``)
+RESULT_FIELDS = ("name", "organisation_name", "description", "pathways", "last_checked", "verified", "capacity")
+
+
 def _result_item(hit: Hit) -> ResultItem:
     doc = hit.document
     capacity = doc.get("capacity") or "accepting"
@@ -150,10 +154,8 @@ def _result_item(hit: Hit) -> ResultItem:
 def _facet_groups(criteria: Criteria, counts: dict[str, dict[str, int]],
                   user: User | None = None) -> list[FacetGroup]:
     groups = []
-    refers = policy.can(user, "referral.create")
-    for name, (legend, options) in FACETS.items():
-        if name in REFERRER_FACETS and not refers and not criteria.filters.get(name):
-            continue
+    for name in shown_facets(criteria, refers=policy.can(user, "referral.create")):
+        legend, options = FACETS[name]
         chosen = set(criteria.filters.get(name, []))
         found = counts.get(name, {})
         shown = [Option(value, label, found.get(value, 0), value in chosen)

@@ -40,7 +40,8 @@ def search():
         return redirect(url_for("directory.search", **criteria.args()))
     result, problem, status = None, None, 400 if form.errors else 200
     try:
-        result = finding.find_services(criteria)
+        shown = finding.shown_facets(criteria, refers=policy.can(current_user, "referral.create"))
+        result = finding.find_services(criteria, facets=shown, fields=presenters.RESULT_FIELDS)
     except InvalidQuery as exc:
         problem = str(exc)
     except SearchError as exc:

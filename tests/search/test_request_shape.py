@@ -46,3 +46,17 @@ def test_ids_only_pages_may_be_larger_than_a_page_of_documents(backend: SearchBa
 def test_search_many_refuses_a_bad_query_whole(backend: SearchBackend) -> None:
     with pytest.raises(InvalidQuery):
         backend.search_many("services", [SearchQuery(text="housing"), SearchQuery(filters={"nope": ["x"]})])
+
+
+def test_fields_give_the_same_matches_order_and_correction_with_only_those_fields(backend: SearchBackend) -> None:
+    fields = ("name", "pathways")
+    for query in (SearchQuery(text="housing support"), SearchQuery(text="acommodation leeds", per_page=5),
+                  SearchQuery(geo=(*LEEDS, 80_000), sort="distance")):
+        full = backend.search("services", query)
+        some = backend.search("services", SearchQuery(**{**vars(query), "fields": fields}))
+        assert [hit.id for hit in some.hits] == [hit.id for hit in full.hits] != []
+        assert (some.total, some.corrected_text, some.place) == (full.total, full.corrected_text, full.place)
+        assert [hit.distance_m for hit in some.hits] == [hit.distance_m for hit in full.hits]
+        assert all(hit.document == {k: full_hit.document[k] for k in ("id", *fields) if k in full_hit.document}
+                   for hit, full_hit in zip(some.hits, full.hits, strict=True))
+        assert all("description" not in hit.document for hit in some.hits)
