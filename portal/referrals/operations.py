@@ -58,10 +58,10 @@ DRAFT_LIFETIME = timedelta(days=90)
 RESPONSE_WORKING_DAYS = 5
 MAX_OUTCOMES = 10
 CRN = re.compile(r"^[A-Z]\d{6}$")
+PHONE = re.compile(r"^\+?[\d ()-]{7,30}$")
 # A referral's answers by field: as a form or an API body gives them (text, dates, yes or no, lists of needs and
 # outcomes), unchecked until `clean_answers`; as stored values once cleaned; as plain values from `answers_of`.
 Answers = dict[str, Any]
-PHONE = re.compile(r"^\+?[\d ()-]{7,30}$")
 TEXT_LIMITS = {  # field -> most characters
     "first_name": 100, "last_name": 100, "phone": 30, "interpreter_language": 60, "disability_needs": 2000,
     "caring_responsibilities": 2000, "availability": 2000, "risk_summary": 2000, "additional_information": 4000,
@@ -385,8 +385,8 @@ def risk_refusal(referral: Referral) -> str | None:
     """Why this person cannot be referred to this service because of their risk, or None."""
     level = referral.risk_level
     if (level in HIGH_RISK or referral.mappa) and not takes_high_risk(referral.service):
-        why = (f"assessed as {RISK_LEVELS[level].lower()} risk of serious harm" if level is not None
-               and level in HIGH_RISK else "managed under MAPPA")
+        why = (f"assessed as {RISK_LEVELS[level].lower()} risk of serious harm"
+               if level is not None and level in HIGH_RISK else "managed under MAPPA")
         return (f"This person is {why}. People at high or very high risk of serious harm, or managed under MAPPA, "
                 "can only be referred to services run by public-sector organisations or approved for high-risk "
                 "cases, and this service is neither. Find a service that is: in the directory, filter by 'Takes "
