@@ -184,7 +184,7 @@ def submit(service: Service, user: User, expected_version: int | None = None) ->
     revision.submitted_by_id = user.id
     audit.record("listing.submitted", "service", service.uuid, actor=user)
     for admin in db.session.scalars(select(User).where(User.role == Role.ADMIN, User.disabled_at.is_(None))):
-        if admin.email:
+        if admin.email is not None:
             queue_email(admin.email, "A listing is waiting for approval", "listing_submitted",
                         link=url_for("directory.review", revision_uuid=revision.uuid, _external=True))
     return revision
