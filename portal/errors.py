@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -25,9 +25,10 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    """Several answers are wrong at once: [(field, message)], each shown against its field."""
+    """Several answers are wrong at once: [(field, message)], each shown against its field (a field of None: against
+    the form as a whole, as for a DomainError without one)."""
 
-    def __init__(self, errors: list[tuple[str, str]]):
+    def __init__(self, errors: Sequence[tuple[str | None, str]]):
         super().__init__(errors[0][1], errors[0][0])
         self.errors = errors
 

@@ -8,7 +8,7 @@ import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import url_for
 from sqlalchemy import func, select
@@ -28,7 +28,7 @@ from portal.database import utcnow
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db
 from portal.mail import queue_email
-from portal.reference.models import ContractPackageArea, Region
+from portal.reference.models import ContractPackageArea, ProbationDeliveryUnit, Region
 
 VERIFY_EMAIL_MAX_AGE = 3 * 24 * 3600
 RESET_MAX_AGE = 3600
@@ -52,6 +52,14 @@ def find_user_by_email(email: str) -> User | None:
 
 def _email_taken(email: str) -> bool:
     return find_user_by_email(email) is not None
+
+
+def _mailbox(user: User) -> str:
+    """The address account emails go to. Only learners, who sign in at a kiosk and are sent none, have no
+    address, so a user without one here is a bug, not a case to handle."""
+    if user.email is None:
+        raise ValueError(f"user {user.public_id} has no email address to write to")
+    return user.email
 
 
 def _check_password(password: str, role: str, field_name: str = "password") -> None:
@@ -89,7 +97,7 @@ def register_organisation(reg: Registration) -> User | None:
     password_hash = credentials.hash_password(reg.password)
     if existing := find_user_by_email(reg.email):
         audit.record("user.registration_refused", "user", existing.public_id, reason="email address has an account")
-        queue_email(existing.email, "Someone tried to register with your email address", "registration_existing",
+        queue_email(_mailbox(existing), "Someone tried to register with your email address", "registration_existing",
                     sign_in_link=url_for("accounts.sign_in", _external=True),
                     reset_link=url_for("accounts.forgot_password", _external=True))
         return None
@@ -195,15 +203,17 @@ def change_identifiers(organisation: Organisation, actor: User, *, charity_numbe
 
 def send_verification_email(user: User) -> None:
     # The link carries a keyed digest of the address, not the address: a signed token is readable, not secret.
-    token = credentials.make_link_token("verify", {"u": user.public_id, "e": credentials.email_fingerprint(user.email)})
-    queue_email(user.email, "Confirm your email address", "verify_email",
+    address = _mailbox(user)
+    token = credentials.make_link_token("verify", {"u": user.public_id, "e": credentials.email_fingerprint(address)})
+    queue_email(address, "Confirm your email address", "verify_email",
                 link=url_for("accounts.verify_email", token=token, _external=True))
 
 
 def verify_email(token: str) -> User:
     data = credentials.read_link_token("verify", token, VERIFY_EMAIL_MAX_AGE)
-    user = data and db.session.scalar(select(User).where(User.public_id == data["u"]))
-    if not user or not hmac.compare_digest(credentials.email_fingerprint(user.email), str(data["e"])):
+    user = db.session.scalar(select(User).where(User.public_id == data["u"])) if data else None
+    if (data is None or user is None or user.email is None
+            or not hmac.compare_digest(credentials.email_fingerprint(user.email), str(data["e"]))):
         raise DomainError("This link has expired or is not valid. Sign in to get a new one")
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
@@ -247,7 +257,7 @@ def authenticate(email: str, password: str) -> User | None:
         if user:
             audit.record("user.sign_in_failed", "user", user.public_id, actor=user)
         return None
-    if credentials.needs_rehash(user.password_hash):
+    if user.password_hash is not None and credentials.needs_rehash(user.password_hash):
         user.password_hash = credentials.hash_password(password)
     return user
 
@@ -305,15 +315,16 @@ def send_enrolment_email(user: User, reason: str) -> None:
     A privileged account enrols through its mailbox, never on first sign-in by whoever holds the password."""
     token = credentials.make_link_token("enrol", {"u": user.public_id, "f": _enrolment_fingerprint(user)})
     invited = user.password_hash is None
-    queue_email(user.email, "Set up your account" if invited else "Set up two-factor authentication",
+    queue_email(_mailbox(user), "Set up your account" if invited else "Set up two-factor authentication",
                 "enrolment", invited=invited, link=url_for("accounts.enrol", token=token, _external=True))
     audit.record("user.enrolment_sent", "user", user.public_id, reason=reason)
 
 
 def user_for_enrolment_token(token: str) -> User | None:
     data = credentials.read_link_token("enrol", token, ENROLMENT_MAX_AGE)
-    user = data and db.session.scalar(select(User).where(User.public_id == data["u"]))
-    if not user or not user.is_active or not hmac.compare_digest(_enrolment_fingerprint(user), str(data["f"])):
+    user = db.session.scalar(select(User).where(User.public_id == data["u"])) if data else None
+    if (data is None or user is None or not user.is_active
+            or not hmac.compare_digest(_enrolment_fingerprint(user), str(data["f"]))):
         return None
     return user
 
@@ -322,6 +333,8 @@ def start_mfa_enrolment(user: User) -> str:
     """The secret to show for enrolment: made once, kept until confirmed so a mistyped code can be retried."""
     if user.mfa_enabled_at is None and not user.totp_secret:
         user.totp_secret = credentials.new_totp_secret()
+    if user.totp_secret is None:  # two-factor is on, and it is never on without a secret (reset clears both)
+        raise ValueError(f"user {user.public_id} has two-factor authentication on but no secret")
     return user.totp_secret
 
 
@@ -432,14 +445,14 @@ def request_password_reset(email: str) -> None:
         return
     token = credentials.make_link_token(
         "reset", {"u": user.public_id, "f": credentials.fingerprint(user.password_hash)})
-    queue_email(user.email, "Reset your password", "reset_password",
+    queue_email(_mailbox(user), "Reset your password", "reset_password",
                 link=url_for("accounts.reset_password", token=token, _external=True))
 
 
 def user_for_reset_token(token: str) -> User | None:
     data = credentials.read_link_token("reset", token, RESET_MAX_AGE)
-    user = data and db.session.scalar(select(User).where(User.public_id == data["u"]))
-    if not user or credentials.fingerprint(user.password_hash) != data["f"]:
+    user = db.session.scalar(select(User).where(User.public_id == data["u"])) if data else None
+    if data is None or user is None or credentials.fingerprint(user.password_hash) != data["f"]:
         return None
     return user
 
@@ -584,26 +597,25 @@ SIGN_IN_EVENTS = {
 }
 
 
-def set_probation_team(user: User, unit_slug: str, sees_whole_region: bool = False) -> None:
+def set_probation_team(user: User, unit_slug: str, sees_whole_region: bool = False) -> ProbationDeliveryUnit:
     """An offender manager's probation delivery unit (their team, whose referrals they see) and so their region;
-    a regional probation lead sees every referral of the region."""
-    from portal.reference.models import ProbationDeliveryUnit
-
+    a regional probation lead sees every referral of the region. Returns the unit."""
     unit = db.session.scalar(select(ProbationDeliveryUnit).where(ProbationDeliveryUnit.slug == (unit_slug or "")))
     if unit is None:
         raise DomainError("Select their probation delivery unit", "probation_delivery_unit")
     user.probation_delivery_unit = unit
     user.probation_region_id = unit.probation_region_id
     user.sees_whole_region = bool(sees_whole_region)
+    return unit
 
 
 def change_probation_team(user: User, admin: User, unit_slug: str, sees_whole_region: bool) -> None:
     """An administrator moves an offender manager to another unit, or makes them a regional lead (or not)."""
     if user.role != Role.OFFENDER_MANAGER:
         raise DomainError("Only offender managers belong to a probation delivery unit")
-    set_probation_team(user, unit_slug, sees_whole_region)
+    unit = set_probation_team(user, unit_slug, sees_whole_region)
     audit.record("user.probation_team_changed", "user", user.public_id, actor=admin,
-                 details={"unit": user.probation_delivery_unit.slug, "sees_whole_region": user.sees_whole_region})
+                 details={"unit": unit.slug, "sees_whole_region": user.sees_whole_region})
 
 
 def invite_staff(admin: User, *, email: str, name: str, role: Role, prison_code: str = "",
@@ -654,7 +666,7 @@ def disable_user_by_admin(user: User, admin: User, reason: str) -> None:
     disable_user(user, admin, reason.strip())
 
 
-def sign_in_history(user: User, admin: User, limit: int = 100) -> list[tuple]:
+def sign_in_history(user: User, admin: User, limit: int = 100) -> list[tuple[datetime, str]]:
     """(when, what) for the user's sign-ins and failed attempts, newest first (never a password or code).
     Looking is itself recorded."""
     from portal.audit import AuditEvent

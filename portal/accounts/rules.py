@@ -2,7 +2,7 @@
 of an organisation, practitioners' teams. Registered into the one entry point, `portal.policy.can`."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import Select, and_, false, or_, select
 
@@ -15,15 +15,17 @@ LISTING_EDITORS = (OrgRole.OWNER, OrgRole.MANAGER, OrgRole.CASEWORKER)
 STAFF_ROLES = tuple(role for role in Role if role != Role.LEARNER)
 
 
-def is_role(user: User | None, *roles: Role) -> bool:
+# The predicates below answer True only for a signed-in user, so they are type guards: where one holds, the
+# user is a `User` (not None) to the type checker too.
+def is_role(user: User | None, *roles: Role) -> TypeGuard[User]:
     return bool(user and user.is_authenticated and user.role in roles)
 
 
-def is_admin(user: User | None, obj: Any = None) -> bool:
+def is_admin(user: User | None, obj: Any = None) -> TypeGuard[User]:
     return is_role(user, Role.ADMIN)
 
 
-def member_of(user: User | None, organisation: Organisation | None, *org_roles: OrgRole) -> bool:
+def member_of(user: User | None, organisation: Organisation | None, *org_roles: OrgRole) -> TypeGuard[User]:
     """A member of the organisation (with one of `org_roles`, when given)."""
     if not (user and user.is_authenticated and organisation and user.membership):
         return False
@@ -32,13 +34,13 @@ def member_of(user: User | None, organisation: Organisation | None, *org_roles: 
 
 
 def approved_member(user: User | None, organisation: Organisation | None, roles: tuple[Role, ...],
-                    *org_roles: OrgRole) -> bool:
+                    *org_roles: OrgRole) -> TypeGuard[User]:
     """A user of one of `roles` who is a member (with one of `org_roles`, when given) of an approved organisation."""
     return (is_role(user, *roles) and organisation is not None and organisation.status == OrgStatus.APPROVED
             and member_of(user, organisation, *org_roles))
 
 
-def listing_staff(user: User | None, organisation: Organisation | None, *org_roles: OrgRole) -> bool:
+def listing_staff(user: User | None, organisation: Organisation | None, *org_roles: OrgRole) -> TypeGuard[User]:
     """Provider staff of an approved organisation (with one of `org_roles`, when given)."""
     return approved_member(user, organisation, (Role.PROVIDER, Role.LEAD_PROVIDER), *org_roles)
 
@@ -47,7 +49,7 @@ def own_organisation(user: User | None) -> Organisation | None:
     return user.organisation if user and user.is_authenticated else None
 
 
-def practitioner(user: User | None) -> bool:
+def practitioner(user: User | None) -> TypeGuard[User]:
     """Offender managers and prison staff (who refer and nominate people)."""
     return is_role(user, Role.OFFENDER_MANAGER, Role.PRISON_STAFF)
 
@@ -73,7 +75,7 @@ def same_team(user: User | None, colleague: User | None) -> bool:
     return user.prison_id is not None and colleague.prison_id == user.prison_id
 
 
-def team_members(user: User | None) -> Select:
+def team_members(user: User | None) -> Select[tuple[User]]:
     """The practitioners in the user's team (the user included): offender managers of the same probation
     delivery unit (for a regional probation lead, of the region), or staff of the same prison. Nobody else is
     anybody's team."""
@@ -98,7 +100,7 @@ policy.register({
     "organisation.invite": lambda user, org: member_of(user, org, OrgRole.OWNER, OrgRole.MANAGER),
     "organisation.members": lambda user, org: is_admin(user) or member_of(user, org),
     "api_token.manage": lambda user, token: bool(user and user.is_authenticated and token.user_id == user.id),
-    "api_token.create": lambda user, _=None: is_role(user, *STAFF_ROLES),
+    "api_token.create": lambda user, _: is_role(user, *STAFF_ROLES),
     # A token works only while its holder may use the API (staff of unapproved organisations may not)
-    "api.use": lambda user, _=None: is_role(user, *Role),
+    "api.use": lambda user, _: is_role(user, *Role),
 }, public={"organisation.view"}, unapproved={"organisation.view"})

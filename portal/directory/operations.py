@@ -7,10 +7,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import url_for
-from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import Column, Table, bindparam, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.schema import ColumnDefault
 
 from portal import audit, paging, policy, search_index
 from portal.accounts import operations as accounts
@@ -41,12 +43,14 @@ REMIND_SECOND = timedelta(days=183)  # 6 months
 
 # --- Publishing a document ---
 
+# An HSDS service document (parsed JSON), as stored in `Service.document` and `Revision.content`
+Document = dict[str, Any]
 ReferenceIds = tuple[dict[str, int], dict[str, int]]
 
 
 def _reference_ids() -> ReferenceIds:
-    regions = dict(db.session.execute(select(Region.slug, Region.id)).all())
-    cpas = dict(db.session.execute(select(ContractPackageArea.slug, ContractPackageArea.id)).all())
+    regions = dict(db.session.execute(select(Region.slug, Region.id)).tuples().all())
+    cpas = dict(db.session.execute(select(ContractPackageArea.slug, ContractPackageArea.id)).tuples().all())
     return regions, cpas
 
 
@@ -54,12 +58,12 @@ def _reference_ids() -> ReferenceIds:
 class Derived:
     """What the portal keeps alongside a published document: columns, locations and terms."""
 
-    columns: dict
-    locations: list[dict]
-    terms: list[dict]
+    columns: dict[str, Any]
+    locations: list[dict[str, Any]]
+    terms: list[dict[str, str]]
 
 
-def derive(document: dict, reference_ids: ReferenceIds, now: datetime) -> Derived:
+def derive(document: Document, reference_ids: ReferenceIds, now: datetime) -> Derived:
     regions, cpas = reference_ids
     terms = hsds.terms(document)
     return Derived(
@@ -73,15 +77,16 @@ def derive(document: dict, reference_ids: ReferenceIds, now: datetime) -> Derive
         locations=[{
             "uuid": loc.uuid, "service_at_location_uuid": loc.service_at_location_uuid, "position": i,
             "name": loc.name[:255], "postal_code": loc.postal_code[:10], "outcode": loc.outcode,
-            "latitude": loc.latitude, "longitude": loc.longitude, "region_id": regions.get(loc.region_slug),
-            "contract_package_area_id": cpas.get(loc.cpa_slug),
+            "latitude": loc.latitude, "longitude": loc.longitude,
+            "region_id": regions.get(loc.region_slug) if loc.region_slug is not None else None,
+            "contract_package_area_id": cpas.get(loc.cpa_slug) if loc.cpa_slug is not None else None,
         } for i, loc in enumerate(hsds.locations(document))],
         terms=[{"taxonomy": t, "code": c} for t, c in sorted(terms)
                if t not in ("region", "contract-package-area", "sector")],
     )
 
 
-def publish_document(service: Service, document: dict, *, checked_by: User | None = None) -> None:
+def publish_document(service: Service, document: Document, *, checked_by: User | None = None) -> None:
     """Make `document` the live listing and re-derive everything the portal keeps from it."""
     now = utcnow()
     derived = derive(document, _reference_ids(), now)
@@ -97,7 +102,7 @@ def publish_document(service: Service, document: dict, *, checked_by: User | Non
     search_index.queue("services", [service.uuid])
 
 
-def with_current_identifiers(organisation: Organisation, document: dict | None) -> dict | None:
+def with_current_identifiers(organisation: Organisation, document: Document | None) -> Document | None:
     """A copy of `document` whose organisation (when it is `organisation`) carries the organisation's identifiers
     as they are now, or None when it already does (or names another organisation)."""
     from portal.directory import listing_form
@@ -108,7 +113,7 @@ def with_current_identifiers(organisation: Organisation, document: dict | None) 
     identifiers = listing_form.organization_identifiers(organisation) or None
     if nested.get("organization_identifiers") == identifiers:
         return None
-    fresh = json.loads(json.dumps(document))
+    fresh: Document = json.loads(json.dumps(document))
     listing_form._set(fresh["organization"], "organization_identifiers", identifiers)
     return fresh
 
@@ -134,13 +139,13 @@ def refresh_organisation_identifiers(organisation: Organisation) -> int:
     return len(published)
 
 
-def _age(value) -> int | None:
+def _age(value: object) -> int | None:
     return int(value) if isinstance(value, int | float) else None
 
 
 # --- Provider edits and moderation ---
 
-def save_draft(organisation: Organisation, user: User, document: dict, service: Service | None = None,
+def save_draft(organisation: Organisation, user: User, document: Document, service: Service | None = None,
                expected_version: int | None = None) -> Service:
     """Keep the provider's latest version of a listing as a draft revision (the published one stays live)."""
     if service is not None and expected_version is not None and service.version != expected_version:
@@ -179,8 +184,9 @@ def submit(service: Service, user: User, expected_version: int | None = None) ->
     revision.submitted_by_id = user.id
     audit.record("listing.submitted", "service", service.uuid, actor=user)
     for admin in db.session.scalars(select(User).where(User.role == Role.ADMIN, User.disabled_at.is_(None))):
-        queue_email(admin.email, "A listing is waiting for approval", "listing_submitted",
-                    link=url_for("directory.review", revision_uuid=revision.uuid, _external=True))
+        if admin.email is not None:
+            queue_email(admin.email, "A listing is waiting for approval", "listing_submitted",
+                        link=url_for("directory.review", revision_uuid=revision.uuid, _external=True))
     return revision
 
 
@@ -191,12 +197,12 @@ class Change:
     after: str
 
 
-def _terms_in_words(taxonomy: str) -> Callable[[dict], str]:
+def _terms_in_words(taxonomy: str) -> Callable[[Document], str]:
     names = vocabulary.TAXONOMIES[taxonomy].terms
     return lambda document: ", ".join(sorted(names[c] for t, c in hsds.terms(document) if t == taxonomy))
 
 
-DIFF_FIELDS = [
+DIFF_FIELDS: list[tuple[str, Callable[[Document], object]]] = [
     ("Name", lambda d: d.get("name")),
     ("Description", lambda d: d.get("description")),
     ("Website", lambda d: d.get("url")),
@@ -220,12 +226,12 @@ DIFF_FIELDS = [
 ]
 
 
-def describe(document: dict) -> list[tuple[str, str]]:
+def describe(document: Document) -> list[tuple[str, str]]:
     """A listing in words, field by field (empty fields left out): what providers check before sending it."""
     return [(label, value) for label, read in DIFF_FIELDS if (value := str(read(document) or ""))]
 
 
-def changes(published: dict | None, proposed: dict) -> list[Change]:
+def changes(published: Document | None, proposed: Document) -> list[Change]:
     """What a revision changes, field by field, in words an administrator can check."""
     before_doc = published or {}
     found = []
@@ -275,7 +281,7 @@ def set_high_risk_approval(service: Service, admin: User, approved: bool) -> boo
     return True
 
 
-def _tell_owners(service: Service, subject: str, template: str, **context) -> None:
+def _tell_owners(service: Service, subject: str, template: str, **context: object) -> None:
     link = url_for("directory.manage", service_uuid=service.uuid, _external=True)
     for membership in service.organisation.memberships:
         if membership.user.email and membership.user.is_active:
@@ -294,10 +300,13 @@ def organisation_listings(organisation: Organisation) -> list[Service]:
     return sorted(services, key=lambda service: working_document(service)["name"].casefold())
 
 
-def working_document(service: Service) -> dict:
+def working_document(service: Service) -> Document:
     """The version a provider works on: the change waiting (or being written), else the published one."""
     pending = service.pending_revision
-    return pending.content if pending is not None else service.document
+    document = pending.content if pending is not None else service.document
+    if document is None:  # a listing starts as a draft, which is replaced only by a newer one or published
+        raise ValueError(f"listing {service.uuid} has neither a pending change nor a published version")
+    return document
 
 
 # --- Freshness ---
@@ -428,7 +437,7 @@ def problem_reports(admin: User, resolved: bool, number: int = 1) -> tuple[list[
         .limit(PROBLEMS_PER_PAGE).offset(paging.offset(number, PROBLEMS_PER_PAGE))
         .options(selectinload(ProblemReport.service).selectinload(Service.organisation),
                  selectinload(ProblemReport.resolved_by))))
-    return reports, total
+    return reports, total or 0
 
 
 def published_services(organisation: Organisation) -> list[Service]:
@@ -454,13 +463,13 @@ class ImportRejected(Exception):
         self.problems = problems
 
 
-def read_records(path: Path) -> list:
+def read_records(path: Path) -> list[Any]:
     """A JSON array of services, one service as a JSON object, or newline-delimited JSON (one service a line)."""
     text = path.read_text(encoding="utf-8")
     stripped = text.lstrip()
     if stripped.startswith("["):
         try:
-            records = json.loads(text)
+            records: list[Any] = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ImportRejected([(0, hsds.Problem("", f"the file is not valid JSON: {exc.msg} "
                                                        f"at line {exc.lineno}"))]) from exc
@@ -484,7 +493,7 @@ def read_records(path: Path) -> list:
     return records
 
 
-def import_problems(records: list) -> list[tuple[int, hsds.Problem]]:
+def import_problems(records: list[Any]) -> list[tuple[int, hsds.Problem]]:
     """Everything wrong with a file of services, as (record position from 1, problem), all at once."""
     found: list[tuple[int, hsds.Problem]] = []
     service_ids: dict[str, int] = {}
@@ -517,7 +526,7 @@ def import_problems(records: list) -> list[tuple[int, hsds.Problem]]:
     return sorted(found, key=lambda item: item[0])
 
 
-def import_services(records: list, progress: Callable[[int], None] | None = None,
+def import_services(records: list[Any], progress: Callable[[int], None] | None = None,
                     batch_size: int = 1000) -> ImportResult:
     """Validate every record, then import all of them or none. Records keep their ids; the same file imported
     twice changes nothing. Imported listings are published: the operator vouches for the file.
@@ -555,10 +564,10 @@ class _Existing:
     id: int
     organisation_id: int
     state: str
-    document: dict | None
+    document: Document | None
 
 
-def _write_batch(records: list[dict], existing: dict[str, _Existing], organisations: dict[str, int],
+def _write_batch(records: list[Document], existing: dict[str, _Existing], organisations: dict[str, int],
                  reference_ids: ReferenceIds) -> None:
     now = utcnow()
     derived = {r["id"]: derive(r, reference_ids, now) for r in records}
@@ -592,7 +601,7 @@ def _write_batch(records: list[dict], existing: dict[str, _Existing], organisati
     search_index.queue("services", list(derived))
 
 
-def _insert_many(table, rows: list[dict], *returning) -> list[tuple]:
+def _insert_many(table: Table, rows: list[dict[str, Any]], *returning: Column[Any]) -> list[tuple[Any, ...]]:
     """Insert rows in bulk; the ``returning`` columns of each (the first being a unique key the rows give).
 
     PostgreSQL gets COPY: an executemany INSERT costs psycopg a statement a row, and even SQLAlchemy's
@@ -614,21 +623,23 @@ def _insert_many(table, rows: list[dict], *returning) -> list[tuple]:
     return found
 
 
-def _copy(table, rows: list[dict]) -> None:
+def _copy(table: Table, rows: list[dict[str, Any]]) -> None:
     """PostgreSQL's COPY, in the session's transaction, filling in the model's Python-side defaults."""
     given = list(rows[0])
     defaults = [(column.name, column.default) for column in table.columns
-                if column.name not in given and column.default is not None and not column.primary_key]
+                if column.name not in given and isinstance(column.default, ColumnDefault) and not column.primary_key]
     quote = db.session.get_bind().dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in [*given, *(name for name, _ in defaults)])
     driver = db.session.connection().connection.driver_connection
+    if driver is None:  # only once the pool has invalidated the connection
+        raise RuntimeError("the database connection was closed")
     with driver.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([*(_copy_value(row[name]) for name in given),
                             *(default.arg(None) if default.is_callable else default.arg for _, default in defaults)])
 
 
-def _copy_value(value):
+def _copy_value(value: object) -> object:
     if isinstance(value, dict | list):
         return json.dumps(value)
     if isinstance(value, str):
@@ -644,7 +655,7 @@ def _bulk_writing() -> Iterator[None]:
     if db.session.get_bind().dialect.name != "sqlite":
         yield
         return
-    previous = db.session.execute(text("PRAGMA cache_size")).scalar()
+    previous = db.session.execute(text("PRAGMA cache_size")).scalar_one()
     db.session.execute(text("PRAGMA cache_size = -262144"))  # 256 MiB, at most, for this connection
     try:
         yield
@@ -652,12 +663,12 @@ def _bulk_writing() -> Iterator[None]:
         db.session.execute(text(f"PRAGMA cache_size = {int(previous)}"))
 
 
-def _organisation_ids(records: list[dict], existing: dict[str, _Existing], cache: dict[str, int],
+def _organisation_ids(records: list[Document], existing: dict[str, _Existing], cache: dict[str, int],
                       now: datetime) -> dict[str, int]:
     """Service id -> the organisation it belongs to: matched by the Open Referral organisation id, else created
     (approved). A record without an organisation id keeps its listing's organisation, or gets a new one."""
     keys: dict[str, str] = {}
-    wanted: dict[str, dict] = {}  # organisation id not yet known -> the first record describing it
+    wanted: dict[str, Document] = {}  # organisation id not yet known -> the first record describing it
     for record in records:
         key = (record.get("organization") or {}).get("id") or record.get("organization_id")
         if not key:
@@ -669,15 +680,16 @@ def _organisation_ids(records: list[dict], existing: dict[str, _Existing], cache
             wanted.setdefault(key, record)
     for chunk in batches(list(wanted), 500):
         cache.update(db.session.execute(select(Organisation.open_referral_id, Organisation.id)
-                                        .where(Organisation.open_referral_id.in_(chunk))).all())
+                                        .where(Organisation.open_referral_id.in_(chunk))).tuples().all())
     if missing := {key: record for key, record in wanted.items() if key not in cache}:
         _create_organisations(missing, cache, now)
     return {uid: cache[keys[uid]] if uid in keys else existing[uid].organisation_id for uid in
             (r["id"] for r in records)}
 
 
-def _create_organisations(records: dict[str, dict], cache: dict[str, int], now: datetime) -> None:
-    rows, identifiers = [], {}
+def _create_organisations(records: dict[str, Document], cache: dict[str, int], now: datetime) -> None:
+    rows: list[dict[str, Any]] = []
+    identifiers: dict[tuple[str, str], str] = {}  # (scheme, identifier) -> Open Referral organisation id
     for key, record in records.items():
         data = record.get("organization") or {}
         sector = next((a["taxonomy_term"].get("code") for a in data.get("attributes") or []
@@ -716,7 +728,7 @@ def rebuild_search_index(batch_size: int = 5000, progress: Callable[[int], None]
     ids = list(db.session.scalars(select(Service.uuid).where(Service.state == ListingState.PUBLISHED)
                                   .order_by(Service.id)))
 
-    def documents() -> Iterator[dict]:
+    def documents() -> Iterator[Document]:
         for start in range(0, len(ids), batch_size):
             yield from (doc for doc in search_documents(ids[start:start + batch_size]).values() if doc is not None)
 
@@ -724,12 +736,12 @@ def rebuild_search_index(batch_size: int = 5000, progress: Callable[[int], None]
     return len(ids)
 
 
-def published_documents(batch_size: int = 1000) -> Iterator[dict]:
+def published_documents(batch_size: int = 1000) -> Iterator[Document]:
     query = select(Service.document).where(Service.state == ListingState.PUBLISHED).order_by(Service.id)
     yield from db.session.scalars(query.execution_options(yield_per=batch_size))
 
 
-def export_services(path: Path, documents: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
+def export_services(path: Path, documents: Iterable[Document], progress: Callable[[int], None] | None = None) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as f:
         f.write("[\n")

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import url_for
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from portal import audit, paging, policy
 from portal.accounts.models import Membership, Organisation, User
@@ -36,7 +37,11 @@ from portal.employers.models import (
     opportunity_cpas,
     opportunity_prisons,
 )
-from portal.employers.queries import is_findable, membership_for, today  # noqa: F401 - part of this API
+
+# Part of this module's API (views and the campus use them from here)
+from portal.employers.queries import is_findable as is_findable
+from portal.employers.queries import membership_for as membership_for
+from portal.employers.queries import today as today
 from portal.errors import Conflict, DomainError
 from portal.extensions import db
 from portal.mail import queue_email
@@ -51,7 +56,7 @@ MAX_TEXT = 200
 MAX_LOCATIONS = 10
 
 
-def _check_version(obj, expected_version: int | None) -> None:
+def _check_version(obj: AllianceMembership | Opportunity | Nomination, expected_version: int | None) -> None:
     if expected_version is not None and obj.version != expected_version:
         raise Conflict()
 
@@ -283,7 +288,7 @@ def save_opportunity(user: User, organisation: Organisation, data: OpportunityIn
         raise DomainError("Select contract package areas from the list", "contract_package_areas")
     locations = _locations(data.postcodes)
     created = opportunity is None
-    if created:
+    if opportunity is None:
         opportunity = Opportunity(organisation=organisation, created_by_id=user.id)
         db.session.add(opportunity)
     else:
@@ -399,7 +404,7 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())[:MAX_TEXT]
 
 
-def _findable_clause():
+def _findable_clause() -> ColumnElement[bool]:
     return and_(Opportunity.status == "open",
                 or_(Opportunity.closing_date.is_(None), Opportunity.closing_date >= today()),
                 Organisation.status == OrgStatus.APPROVED,
@@ -624,6 +629,8 @@ def view_nomination(user: User, nomination: Nomination, *, via: str = "page") ->
     """Check the user may see the nomination, record that they saw it, and say from which side."""
     policy.authorize(user, "nomination.view", nomination, secret=True)
     party = rules.nomination_party(user, nomination)
+    if party is None:  # not a party to it: `authorize` has refused already
+        raise NotFound()
     audit.record("nomination.viewed", "nomination", nomination.public_id, actor=user,
                  subject_ref=nomination.reference, details={"as": party, "via": via})
     return party
@@ -643,7 +650,7 @@ def _recipients(nomination: Nomination, party: str) -> list[str]:
     return [nominator.email] if nominator.email and nominator.disabled_at is None else []
 
 
-def _notify(nomination: Nomination, party: str, template: str, subject: str, **context) -> int:
+def _notify(nomination: Nomination, party: str, template: str, subject: str, **context: object) -> int:
     """Email one side of a nomination: its reference and a link, never the person's details."""
     link = url_for("employers.nomination", public_id=nomination.public_id, _external=True)
     recipients = _recipients(nomination, party)

@@ -45,7 +45,7 @@ def nomination_party(user: User | None, nomination: Any) -> str | None:
     return None
 
 
-def visible_nominations(user: User | None) -> Select:
+def visible_nominations(user: User | None) -> Select[tuple[Nomination]]:
     """Nominations the user may see: employer staff, those for their organisation's opportunities; a
     practitioner, those they or their team made; everyone else, none (administrators included)."""
     query = select(Nomination)
@@ -58,11 +58,12 @@ def visible_nominations(user: User | None) -> Select:
     return query.where(false())
 
 
-def managed_opportunities(user: User | None) -> Select:
+def managed_opportunities(user: User | None) -> Select[tuple[Opportunity]]:
     """The opportunities of the user's employer organisation (any state), for its staff."""
-    if not _employer_staff(user, user.organisation if user else None):
+    organisation = own_organisation(user)
+    if organisation is None or not _employer_staff(user, organisation):
         return select(Opportunity).where(false())
-    return select(Opportunity).where(Opportunity.organisation_id == user.organisation.id)
+    return select(Opportunity).where(Opportunity.organisation_id == organisation.id)
 
 
 policy.register({
@@ -72,12 +73,12 @@ policy.register({
     "opportunity.post": lambda user, org: _employer_staff(user, org, *OPPORTUNITY_EDITORS),
     "opportunity.manage": lambda user, opportunity: _employer_staff(user, opportunity.organisation,
                                                                     *OPPORTUNITY_EDITORS),
-    "opportunity.find": lambda user, _=None: is_role(user, *OPPORTUNITY_FINDERS),
+    "opportunity.find": lambda user, _: is_role(user, *OPPORTUNITY_FINDERS),
     "opportunity.view": lambda user, opportunity: is_admin(user) or _employer_staff(
         user, opportunity.organisation) or (is_role(user, *OPPORTUNITY_FINDERS) and is_findable(opportunity)),
     "nomination.create": lambda user, opportunity: (practitioner(user) and is_findable(opportunity)
                                                     and opportunity.kind in NOMINATABLE),
-    "nomination.list": lambda user, _=None: practitioner(user) or is_role(user, Role.EMPLOYER),
+    "nomination.list": lambda user, _: practitioner(user) or is_role(user, Role.EMPLOYER),
     "nomination.view": lambda user, nomination: nomination_party(user, nomination) is not None,
     "employer.dashboard": lambda user, org: _employer_staff(user, org),
 })

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import stripe
 from flask import current_app, url_for
@@ -57,7 +58,7 @@ def today() -> date:
     return utcnow().astimezone(LONDON).date()
 
 
-def _check_version(obj, expected_version: int | None) -> None:
+def _check_version(obj: Requirement | Donation, expected_version: int | None) -> None:
     if expected_version is not None and obj.version != expected_version:
         raise Conflict()
 
@@ -169,12 +170,13 @@ def add_document(user: User, agreement: Agreement, title: str, filename: str, da
 
 def share_with_lead(user: User, agreement: Agreement, share: bool) -> None:
     policy.authorize(user, "agreement.edit", agreement, secret=True)
-    if not agreement.is_sub_contract:
+    lead = agreement.lead_organisation  # every saved sub-contract has one (`create_agreement`)
+    if not agreement.is_sub_contract or lead is None:
         raise DomainError("Only a sub-contract can be shared with its lead provider")
     agreement.shared_with_lead_at = utcnow() if share else None
     agreement.shared_with_lead_by_id = user.id if share else None
     audit.record("funding.shared_with_lead" if share else "funding.unshared_with_lead", "agreement",
-                 agreement.public_id, actor=user, details={"lead_organisation": agreement.lead_organisation.public_id})
+                 agreement.public_id, actor=user, details={"lead_organisation": lead.public_id})
 
 
 def agreements_of(organisation: Organisation) -> list[Agreement]:
@@ -302,6 +304,8 @@ def remind(on: date | None = None, progress: Callable[[int, int], None] | None =
         agreement = requirement.agreement
         link = url_for("funding.agreement", public_id=agreement.public_id, _external=True)
         for person in finance_recipients(agreement.organisation):
+            if person.email is None:  # never: finance_recipients leaves out people without an email address
+                continue
             subject = "A funding requirement is overdue" if overdue else "A funding requirement is due soon"
             queue_email(person.email, subject, "funding_reminder", requirement=requirement, agreement=agreement,
                         overdue=overdue, link=link, label=RequirementKind.LABELS[requirement.kind])
@@ -400,7 +404,7 @@ def work_out(measure: OutcomeMeasure, answers: CohortAnswers) -> pbr.Working:
     size = answers.validator_cohort_size if answers.validator_cohort_size is not None else answers.cohort_size
     actual = answers.validator_outcomes if answers.validator_outcomes is not None else answers.outcomes
     baseline = (pbr.baseline_from_comparison(answers.comparison_size, answers.comparison_outcomes)
-                if answers.comparison_size else pbr.exact(measure.baseline))
+                if answers.comparison_size and answers.comparison_outcomes is not None else pbr.exact(measure.baseline))
     agreement = measure.agreement
     already_due = sum(r.payment_pence for m in agreement.measures for r in m.results)
     return pbr.payment(measure.kind, cohort_size=size, actual=actual, baseline=baseline,
@@ -501,7 +505,7 @@ def grant_funders(organisation: Organisation) -> dict[str, list[Agreement]]:
 
 
 def export_grants(user: User | None, organisation: Organisation, *, funder: str | None = None,
-                  public: bool = False) -> dict:
+                  public: bool = False) -> dict[str, Any]:
     """The organisation's grants as a validated 360Giving package: every grant it received, or with `funder`
     those one funder made (one funding organisation in the file). ExportRejected lists every problem."""
     if user is not None:
@@ -532,7 +536,7 @@ def _sub_contracts_named(lead: Agreement, public: bool) -> list[Agreement]:
     return [s for s in subs if publishes_open_data(s.organisation)] if public else subs
 
 
-def export_contracts(user: User | None, organisation: Organisation, *, public: bool = False) -> dict:
+def export_contracts(user: User | None, organisation: Organisation, *, public: bool = False) -> dict[str, Any]:
     if user is not None:
         policy.authorize(user, "funding.manage", organisation)
     contracts = [a for a in agreements_of(organisation) if a.kind == AgreementKind.CONTRACT]
@@ -595,12 +599,22 @@ def start_donation(organisation: Organisation, amount_pence: int, gift_aid: Gift
     return donation
 
 
+def _payment_intent_id(donation: Donation) -> str:
+    """A stored donation's PaymentIntent: `start_donation` keeps a donation only once Stripe has created it."""
+    if donation.payment_intent_id is None:
+        raise ValueError(f"donation {donation.public_id} has no PaymentIntent")
+    return donation.payment_intent_id
+
+
 def client_secret(donation: Donation) -> str:
     """The PaymentIntent's client secret for the Payment Element (never stored by the portal)."""
     try:
-        return payments.retrieve_payment_intent(donation.payment_intent_id).client_secret
+        secret = payments.retrieve_payment_intent(_payment_intent_id(donation)).client_secret
     except stripe.StripeError as exc:
         raise PaymentServiceUnavailable("We could not reach the payment service. Try again in a few minutes") from exc
+    if secret is None:  # Stripe gives every PaymentIntent retrieved with the secret key one
+        raise PaymentServiceUnavailable("We could not reach the payment service. Try again in a few minutes")
+    return secret
 
 
 def donation_by_payment_intent(payment_intent_id: str, lock: bool = False) -> Donation | None:
@@ -610,13 +624,15 @@ def donation_by_payment_intent(payment_intent_id: str, lock: bool = False) -> Do
     return db.session.scalar(query.with_for_update() if lock else query)
 
 
-def _payment_intent_of(obj) -> str | None:
+def _payment_intent_of(obj: dict[str, Any]) -> str | None:
+    """The PaymentIntent a webhook event's object (a Stripe JSON object) is about, if any."""
     kind = obj.get("object")
+    payment_intent_id: str | None = None
     if kind == "payment_intent":
-        return obj.get("id")
-    if kind in ("charge", "refund"):
-        return obj.get("payment_intent")
-    return None
+        payment_intent_id = obj.get("id")
+    elif kind in ("charge", "refund"):
+        payment_intent_id = obj.get("payment_intent")
+    return payment_intent_id
 
 
 def handle_event(event: stripe.Event) -> str:
@@ -640,7 +656,7 @@ def handle_event(event: stripe.Event) -> str:
 
 def sync_donation(donation: Donation) -> None:
     """Bring a donation and its ledger lines into line with Stripe's PaymentIntent and refunds."""
-    intent = payments.retrieve_payment_intent(donation.payment_intent_id)
+    intent = payments.retrieve_payment_intent(_payment_intent_id(donation))
     before = donation.state
     if intent.status == "succeeded":
         if donation.paid_at is None:

@@ -43,10 +43,10 @@ def _donor_or_finance(user: User | None, claim: Any) -> bool:
     return claim.donation.public_id in claim.held or _finance_staff(user, claim.donation.organisation)
 
 
-def visible_agreements(user: User | None) -> Select:
+def visible_agreements(user: User | None) -> Select[tuple[Agreement]]:
     """Agreements a user may list: their organisation's (finance staff), and sub-contracts shared with it."""
     organisation = own_organisation(user)
-    if not _finance_staff(user, organisation):
+    if organisation is None or not _finance_staff(user, organisation):
         return select(Agreement).where(false())
     return select(Agreement).where(or_(
         Agreement.organisation_id == organisation.id,

@@ -4,7 +4,7 @@ import time
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import current_app, jsonify, redirect, render_template, session, url_for
+from flask import Response, current_app, jsonify, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -61,7 +61,7 @@ def _migration_heads() -> tuple[set[str], set[str]]:
 
 
 @bp.route("/readyz")
-def readyz():
+def readyz() -> tuple[Response, int]:
     """Ready when this process can do its own work: its database answers at the migration the code expects.
     Search, the outbox, the scheduler and storage are shared by every server: their health is on the status page
     (/admin/status) and in the metrics, never a reason to take every server out of rotation at once."""

@@ -39,6 +39,13 @@ class PrisonImportResult:
     skipped_inactive: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _PrisonRow:
+    code: str
+    name: str
+    region: Region
+
+
 def _header_map(header: Iterable[str]) -> tuple[dict[str, str], str | None, list[str]]:
     found: dict[str, str] = {}
     active = None
@@ -65,13 +72,15 @@ def import_prisons(text: str, progress: Callable[[int, int], None] | None = None
     if missing:
         raise PrisonImportError([f"The first line must name the columns: missing {', '.join(missing)} "
                                  f"(expected code,name,region)"])
-    rows, problems, seen = [], [], {}
+    rows: list[_PrisonRow | str] = []  # a prison, or the code of an inactive one (skipped)
+    problems: list[str] = []
+    seen: dict[str, int] = {}  # code -> the line it is on
     for line, row in enumerate(reader, start=2):
         code = (row.get(columns["code"]) or "").strip().upper()
         name = " ".join((row.get(columns["name"]) or "").split())
         region_text = (row.get(columns["region"]) or "").strip()
         if active_column and (row.get(active_column) or "").strip().lower() in _FALSE:
-            rows.append((line, code, None, None))
+            rows.append(code)
             continue
         if not _CODE.fullmatch(code):
             problems.append(f"Line {line}, code: enter a prison code of three letters, like LEI "
@@ -88,23 +97,24 @@ def import_prisons(text: str, progress: Callable[[int, int], None] | None = None
         if region is None:
             problems.append(f"Line {line}, region: {region_text[:40]!r} is not a region of England and Wales "
                             f"(use one of: {', '.join(sorted(regions))})")
-        rows.append((line, code, name, region))
-    if not [row for row in rows if row[2] is not None] and not problems:
+        else:
+            rows.append(_PrisonRow(code, name, region))
+    if not any(isinstance(entry, _PrisonRow) for entry in rows) and not problems:
         problems.append("The file has no prisons in it")
     if problems:
         raise PrisonImportError(problems)
 
     existing = {prison.code: prison for prison in db.session.scalars(select(Prison))}
     result = PrisonImportResult()
-    for done, (_, code, name, region) in enumerate(rows, start=1):
-        if name is None:
-            result.skipped_inactive.append(code)
-        elif (prison := existing.get(code)) is None:
-            db.session.add(Prison(code=code, name=name, region=region))
-            result.created.append(code)
-        elif (prison.name, prison.region_id) != (name, region.id):
-            prison.name, prison.region = name, region
-            result.updated.append(code)
+    for done, entry in enumerate(rows, start=1):
+        if isinstance(entry, str):
+            result.skipped_inactive.append(entry)
+        elif (prison := existing.get(entry.code)) is None:
+            db.session.add(Prison(code=entry.code, name=entry.name, region=entry.region))
+            result.created.append(entry.code)
+        elif (prison.name, prison.region_id) != (entry.name, entry.region.id):
+            prison.name, prison.region = entry.name, entry.region
+            result.updated.append(entry.code)
         else:
             result.unchanged += 1
         if progress and (done % 25 == 0 or done == len(rows)):

@@ -11,9 +11,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import url_for
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import selectinload
 
 from portal import audit, paging, policy, subject_access, working_days
@@ -58,6 +59,9 @@ RESPONSE_WORKING_DAYS = 5
 MAX_OUTCOMES = 10
 CRN = re.compile(r"^[A-Z]\d{6}$")
 PHONE = re.compile(r"^\+?[\d ()-]{7,30}$")
+# A referral's answers by field: as a form or an API body gives them (text, dates, yes or no, lists of needs and
+# outcomes), unchecked until `clean_answers`; as stored values once cleaned; as plain values from `answers_of`.
+Answers = dict[str, Any]
 TEXT_LIMITS = {  # field -> most characters
     "first_name": 100, "last_name": 100, "phone": 30, "interpreter_language": 60, "disability_needs": 2000,
     "caring_responsibilities": 2000, "availability": 2000, "risk_summary": 2000, "additional_information": 4000,
@@ -145,7 +149,7 @@ def _free_reference() -> str:
             return reference
 
 
-def save_draft(user: User, referral: Referral, answers: dict, expected_version: int | None = None) -> None:
+def save_draft(user: User, referral: Referral, answers: Answers, expected_version: int | None = None) -> None:
     """Save some answers to a draft (each page saves as you go). Wrong answers change nothing."""
     policy.authorize(user, "referral.edit_draft", referral, secret=True)
     _check_version(referral, expected_version)
@@ -160,7 +164,7 @@ def _check_version(referral: Referral, expected_version: int | None) -> None:
         raise Conflict()
 
 
-def _apply_answers(referral: Referral, answers: dict) -> dict[str, list]:
+def _apply_answers(referral: Referral, answers: Answers) -> dict[str, list[object]]:
     """Validate the given answers (all of them, every problem at once), then store them.
 
     Returns {field: [before, after]} of what changed, as text for the change log."""
@@ -193,9 +197,9 @@ def _apply_answers(referral: Referral, answers: dict) -> dict[str, list]:
     return {name: [before[name], after[name]] for name in ANSWER_FIELDS if before[name] != after[name]}
 
 
-def clean_answers(referral: Referral, answers: dict) -> tuple[dict, list[tuple[str, str]]]:
+def clean_answers(referral: Referral, answers: Answers) -> tuple[Answers, list[tuple[str, str]]]:
     """Answers as stored values, and [(field, message)] for each that is wrong."""
-    cleaned: dict = {}
+    cleaned: Answers = {}
     errors: list[tuple[str, str]] = []
     today = _today()
 
@@ -307,11 +311,12 @@ def _years_between(earlier: date, later: date) -> int:
     return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
 
 
-def _clean_needs(value) -> tuple[list, str | None]:
+def _clean_needs(value: object) -> tuple[list[tuple[Pathway, str]], str | None]:
     if not isinstance(value, list | tuple):
         return [], "Needs must be a list of pathways with a rating"
     pathways = {p.slug: p for p in db.session.scalars(select(Pathway))}
-    out, seen = [], set()
+    out: list[tuple[Pathway, str]] = []
+    seen: set[str] = set()
     for item in value:
         slug, rating = (item.get("pathway"), item.get("rating")) if isinstance(item, dict) else (None, None)
         if slug not in pathways:
@@ -325,7 +330,7 @@ def _clean_needs(value) -> tuple[list, str | None]:
     return out, None
 
 
-def _clean_outcomes(value) -> tuple[list[str], str | None]:
+def _clean_outcomes(value: object) -> tuple[list[str], str | None]:
     if not isinstance(value, list | tuple):
         return [], "Desired outcomes must be a list"
     texts = [" ".join(str(v).split()) for v in value if str(v or "").strip()]
@@ -336,7 +341,7 @@ def _clean_outcomes(value) -> tuple[list[str], str | None]:
     return texts, None
 
 
-def answers_of(referral: Referral) -> dict:
+def answers_of(referral: Referral) -> Answers:
     """The referral's answers as plain values (dates as ISO text): the change log compares these."""
     person = referral.person
     values = {name: getattr(person, name, None) for name in PERSON_FIELDS if hasattr(person, name)}
@@ -378,9 +383,10 @@ def missing_answers(referral: Referral) -> list[tuple[str, str]]:
 
 def risk_refusal(referral: Referral) -> str | None:
     """Why this person cannot be referred to this service because of their risk, or None."""
-    if (referral.risk_level in HIGH_RISK or referral.mappa) and not takes_high_risk(referral.service):
-        why = "managed under MAPPA" if referral.mappa and referral.risk_level not in HIGH_RISK else \
-            f"assessed as {RISK_LEVELS[referral.risk_level].lower()} risk of serious harm"
+    level = referral.risk_level
+    if (level in HIGH_RISK or referral.mappa) and not takes_high_risk(referral.service):
+        why = (f"assessed as {RISK_LEVELS[level].lower()} risk of serious harm"
+               if level is not None and level in HIGH_RISK else "managed under MAPPA")
         return (f"This person is {why}. People at high or very high risk of serious harm, or managed under MAPPA, "
                 "can only be referred to services run by public-sector organisations or approved for high-risk "
                 "cases, and this service is neither. Find a service that is: in the directory, filter by 'Takes "
@@ -481,7 +487,8 @@ def apply(user: User, referral: Referral, step: str, data: StepInput | None = No
     referral.events.append(event)
     audit.record(f"referral.{step}", "referral", referral.public_id, actor=user, subject_ref=referral.reference,
                  details={"from": current.value, "to": target.value, "reason": data.reason_code})
-    _NOTIFY.get(step, lambda r, u: None)(referral, user)
+    if (notify := _NOTIFY.get(step)) is not None:
+        notify(referral, user)
     return event
 
 
@@ -511,7 +518,7 @@ def _assign(user: User, referral: Referral, data: StepInput, now: datetime) -> N
     if (staff is None or staff.organisation_id != referral.organisation_id or not caseworker.is_active
             or staff.org_role not in (OrgRole.OWNER, OrgRole.MANAGER, OrgRole.CASEWORKER)):
         raise DomainError("Select a caseworker from your organisation", "caseworker")
-    if user.membership.org_role == OrgRole.CASEWORKER and caseworker.id != user.id:
+    if user.has_org_role(OrgRole.CASEWORKER) and caseworker.id != user.id:
         raise DomainError("Caseworkers can only pick up a referral themselves; ask a manager to assign "
                           "someone else", "caseworker")
     if referral.assigned_to_id == caseworker.id:
@@ -574,7 +581,8 @@ assert set(_EFFECTS) == set(TRANSITIONS), "every transition needs its effect"
 
 # --- Amendments after sending ---
 
-def amend(user: User, referral: Referral, answers: dict, reason: str, expected_version: int | None = None) -> dict:
+def amend(user: User, referral: Referral, answers: Answers, reason: str,
+          expected_version: int | None = None) -> dict[str, list[object]]:
     """Change details after sending; both sides see what changed, when and by whom, in the change log."""
     policy.authorize(user, "referral.view", referral, secret=True)
     policy.authorize(user, "referral.amend", referral)
@@ -690,6 +698,11 @@ def provider_inbox(referral: Referral) -> list[str]:
             if m.org_role in (OrgRole.OWNER, OrgRole.MANAGER) and m.user.is_active and m.user.email]
 
 
+def _addresses(user: User | None) -> list[str]:
+    """Where to write to the user: nowhere when there is nobody or no address (as `provider_inbox` skips)."""
+    return [user.email] if user is not None and user.email else []
+
+
 def _email(to: list[str], referral: Referral, what: str) -> None:
     for address in dict.fromkeys(to):
         queue_email(address, f"Referral {referral.reference} {what}", "referral_update", reference=referral.reference,
@@ -699,20 +712,20 @@ def _email(to: list[str], referral: Referral, what: str) -> None:
 def _notify_provider(referral: Referral, what: str) -> None:
     to = provider_inbox(referral)
     if referral.assigned_to is not None and referral.assigned_to.is_active:
-        to.append(referral.assigned_to.email)
+        to += _addresses(referral.assigned_to)
     _email(to, referral, what)
 
 
 def _notify_referrer(referral: Referral, what: str) -> None:
     if referral.created_by.is_active:
-        _email([referral.created_by.email], referral, what)
+        _email(_addresses(referral.created_by), referral, what)
 
 
 _NOTIFY: dict[str, Callable[[Referral, User], None]] = {
     "send": lambda r, u: _email(provider_inbox(r), r, "is waiting for your response"),
     "accept": lambda r, u: _notify_referrer(r, "has been accepted"),
     "decline": lambda r, u: _notify_referrer(r, "has been declined"),
-    "assign": lambda r, u: _email([r.assigned_to.email], r, "has been assigned to you") if r.assigned_to_id != u.id
+    "assign": lambda r, u: _email(_addresses(r.assigned_to), r, "has been assigned to you") if r.assigned_to_id != u.id
     else None,
     "book": lambda r, u: _notify_referrer(r, "has a first appointment booked"),
     "complete": lambda r, u: _notify_referrer(r, "has been completed"),
@@ -828,7 +841,7 @@ def suggest_services(referral: Referral, limit: int = 5, radius_miles: int = 50)
         distance = None
         if place:
             distances = [haversine_miles(*place, loc.latitude, loc.longitude) for loc in service.locations
-                         if loc.latitude is not None]
+                         if loc.latitude is not None and loc.longitude is not None]
             national = not distances
             if distances:
                 distance = min(distances)
@@ -874,7 +887,7 @@ def referrals_about(crn: str) -> list[Referral]:
                                    .order_by(Referral.created_at)))
 
 
-def subject_access_export(admin: User, crn: str) -> dict:
+def subject_access_export(admin: User, crn: str) -> dict[str, Any]:
     """Everything held about one person in every domain, by CRN or prison number: their referrals (details,
     sessions, changes and who looked at them), employment nominations and Virtual Campus record."""
     policy.authorize(admin, "referral.subject_access")
@@ -888,7 +901,7 @@ def subject_access_export(admin: User, crn: str) -> dict:
     return export
 
 
-def export_referral(referral: Referral) -> dict:
+def export_referral(referral: Referral) -> dict[str, Any]:
     person = referral.person
     return {
         "reference": referral.reference,
@@ -926,6 +939,8 @@ def erase_person(admin: User, crn: str, reason: str) -> dict[str, int]:
 # --- Lists for dashboards ---
 
 REFERENCE = re.compile(r"^RF-[A-Z0-9]{4}-[A-Z0-9]{4}$")
+ReferralQuery = Select[tuple[Referral]]
+TabFilter = Callable[[ReferralQuery, User], ReferralQuery]
 
 
 def search_words(text: str | None) -> str:
@@ -954,7 +969,7 @@ def recalled_search(user: User, key: str | None) -> str:
         ReferralSearch.created_at >= utcnow() - SEARCH_KEPT_FOR)) or ""
 
 
-def search_visible(user: User, text: str):
+def search_visible(user: User, text: str) -> ReferralQuery:
     """Referrals the user may see whose reference, CRN or name matches `text` (a query, not yet run).
 
     A reference or a CRN is looked up exactly (both are indexed); anything else is matched against names."""
@@ -972,7 +987,7 @@ def search_visible(user: User, text: str):
 
 
 # Dashboard tabs: name -> (label, which referrals). Offender managers and providers see different tabs.
-def _tab_filters() -> dict[str, dict[str, tuple[str, Callable]]]:
+def _tab_filters() -> dict[str, dict[str, tuple[str, TabFilter]]]:
     from portal.referrals.workflow import CANCELLED, OPEN
 
     return {
@@ -1006,18 +1021,19 @@ def dashboard_tabs(user: User) -> dict[str, str]:
 def dashboard_counts(user: User) -> dict[str, int]:
     """How many referrals each of the user's tabs holds (one query per tab, each on an index)."""
     base = rules.visible_referrals(user)
-    return {name: db.session.scalar(select(func.count()).select_from(where(base, user).subquery()))
+    return {name: db.session.scalars(select(func.count()).select_from(where(base, user).subquery())).one()
             for name, (_, where) in _tab_filters()[dashboard_side(user)].items()}
 
 
-def dashboard_page(user: User, tab: str, text: str = "", page: int = 1, per_page: int = 25) -> tuple[list, int]:
+def dashboard_page(user: User, tab: str, text: str = "", page: int = 1,
+                   per_page: int = 25) -> tuple[list[Referral], int]:
     """One page of a tab (or of a search across everything the user may see): (referrals, total).
 
     Newest change first. Viewing a list of names is a view of personal data: it is audited."""
     tabs = _tab_filters()[dashboard_side(user)]
     query = search_visible(user, text) if text.strip() else tabs.get(tab, next(iter(tabs.values())))[1](
         rules.visible_referrals(user).join(ReferralPerson), user)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalars(select(func.count()).select_from(query.subquery())).one()
     rows = list(db.session.scalars(query.options(selectinload(Referral.person), selectinload(Referral.service),
                                                  selectinload(Referral.assigned_to))
                                    .order_by(Referral.updated_at.desc(), Referral.id.desc())

@@ -6,7 +6,7 @@ the transition table's (`workflow.TRANSITIONS`), by the parts (`workflow.Actor`)
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeGuard
 
 from sqlalchemy import Select, false, or_, select
 
@@ -28,7 +28,7 @@ REFERRAL_STEPS = ("send", "accept", "decline", "assign", "book", "record_session
                   "end_early")
 
 
-def _referrer(user: User | None, referral: Any) -> bool:
+def _referrer(user: User | None, referral: Referral) -> bool:
     """The offender manager who made the referral, or one in their team (the referring probation delivery unit;
     a regional probation lead of its region)."""
     return is_role(user, Role.OFFENDER_MANAGER) and (
@@ -36,24 +36,24 @@ def _referrer(user: User | None, referral: Any) -> bool:
         or probation_team_covers(user, referral.probation_delivery_unit_id, referral.probation_region_id))
 
 
-def _provider_staff(user: User | None, referral: Any) -> bool:
+def _provider_staff(user: User | None, referral: Referral) -> TypeGuard[User]:
     """Staff of the provider organisation, once the referral is sent. Caseworkers see the cases assigned to
     them and the unassigned queue; owners and managers see all; finance staff see none."""
     if referral.state == State.DRAFT or not listing_staff(user, referral.organisation, *LISTING_EDITORS):
         return False
-    if user.membership.org_role == OrgRole.CASEWORKER:
+    if user.has_org_role(OrgRole.CASEWORKER):
         return referral.assigned_to_id in (None, user.id)
     return True
 
 
-def referral_actors(user: User | None, referral: Any) -> set:
+def referral_actors(user: User | None, referral: Referral) -> set[Actor]:
     """Which parts (workflow.Actor) the user plays for this referral: the transition table says what each may do."""
-    actors = set()
+    actors: set[Actor] = set()
     if _referrer(user, referral):
         actors.add(Actor.REFERRER)
     if _provider_staff(user, referral):
         actors.add(Actor.PROVIDER)
-        if user.membership.org_role in (OrgRole.OWNER, OrgRole.MANAGER):
+        if user.has_org_role(OrgRole.OWNER, OrgRole.MANAGER):
             actors |= {Actor.PROVIDER_MANAGER, Actor.DELIVERER}
         elif referral.assigned_to_id == user.id:
             actors.add(Actor.DELIVERER)
@@ -61,12 +61,12 @@ def referral_actors(user: User | None, referral: Any) -> set:
 
 
 def _may_take(step: str) -> policy.Rule:
-    def rule(user: User | None, referral: Any) -> bool:
+    def rule(user: User | None, referral: Referral) -> bool:
         return bool(TRANSITIONS[step].actors & referral_actors(user, referral))
     return rule
 
 
-def _sees_risk(user: User | None, referral: Any) -> bool:
+def _sees_risk(user: User | None, referral: Referral) -> bool:
     return _referrer(user, referral) or (_provider_staff(user, referral) and referral.state in ACCEPTED_OR_LATER)
 
 
@@ -74,7 +74,7 @@ def _referral_reports(user: User | None, organisation: Organisation | None) -> b
     return is_admin(user) or listing_staff(user, organisation, OrgRole.OWNER, OrgRole.MANAGER)
 
 
-def visible_referrals(user: User | None) -> Select:
+def visible_referrals(user: User | None) -> Select[tuple[Referral]]:
     """The referrals a user may list: the same rules as `referral.view`, as a query."""
     query = select(Referral)
     if is_role(user, Role.OFFENDER_MANAGER):
@@ -85,18 +85,18 @@ def visible_referrals(user: User | None) -> Select:
             mine = or_(mine, Referral.probation_delivery_unit_id == user.probation_delivery_unit_id)
         return query.where(mine)
     organisation = own_organisation(user)
-    if not listing_staff(user, organisation, *LISTING_EDITORS):
+    if organisation is None or not listing_staff(user, organisation, *LISTING_EDITORS):
         return query.where(false())
     query = query.where(Referral.organisation_id == organisation.id, Referral.state != State.DRAFT)
-    if user.membership.org_role == OrgRole.CASEWORKER:
+    if user.has_org_role(OrgRole.CASEWORKER):
         query = query.where(or_(Referral.assigned_to_id.is_(None), Referral.assigned_to_id == user.id))
     return query
 
 
 policy.register({
-    "referral.create": lambda user, _=None: is_role(user, Role.OFFENDER_MANAGER),
+    "referral.create": lambda user, _: is_role(user, Role.OFFENDER_MANAGER),
     # The referral dashboards: offender managers, and provider staff who deliver services
-    "referral.list": lambda user, _=None: is_role(user, Role.OFFENDER_MANAGER) or (
+    "referral.list": lambda user, _: is_role(user, Role.OFFENDER_MANAGER) or (
         user is not None and listing_staff(user, user.organisation, *LISTING_EDITORS)),
     "referral.view": lambda user, referral: _referrer(user, referral) or _provider_staff(user, referral),
     "referral.view_risk": _sees_risk,

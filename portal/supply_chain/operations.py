@@ -7,12 +7,14 @@ emails in the same transaction; the caller commits. Bad input raises DomainError
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import url_for
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import aliased, selectinload
+from werkzeug.exceptions import NotFound
 
 from portal import audit, paging, policy
 from portal.accounts.models import Organisation, User
@@ -133,7 +135,7 @@ def draft_for_editing(expression: Expression, user: User) -> ExpressionVersion:
     return draft
 
 
-def save_draft(organisation: Organisation, user: User, answers: dict, expected_version: int | None = None
+def save_draft(organisation: Organisation, user: User, answers: dict[str, Any], expected_version: int | None = None
                ) -> Expression:
     """Keep the answers as the organisation's draft (whatever is missing can be added later)."""
     policy.authorize(user, "eoi.edit", organisation, secret=True)
@@ -212,7 +214,8 @@ def submit(expression: Expression, user: User, expected_version: int | None = No
     version.submitted_at, version.submitted_by_id = utcnow(), user.id
     link = url_for("supply_chain.review", version_id=version.public_id, _external=True)
     for admin in db.session.scalars(select(User).where(User.role == Role.ADMIN, User.disabled_at.is_(None))):
-        queue_email(admin.email, "An expression of interest is waiting for review", "eoi_submitted", link=link)
+        if admin.email is not None:
+            queue_email(admin.email, "An expression of interest is waiting for review", "eoi_submitted", link=link)
     return version
 
 
@@ -270,7 +273,7 @@ def decide(version: ExpressionVersion, admin: User, decision: str, comment: str 
                        link=url_for("supply_chain.my_expression", _external=True), decision=decision)
 
 
-def _tell_organisation(organisation: Organisation, subject: str, template: str, **context) -> None:
+def _tell_organisation(organisation: Organisation, subject: str, template: str, **context: object) -> None:
     for membership in organisation.memberships:
         if membership.user.email and membership.user.is_active:
             queue_email(membership.user.email, subject, template, **context)
@@ -287,7 +290,9 @@ def send_reminders(now: datetime | None = None, progress: Callable[[int], None] 
                                  Expression.expires_at <= now + REMINDERS[0][1])
         .options(selectinload(Expression.organisation)))
     for n, expression in enumerate(expressions, start=1):
-        stage = max((s for s, before in REMINDERS if expression.expires_at - now <= before), default=0)
+        expires_at = expression.expires_at  # never None: the query leaves out entries that do not expire
+        stage = max((s for s, before in REMINDERS if expires_at is not None and expires_at - now <= before),
+                    default=0)
         if expression.published_version is not None and stage > expression.reminders_sent:
             expired = stage == len(REMINDERS)
             _tell_organisation(
@@ -363,14 +368,15 @@ PER_PAGE = 20
 @dataclass
 class Criteria:
     text: str = ""
-    chosen: dict[str, list[str]] | None = None
+    chosen: dict[str, list[str]] = field(default_factory=dict)  # facet -> the codes ticked
     page: int = 1
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.chosen = {name: list(codes) for name, codes in (self.chosen or {}).items() if codes}
 
-    def args(self, **change) -> dict:
-        args: dict = {"q": self.text} if self.text else {}
+    def args(self, **change: object) -> dict[str, object]:
+        """The query string arguments of these criteria (with `change` applied), for `url_for`."""
+        args: dict[str, object] = {"q": self.text} if self.text else {}
         args.update({name: codes for name, codes in self.chosen.items()})
         args.update(change)
         return args
@@ -391,7 +397,7 @@ class SearchResult:
     facets: dict[str, list[FacetCount]]
 
 
-def _matching(criteria: Criteria, leave_out: str | None = None, now: datetime | None = None):
+def _matching(criteria: Criteria, leave_out: str | None = None, now: datetime | None = None) -> Select[tuple[int]]:
     """The ids of live versions matching the criteria (ignoring one facet's choices, to count that facet)."""
     query = rules.live_expressions(now)
     for word in criteria.text.lower().split()[:10]:
@@ -420,7 +426,7 @@ def search(criteria: Criteria, *, per_page: int = PER_PAGE, everything: bool = F
         counted = dict(db.session.execute(
             select(ExpressionTag.code, func.count()).where(
                 ExpressionTag.facet == name, ExpressionTag.version_id.in_(_matching(criteria, leave_out=name)))
-            .group_by(ExpressionTag.code)).all())
+            .group_by(ExpressionTag.code)).tuples().all())
         chosen = set(criteria.chosen.get(name, []))
         facets[name] = [FacetCount(code, label, counted.get(code, 0), code in chosen)
                         for code, label in facet.terms.items()]
@@ -479,7 +485,8 @@ def delete_shortlist(shortlist: Shortlist, user: User) -> None:
 
 def shortlist_versions(shortlist: Shortlist) -> list[ExpressionVersion]:
     """The published version of each entry on the list that is still live (expired ones drop out of sight)."""
-    return [item.expression.published_version for item in shortlist.items if item.expression.is_live()]
+    return [version for item in shortlist.items
+            if item.expression.is_live() and (version := item.expression.published_version) is not None]
 
 
 # --- Supply chains ---
@@ -506,6 +513,8 @@ def invite(expression: Expression, user: User, *, contract_name: str, cpa_slug: 
     if cpa is None:
         raise DomainError("Select the contract package area", "contract_package_area")
     lead = user.organisation
+    if lead is None:  # never: `supply_chain.invite` is for staff of a lead provider
+        raise NotFound()
     duplicate = db.session.scalar(select(PartnershipInvitation).where(
         PartnershipInvitation.lead_organisation_id == lead.id,
         PartnershipInvitation.organisation_id == expression.organisation_id,
@@ -598,5 +607,5 @@ def coverage(now: datetime | None = None) -> Coverage:
         .join(pathway, and_(pathway.version_id == area.version_id, pathway.facet == "pathway"))
         .where(area.facet == "cpa", area.version_id.in_(live)).group_by(area.code, pathway.code))}
     totals = dict(db.session.execute(select(ExpressionTag.code, func.count()).where(
-        ExpressionTag.facet == "cpa", ExpressionTag.version_id.in_(live)).group_by(ExpressionTag.code)).all())
+        ExpressionTag.facet == "cpa", ExpressionTag.version_id.in_(live)).group_by(ExpressionTag.code)).tuples().all())
     return Coverage(list(v.CONTRACT_PACKAGE_AREAS.items()), list(v.PATHWAYS.items()), cells, totals)

@@ -2,7 +2,9 @@
 invitations into supply chains."""
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from datetime import datetime
+
+from sqlalchemy import Select, false, select
 
 from portal import policy
 from portal.accounts.models import Organisation, User
@@ -28,16 +30,16 @@ def _partner_finder(user: User | None) -> bool:
     return is_admin(user) or _lead_provider_staff(user, user.organisation if user else None)
 
 
-def live_expressions(now=None) -> Select:
+def live_expressions(now: datetime | None = None) -> Select[tuple[int]]:
     """Published versions of entries that have not expired: all the partner database ever shows."""
     return (select(ExpressionVersion.id).join(Expression)
             .where(ExpressionVersion.state == VersionState.PUBLISHED, Expression.expires_at > (now or utcnow())))
 
 
-def visible_shortlists(user: User | None) -> Select:
+def visible_shortlists(user: User | None) -> Select[tuple[Shortlist]]:
     query = select(Shortlist).order_by(Shortlist.name)
-    if not _partner_finder(user):
-        return query.where(False)
+    if user is None or not _partner_finder(user):
+        return query.where(false())
     if user.organisation is not None:
         return query.where(Shortlist.organisation_id == user.organisation.id)
     return query.where(Shortlist.organisation_id.is_(None), Shortlist.created_by_id == user.id)
@@ -57,13 +59,13 @@ policy.register({
             and document.in_version(document.expression.published_version.number))),
     "eoi.review": is_admin,
     # The partner database: lead provider staff and administrators.
-    "partners.search": lambda user, _=None: _partner_finder(user),
+    "partners.search": lambda user, _: _partner_finder(user),
     "shortlist.manage": lambda user, shortlist: _partner_finder(user) and (
         member_of(user, shortlist.organisation) if shortlist.organisation_id is not None
         else shortlist.created_by_id == user.id),
     # Supply chains: lead providers invite (`supply_chain.invite` takes the published entry); the invited
     # organisation replies; the inviting lead provider may withdraw.
-    "supply_chain.manage": lambda user, org=None: _lead_provider_staff(user, org or user.organisation),
+    "supply_chain.manage": lambda user, org: _lead_provider_staff(user, org or user.organisation),
     "supply_chain.invite": lambda user, expression: (
         _lead_provider_staff(user, user.organisation, *LISTING_EDITORS) and expression.is_live()),
     "invitation.respond": lambda user, invitation: _eoi_staff(user, invitation.organisation, *LISTING_EDITORS),

@@ -3,6 +3,7 @@ by public id with its authorisation is portal.lookup.authorized, 404 when refuse
 from __future__ import annotations
 
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from portal.accounts.models import User
 from portal.campus.models import Learner
@@ -15,6 +16,14 @@ def subject_ref(learner: Learner) -> str:
 
 def learner_of(user: User) -> Learner | None:
     return db.session.scalar(select(Learner).where(Learner.user_id == user.id))
+
+
+def learner_record(learner_user: User) -> Learner:
+    """The learner behind a learner's account (every learner user has one); 404 for any other user."""
+    learner = learner_of(learner_user)
+    if learner is None:
+        raise NotFound()
+    return learner
 
 
 def normalise_prison_number(value: str) -> str:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from portal import audit, policy
 from portal.accounts.models import User
@@ -21,7 +21,7 @@ from portal.campus.models import (
     Progress,
     QuizQuestion,
 )
-from portal.campus.operations.common import learner_of
+from portal.campus.operations.common import learner_record
 from portal.database import utcnow
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db
@@ -58,12 +58,23 @@ def _check_content(details: ContentDetails) -> ContentDetails:
                           " ".join((details.accredited_by or "").split())[:200])
 
 
+def _authors_organisation_id(author: User) -> int | None:
+    """Whose content the author writes: an administrator's belongs to no organisation, anyone else's to their own
+    (`campus.content.write` admits only staff of an organisation besides administrators)."""
+    if author.role == Role.ADMIN:
+        return None
+    organisation = author.organisation
+    if organisation is None:
+        raise Forbidden()
+    return organisation.id
+
+
 def create_content(author: User, details: ContentDetails) -> ContentItem:
     policy.authorize(author, "campus.content.write")
     details = _check_content(details)
     item = ContentItem(topic=details.topic, title=details.title, summary=details.summary,
                        accredited_by=details.accredited_by, created_by_id=author.id,
-                       organisation_id=author.organisation.id if author.role != Role.ADMIN else None)
+                       organisation_id=_authors_organisation_id(author))
     db.session.add(item)
     db.session.flush()
     audit.record("campus.content_created", "campus_content", item.public_id, actor=author)
@@ -277,7 +288,7 @@ def lesson_for_author(author: User, public_id: str) -> Lesson:
 def authored_content(author: User) -> list[ContentItem]:
     query = select(ContentItem).order_by(ContentItem.topic, ContentItem.title)
     if author.role != Role.ADMIN:
-        query = query.where(ContentItem.organisation_id == author.organisation.id)
+        query = query.where(ContentItem.organisation_id == _authors_organisation_id(author))
     return list(db.session.scalars(query))
 
 
@@ -302,7 +313,7 @@ def published_lesson(public_id: str) -> Lesson:
 def complete_lesson(learner_user: User, lesson: Lesson, answers: dict[int, str]) -> Progress:
     """Record a finished lesson. With a quiz, every question needs an answer; the score is kept (a retry
     replaces it)."""
-    learner = learner_of(learner_user)
+    learner = learner_record(learner_user)
     errors = []
     score = 0
     for question in lesson.questions:

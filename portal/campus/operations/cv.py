@@ -8,7 +8,7 @@ from werkzeug.exceptions import NotFound
 from portal import audit, policy
 from portal.accounts.models import User
 from portal.campus.models import Cv, CvEntry, CvEntryKind, Learner
-from portal.campus.operations.common import learner_of, subject_ref
+from portal.campus.operations.common import learner_record, subject_ref
 from portal.database import utcnow
 from portal.errors import DomainError, InvalidInput
 from portal.extensions import db
@@ -37,9 +37,8 @@ def _clean_block(value: str, field: str, label: str) -> str:
 
 
 def update_cv(learner_user: User, statement: str, skills: str, references: str, disclosure: str) -> Cv:
-    learner = learner_of(learner_user)
-    cv = cv_for(learner)
-    errors = []
+    cv = cv_for(learner_record(learner_user))
+    errors: list[tuple[str | None, str]] = []
     values = {}
     for field, value, label in (("personal_statement", statement, "Personal statement"), ("skills", skills, "Skills"),
                                 ("references", references, "References"),
@@ -56,7 +55,7 @@ def update_cv(learner_user: User, statement: str, skills: str, references: str, 
 
 
 def add_cv_entry(learner_user: User, kind: str, title: str, place: str, dates: str, description: str) -> CvEntry:
-    cv = cv_for(learner_of(learner_user))
+    cv = cv_for(learner_record(learner_user))
     errors = []
     if kind not in CvEntryKind.LABELS:
         errors.append(("kind", "Select what kind of entry this is"))
@@ -81,14 +80,14 @@ def add_cv_entry(learner_user: User, kind: str, title: str, place: str, dates: s
 
 
 def remove_cv_entry(learner_user: User, public_id: str) -> None:
-    cv = cv_for(learner_of(learner_user))
+    cv = cv_for(learner_record(learner_user))
     entry = next((e for e in cv.entries if e.public_id == public_id), None)
     if entry is None:
         raise NotFound()
     cv.entries.remove(entry)
 
 
-def cv_snapshot(cv: Cv) -> dict:
+def cv_snapshot(cv: Cv) -> dict[str, object]:
     """The CV as it is now, frozen: what a message carries and what an offender manager is shown."""
     sections = {kind: [{"title": e.title, "place": e.place, "dates": e.dates, "description": e.description}
                        for e in cv.entries if e.kind == kind] for kind in CvEntryKind.LABELS}
@@ -99,7 +98,7 @@ def cv_snapshot(cv: Cv) -> dict:
 
 
 def share_cv_with_offender_manager(learner_user: User) -> Cv:
-    learner = learner_of(learner_user)
+    learner = learner_record(learner_user)
     if learner.offender_manager_id is None:
         raise DomainError("Staff at your prison have not yet recorded your offender manager. Ask them to add them")
     cv = cv_for(learner)

@@ -5,12 +5,14 @@ record why not). The learner follows it in campus words; anything shown to them 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from portal import audit, policy
-from portal.accounts.models import User
+from portal.accounts.models import Organisation, User
 from portal.campus import contact_filter
 from portal.campus.models import Interest, InterestState, Learner, Message
 from portal.campus.operations.common import subject_ref
@@ -38,7 +40,7 @@ LEARNER_WORDS = {
 }
 
 
-def send_message_about(learner_user: User, organisation, subject: str, body: str, include_cv: bool,
+def send_message_about(learner_user: User, organisation: Organisation, subject: str, body: str, include_cv: bool,
                        opportunity_public_id: str = "") -> Message:
     """A learner's message, and when it is about one of the organisation's opportunities shown to them (they
     pressed "I am interested"), their interest in it for staff to act on."""
@@ -86,7 +88,7 @@ def interest_for_staff(staff: User, public_id: str) -> Interest:
     return interest
 
 
-def opportunity_of(interest: Interest) -> Opportunity:
+def opportunity_of(interest: Interest) -> Opportunity | None:
     return db.session.get(Opportunity, interest.opportunity_id)
 
 
@@ -99,7 +101,10 @@ def nominate_from_interest(staff: User, interest: Interest, data: employers.Nomi
         raise DomainError("Staff have already dealt with this interest")
     if not interest.learner.in_prison:
         raise DomainError("This learner has left the Virtual Campus")
-    nomination = employers.nominate(staff, opportunity_of(interest),
+    opportunity = opportunity_of(interest)
+    if opportunity is None:  # deleting an opportunity deletes the interests in it, so not in practice
+        raise NotFound()
+    nomination = employers.nominate(staff, opportunity,
                                     employers.NominationInput(**{**data.__dict__,
                                                                  "person_reference": interest.learner.prison_number}))
     interest.state, interest.nomination_id = InterestState.NOMINATED, nomination.id
@@ -134,7 +139,7 @@ class LearnerInterest:
     employer: str
     status: str
     detail: str
-    since: object
+    since: datetime
 
 
 def learner_interests(learner: Learner) -> list[LearnerInterest]:
@@ -145,8 +150,8 @@ def learner_interests(learner: Learner) -> list[LearnerInterest]:
     for interest in interests:
         opportunity = opportunity_of(interest)
         key, detail, since = interest.state, "", interest.decided_at or interest.created_at
-        if interest.state == InterestState.NOMINATED and interest.nomination_id:
-            nomination = db.session.get(Nomination, interest.nomination_id)
+        if interest.state == InterestState.NOMINATED and interest.nomination_id and (
+                nomination := db.session.get(Nomination, interest.nomination_id)) is not None:
             key, since = nomination.state, nomination.steps[-1].recorded_at if nomination.steps else since
         elif interest.state == InterestState.NOMINATED:
             key = "closed"

@@ -58,7 +58,7 @@ def release_area_label(area: str) -> str:
 
 
 def _check_details(details: LearnerDetails, learner: Learner | None = None) -> LearnerDetails:
-    errors = []
+    errors: list[tuple[str | None, str]] = []
     name = " ".join((details.name or "").split())
     if not name:
         errors.append(("name", "Enter the learner's full name"))

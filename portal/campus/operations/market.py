@@ -9,13 +9,16 @@ from portal.campus import rules
 from portal.campus.models import Learner
 from portal.campus.operations.opportunities import approved_for_learners
 from portal.directory import finding, vocabulary
+from portal.directory.models import Service
 from portal.directory.postcodes import locate
 from portal.employers import operations as employers
+from portal.employers.models import Opportunity
 from portal.errors import DomainError
 from portal.extensions import db
+from search import SearchResult
 
 
-def find_services(learner: Learner, text: str = "", pathway: str = "", page: int = 1):
+def find_services(learner: Learner, text: str = "", pathway: str = "", page: int = 1) -> SearchResult:
     """Directory services for the learner's release area, through the directory's own search."""
     filters: dict[str, list[str]] = {}
     place = None
@@ -32,7 +35,7 @@ def find_services(learner: Learner, text: str = "", pathway: str = "", page: int
     return finding.find_services(criteria)
 
 
-def market_service(service_uuid: str):
+def market_service(service_uuid: str) -> Service:
     """A listed directory service a learner may read about and say they are interested in."""
     service = finding.listed_service(service_uuid)
     if service is None or not (service.organisation.status == OrgStatus.APPROVED):
@@ -40,15 +43,17 @@ def market_service(service_uuid: str):
     return service
 
 
-def find_opportunities(learner: Learner, text: str = "", limit: int = 20) -> list:
+def find_opportunities(learner: Learner, text: str = "", limit: int = 20) -> list[Opportunity]:
     """Employer opportunities (guaranteed interviews, placements, training, mentoring) a learner may approach:
     open to their prison (or to any prison), near the area they will be released to, and whose words were approved
     for the campus (`opportunities.approved_for_learners`). Each result's employer is an approved organisation, so
     an interest becomes a checked message to it (`send_message`)."""
     area = learner.release_area
-    near = {"region": area} if area in vocabulary.REGIONS else {"postcode": area} if area else {}
+    region = area if area in vocabulary.REGIONS else ""
+    postcode = area if area and not region else ""
     try:
-        filters = employers.OpportunityFilters.parse(text=text, prison=learner.prison.code, **near)
+        filters = employers.OpportunityFilters.parse(text=text, prison=learner.prison.code, region=region,
+                                                     postcode=postcode)
     except DomainError:
         return []
     found = [found.opportunity for found in employers.find_opportunities(filters, per_page=limit * 3).items]

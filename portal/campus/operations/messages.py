@@ -3,8 +3,9 @@ pausing a learner's messages and blocking an organisation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
@@ -19,7 +20,7 @@ from portal.campus.models import (
     Message,
     MessageState,
 )
-from portal.campus.operations.common import learner_of, subject_ref
+from portal.campus.operations.common import learner_record, subject_ref
 from portal.campus.operations.cv import cv_for, cv_has_content, cv_snapshot
 from portal.database import utcnow
 from portal.errors import DomainError
@@ -48,7 +49,7 @@ def check_message_text(body: str, field: str = "body") -> str:
     return body
 
 
-def _offered():
+def _offered() -> Select[tuple[Organisation]]:
     return select(Organisation).where(Organisation.status == OrgStatus.APPROVED,
                                       Organisation.kind.in_(CONTACT_KINDS),
                                       Organisation.id.in_(rules.campus_readable_organisations()))
@@ -94,9 +95,7 @@ def can_write(learner: Learner, organisation: Organisation) -> str | None:
 def send_message(learner_user: User, organisation: Organisation, subject: str, body: str,
                  include_cv: bool = False) -> Message:
     """A learner's message: it waits for a member of staff at their prison to check it."""
-    learner = learner_of(learner_user)
-    if learner is None:
-        raise NotFound()
+    learner = learner_record(learner_user)
     if (problem := can_write(learner, organisation)) is not None:
         raise DomainError(problem)
     subject = " ".join((subject or "").split())
@@ -259,7 +258,7 @@ class Contact:
     organisation: Organisation
     sent: int
     received: int
-    last_at: object
+    last_at: datetime
     blocked: bool
 
 
@@ -268,16 +267,18 @@ def contact_summary(learner: Learner) -> list[Contact]:
     state), the latest, and whether it is blocked."""
     rows = db.session.execute(select(Message.organisation_id, Message.direction, func.count(),
                                      func.max(Message.sent_at)).where(Message.learner_id == learner.id)
-                              .group_by(Message.organisation_id, Message.direction)).all()
+                              .group_by(Message.organisation_id, Message.direction)).tuples().all()
     blocked = {b.organisation_id for b in active_blocks(learner)}
-    found: dict[int, dict] = {}
+    sent: dict[int, int] = {}
+    received: dict[int, int] = {}
+    latest: dict[int, datetime] = {}
     for organisation_id, direction, count, last_at in rows:
-        entry = found.setdefault(organisation_id, {"sent": 0, "received": 0, "last_at": last_at})
-        entry["sent" if direction == Direction.TO_ORGANISATION else "received"] += count
-        entry["last_at"] = max(entry["last_at"], last_at)
-    organisations = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(found)))}
-    return sorted((Contact(organisations[i], e["sent"], e["received"], e["last_at"], i in blocked)
-                   for i, e in found.items()), key=lambda c: c.last_at, reverse=True)
+        tally = sent if direction == Direction.TO_ORGANISATION else received
+        tally[organisation_id] = tally.get(organisation_id, 0) + count
+        latest[organisation_id] = max(latest.get(organisation_id, last_at), last_at)
+    organisations = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(latest)))}
+    return sorted((Contact(organisations[i], sent.get(i, 0), received.get(i, 0), last_at, i in blocked)
+                   for i, last_at in latest.items()), key=lambda c: c.last_at, reverse=True)
 
 
 def contacts_of(learner: Learner) -> list[Organisation]:

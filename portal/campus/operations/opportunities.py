@@ -19,6 +19,7 @@ from portal.campus.models import OpportunityReview
 from portal.database import utcnow
 from portal.employers import operations as employers
 from portal.employers.models import Opportunity
+from portal.employers.queries import is_findable
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.lookup import authorized
@@ -29,15 +30,15 @@ LEARNER_TEXT = (("title", "the title"), ("description", "the description"),
                 ("training_provider", "the training provider"), ("conviction_position", "the position on convictions"))
 
 
-def fingerprint(opportunity) -> str:
+def fingerprint(opportunity: Opportunity) -> str:
     words = {field: getattr(opportunity, field) or "" for field, _ in LEARNER_TEXT}
     words["organisation"] = opportunity.organisation.name
     return hashlib.sha256(json.dumps(words, sort_keys=True).encode()).hexdigest()
 
 
-def text_problems(opportunity) -> list[str]:
+def text_problems(opportunity: Opportunity) -> list[str]:
     """Contact details in anything a learner would read of the opportunity, each with its place."""
-    problems = []
+    problems: list[str] = []
     for field, where in LEARNER_TEXT:
         problem = contact_filter.refusal(getattr(opportunity, field) or "", where, show_place=True)
         if problem is not None:
@@ -45,7 +46,7 @@ def text_problems(opportunity) -> list[str]:
     return problems
 
 
-def review_of(opportunity) -> OpportunityReview | None:
+def review_of(opportunity: Opportunity) -> OpportunityReview | None:
     return db.session.scalar(select(OpportunityReview).where(OpportunityReview.opportunity_id == opportunity.id))
 
 
@@ -61,14 +62,14 @@ class CampusStatus:
         return self.LABELS[self.state]
 
 
-def campus_status(opportunity) -> CampusStatus:
+def campus_status(opportunity: Opportunity) -> CampusStatus:
     review = review_of(opportunity)
     if review is None or review.fingerprint != fingerprint(opportunity):
         return CampusStatus("waiting", review)
     return CampusStatus("approved" if review.approved else "refused", review)
 
 
-def approved_for_learners(opportunities: list) -> list:
+def approved_for_learners(opportunities: list[Opportunity]) -> list[Opportunity]:
     """The opportunities whose current words were approved for the campus."""
     if not opportunities:
         return []
@@ -77,22 +78,22 @@ def approved_for_learners(opportunities: list) -> list:
     return [o for o in opportunities if o.id in reviews and reviews[o.id].fingerprint == fingerprint(o)]
 
 
-def opportunities_to_check(reviewer: User) -> list:
+def opportunities_to_check(reviewer: User) -> list[Opportunity]:
     """Open opportunities the reviewer may check whose current words have not been decided on."""
     policy.authorize(reviewer, "campus.opportunity.review")
     candidates = db.session.scalars(select(Opportunity).where(Opportunity.status == "open")
                                     .options(selectinload(Opportunity.organisation), selectinload(Opportunity.prisons))
                                     .order_by(Opportunity.created_at))
-    return [o for o in candidates if employers.is_findable(o)
+    return [o for o in candidates if is_findable(o)
             and policy.can(reviewer, "campus.opportunity.review", o) and campus_status(o).state == "waiting"]
 
 
-def opportunity_for_review(reviewer: User, public_id: str):
+def opportunity_for_review(reviewer: User, public_id: str) -> Opportunity:
     return authorized(reviewer, "campus.opportunity.review", Opportunity, public_id,
                       options=employers.OPPORTUNITY_LOADING)
 
 
-def review_opportunity(reviewer: User, opportunity, approve: bool, reason: str = "") -> OpportunityReview:
+def review_opportunity(reviewer: User, opportunity: Opportunity, approve: bool, reason: str = "") -> OpportunityReview:
     """Approve the opportunity's words for learners, or refuse them with a reason the employer is shown."""
     policy.authorize(reviewer, "campus.opportunity.review", opportunity, secret=True)
     reason = (reason or "").strip()

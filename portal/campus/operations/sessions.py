@@ -73,7 +73,7 @@ def lock_minutes(failed_attempts: int) -> int:
     """How long the code waits after this many wrong tries: 3 free, then 1, 2, 4, 8, 16, then 30 minutes."""
     if failed_attempts < FREE_CODE_ATTEMPTS:
         return 0
-    return min(2 ** (failed_attempts - FREE_CODE_ATTEMPTS), MAX_LOCK_MINUTES)
+    return min(1 << (failed_attempts - FREE_CODE_ATTEMPTS), MAX_LOCK_MINUTES)  # 2 to that power
 
 
 def kiosk_sign_in(prison_number: str, code: str) -> KioskSession:
@@ -84,7 +84,7 @@ def kiosk_sign_in(prison_number: str, code: str) -> KioskSession:
     refusal = DomainError("Enter the prison number and the code your member of staff gave you", "code")
     learner = db.session.scalar(select(Learner).where(Learner.prison_number == normalise_prison_number(prison_number)))
     kiosk = _open_session_of(learner) if learner is not None else None
-    if kiosk is None or kiosk.code_used_at is not None or session_problem(kiosk) is not None:
+    if learner is None or kiosk is None or kiosk.code_used_at is not None or session_problem(kiosk) is not None:
         raise refusal
     now = utcnow()
     if kiosk.failed_attempts >= MAX_CODE_ATTEMPTS:
