@@ -5,11 +5,11 @@ user. Callers keep using `portal.campus.operations.<name>`; new code may import 
 Every staff decision is written to the audit log with the learner's public id as the subject reference (never
 a name or prison number).
 """
-from portal.campus.operations.common import (  # noqa: F401
+from portal.campus.operations.common import (
     learner_of,
     subject_ref,
 )
-from portal.campus.operations.content import (  # noqa: F401
+from portal.campus.operations.content import (
     TRANSITIONS,
     ContentDetails,
     ItemProgress,
@@ -34,7 +34,7 @@ from portal.campus.operations.content import (  # noqa: F401
     upload_image,
     withdraw_content,
 )
-from portal.campus.operations.cv import (  # noqa: F401
+from portal.campus.operations.cv import (
     CV_TEXT_MAX,
     add_cv_entry,
     cv_for,
@@ -46,7 +46,7 @@ from portal.campus.operations.cv import (  # noqa: F401
     shared_cv,
     update_cv,
 )
-from portal.campus.operations.interests import (  # noqa: F401
+from portal.campus.operations.interests import (
     LEARNER_WORDS,
     interest_for_staff,
     interests_to_handle,
@@ -57,7 +57,7 @@ from portal.campus.operations.interests import (  # noqa: F401
     record_interest,
     send_message_about,
 )
-from portal.campus.operations.learners import (  # noqa: F401
+from portal.campus.operations.learners import (
     PRISON_NUMBER,
     LearnerDetails,
     create_learner,
@@ -69,13 +69,13 @@ from portal.campus.operations.learners import (  # noqa: F401
     transfer_learner,
     update_learner,
 )
-from portal.campus.operations.market import (  # noqa: F401
+from portal.campus.operations.market import (
     find_opportunities,
     find_services,
     market_service,
     may_see_learner_pages,
 )
-from portal.campus.operations.messages import (  # noqa: F401
+from portal.campus.operations.messages import (
     CONTACT_KINDS,
     MESSAGE_MAX,
     MESSAGE_RULES,
@@ -104,7 +104,7 @@ from portal.campus.operations.messages import (  # noqa: F401
     send_message,
     suspend_messaging,
 )
-from portal.campus.operations.opportunities import (  # noqa: F401
+from portal.campus.operations.opportunities import (
     approved_for_learners,
     campus_status,
     opportunities_to_check,
@@ -112,7 +112,7 @@ from portal.campus.operations.opportunities import (  # noqa: F401
     review_opportunity,
     text_problems,
 )
-from portal.campus.operations.sessions import (  # noqa: F401
+from portal.campus.operations.sessions import (
     CODE_ALPHABET,
     CODE_LENGTH,
     DEFAULT_SESSION_MINUTES,
@@ -134,3 +134,117 @@ from portal.campus.operations.sessions import (  # noqa: F401
     session_problem,
     touch,
 )
+
+__all__ = [  # the names callers use as portal.campus.operations.<name>
+    "learner_of",
+    "subject_ref",
+    "TRANSITIONS",
+    "ContentDetails",
+    "ItemProgress",
+    "add_lesson",
+    "add_question",
+    "allowed_steps",
+    "authored_content",
+    "complete_lesson",
+    "content_for_author",
+    "content_problems",
+    "content_to_review",
+    "create_content",
+    "lesson_for_author",
+    "progress_of",
+    "publish_content",
+    "published_content",
+    "published_item",
+    "published_lesson",
+    "take_step",
+    "update_content",
+    "update_lesson",
+    "upload_image",
+    "withdraw_content",
+    "CV_TEXT_MAX",
+    "add_cv_entry",
+    "cv_for",
+    "cv_has_content",
+    "cv_snapshot",
+    "cvs_shared_with",
+    "remove_cv_entry",
+    "share_cv_with_offender_manager",
+    "shared_cv",
+    "update_cv",
+    "LEARNER_WORDS",
+    "interest_for_staff",
+    "interests_to_handle",
+    "learner_interests",
+    "nominate_from_interest",
+    "not_taken_forward",
+    "opportunity_of",
+    "record_interest",
+    "send_message_about",
+    "PRISON_NUMBER",
+    "LearnerDetails",
+    "create_learner",
+    "learner_for_staff",
+    "learners_at",
+    "release_area_label",
+    "release_learner",
+    "set_offender_manager",
+    "transfer_learner",
+    "update_learner",
+    "find_opportunities",
+    "find_services",
+    "market_service",
+    "may_see_learner_pages",
+    "CONTACT_KINDS",
+    "MESSAGE_MAX",
+    "MESSAGE_RULES",
+    "SUBJECT_MAX",
+    "active_blocks",
+    "approved_contact",
+    "block_contact",
+    "can_write",
+    "check_message_text",
+    "contact_summary",
+    "contacts_of",
+    "decide_message",
+    "find_contacts",
+    "inbox_message",
+    "is_blocked",
+    "learner_message_history",
+    "learner_messages",
+    "lift_block",
+    "mark_read",
+    "message_for_staff",
+    "messages_to_check",
+    "organisation_inbox",
+    "reads_campus_messages",
+    "reply",
+    "resume_messaging",
+    "send_message",
+    "suspend_messaging",
+    "approved_for_learners",
+    "campus_status",
+    "opportunities_to_check",
+    "opportunity_for_review",
+    "review_opportunity",
+    "text_problems",
+    "CODE_ALPHABET",
+    "CODE_LENGTH",
+    "DEFAULT_SESSION_MINUTES",
+    "FREE_CODE_ATTEMPTS",
+    "IDLE_MINUTES",
+    "MAX_CODE_ATTEMPTS",
+    "MAX_SESSION_MINUTES",
+    "MIN_SESSION_MINUTES",
+    "current_session",
+    "end_session",
+    "kiosk_sign_in",
+    "live_sessions",
+    "lock_minutes",
+    "normalise_code",
+    "open_session",
+    "recent_sessions",
+    "reissue_code",
+    "session_for_staff",
+    "session_problem",
+    "touch",
+]
