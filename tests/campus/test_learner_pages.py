@@ -315,6 +315,21 @@ def test_the_market_place_shows_services_in_the_release_area_and_interest_become
     assert sent.organisation_id == near.organisation_id and sent.state == "waiting"
 
 
+def test_the_market_place_search_asks_for_no_facet_counts_and_only_what_it_shows(client, db):
+    from portal.campus import operations
+
+    factories.empty_search_index()
+    factories.published_service(name="Leeds Employment Support", postcode="LS1 4AP",
+                                pathways=("education-training-employment",))
+    learner = helpers.learner(release_area="LS1")
+
+    result = operations.find_services(learner, "employment", "education-training-employment")
+
+    assert [hit.document["name"] for hit in result.hits] == ["Leeds Employment Support"]
+    assert result.facets == {}
+    assert set(result.hits[0].document) <= {"id", "name", "organisation_name", "description"}
+
+
 def test_the_market_place_shows_employer_opportunities_open_to_the_learner_near_their_release_area(client, db):
     from portal.campus import operations
     from portal.employers.models import Opportunity

@@ -17,6 +17,9 @@ from portal.errors import DomainError
 from portal.extensions import db
 from search import SearchResult
 
+# What the market place shows of a service found (``presenters.market``): it shows no facet counts
+MARKET_FIELDS = ("name", "organisation_name", "description")
+
 
 def find_services(learner: Learner, text: str = "", pathway: str = "", page: int = 1) -> SearchResult:
     """Directory services for the learner's release area, through the directory's own search."""
@@ -32,7 +35,7 @@ def find_services(learner: Learner, text: str = "", pathway: str = "", page: int
         filters["pathway"] = [pathway]
     criteria = finding.Criteria(text=finding.clean_text(text)[0], filters=filters, place=place,
                                 miles=finding.DEFAULT_MILES, page=max(1, min(page, finding.MAX_PAGE)))
-    return finding.find_services(criteria)
+    return finding.find_services(criteria, facets=(), fields=MARKET_FIELDS)
 
 
 def market_service(service_uuid: str) -> Service:
