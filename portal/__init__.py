@@ -98,10 +98,11 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     for name in DOMAIN_BLUEPRINTS:
         app.register_blueprint(import_module(f"portal.{name}.blueprint").bp)
 
-    from portal import cli, components, templating
+    from portal import cli, components, static_files, templating
 
     cli.init_app(app)
     templating.init_app(app)
+    static_files.init_app(app)
     components.init_app(app)
 
     # Outermost first: the host check sees the request as it arrived; ProxyFix trusts PROXY_HOPS proxies only

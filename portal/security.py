@@ -120,9 +120,10 @@ def init_app(app: Flask) -> None:
         headers["X-Frame-Options"] = "DENY"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-        # A user loaded for this request (g._user_public_id) answers without reading the user after a commit
-        if (request.blueprint == "api" or "Set-Cookie" in headers or g.get("_user_public_id")
-                or current_user.is_authenticated):
+        # A user loaded for this request (g._user_public_id) answers without reading the user after a commit. Static
+        # files hold nothing personal: browsers may keep them (portal/static_files.py)
+        if request.endpoint != "static" and (request.blueprint == "api" or "Set-Cookie" in headers
+                                             or g.get("_user_public_id") or current_user.is_authenticated):
             headers["Cache-Control"] = "no-store"
         return response
 

@@ -2,6 +2,7 @@
 the search engine being down), a service's page, and the count of searches that found nothing."""
 from __future__ import annotations
 
+import re
 import threading
 from urllib.parse import parse_qs, urlsplit
 
@@ -445,7 +446,7 @@ def test_the_service_page_has_what_a_practitioner_needs_before_phoning(client):
         assert expected in text
     assert "Unverified" not in text
     assert soup.select_one("[data-app-print]")  # where the script adds "Print this page"
-    assert soup.find("script", src="/static/directory.js")
+    assert soup.find("script", src=re.compile(r"^/static/directory\.js\?v=[0-9a-f]{12}$"))
 
 
 def test_the_service_page_links_to_reporting_a_problem(app, client):
