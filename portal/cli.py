@@ -178,13 +178,15 @@ def storage_init():
 
 @click.command("seed")
 @click.option("--demo", is_flag=True, help="Load demonstration organisations and users")
-def seed(demo):
+@click.option("--services", type=click.IntRange(min=0), default=None,
+              help="How many services the demo directory holds (default 2,200; fewer start quicker)")
+def seed(demo, services):
     """Load demo data (idempotent)."""
     from portal import demo as demo_data
 
     if not demo:
         _fail("say what to load: --demo")
-    demo_data.load(echo=click.echo)
+    demo_data.load(echo=click.echo, services=services)
 
 
 @click.command("backup")

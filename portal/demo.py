@@ -52,7 +52,10 @@ def demo_totp_secret(email: str) -> str:
     return base64.b32encode(hashlib.sha256(f"demo-totp:{email}".encode()).digest()[:20]).decode()
 
 
-def load(echo: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
+def load(echo: Callable[[str], None] = print, services: int | None = None) -> list[tuple[str, str, str]]:
+    """The demo: organisations, one sign-in per role, and each domain's data; `services` sizes the directory
+    (default `demo_data.DEMO_DIRECTORY_SIZE`; fewer start quicker, as the topology tests and the accessibility
+    crawl do). Idempotent."""
     organisations = {}
     for name, kind, sector, region_slugs, status in ORGANISATIONS:
         org = db.session.scalar(select(Organisation).where(Organisation.name == name))
@@ -92,7 +95,7 @@ def load(echo: Callable[[str], None] = print) -> list[tuple[str, str, str]]:
                              organisation=organisations["Second Chance Mentoring CIC"])
     db.session.commit()
     load_funding(organisations["Northern Pathways Trust"], organisations["Unity Rehabilitation Partnership"], echo)
-    load_directory(echo)
+    load_directory(echo, services)
     from portal.supply_chain import demo as supply_chain_demo
 
     supply_chain_demo.load(echo)
@@ -177,9 +180,10 @@ def load_campus(echo: Callable[[str], None] = print) -> None:
     echo("  employers' opportunities reach learners once checked at /campus/opportunities")
 
 
-def load_directory(echo: Callable[[str], None] = print) -> None:
-    """The 2,200-service demo directory, imported when the directory is empty, then the search index rebuilt
-    if it does not hold every listing search should show (so /services works as soon as the server starts).
+def load_directory(echo: Callable[[str], None] = print, services: int | None = None) -> None:
+    """The demo directory (2,200 services unless `services` says otherwise), imported when the directory is empty,
+    then the search index rebuilt if it does not hold every listing search should show (so /services works as soon
+    as the server starts).
 
     Each listing was last checked as long before today as its `assured_date` is before the generator's
     reference date, so the demo has listings due for review (over 5 months), unverified (over 12 months: they
@@ -189,7 +193,7 @@ def load_directory(echo: Callable[[str], None] = print) -> None:
     from portal.search_index import backend
 
     if db.session.scalar(select(func.count()).select_from(Service)) == 0:
-        records = demo_data.generate_demo_directory()
+        records = demo_data.generate_demo_directory(services)
         echo(f"Importing the demo directory ({len(records):,} services)...")
         result = operations.import_services(
             records, progress=lambda n: echo(f"  {n:,} of {len(records):,} services imported"))

@@ -1540,6 +1540,7 @@ def generate_services(count: int, seed: int = 1) -> Iterator[Service]:
     return (builder.service() for _ in range(count))
 
 
-def generate_demo_directory() -> list[Service]:
-    """The demo directory: 2,200 services covering every region, contract package area and pathway."""
-    return list(generate_services(DEMO_DIRECTORY_SIZE, DEMO_SEED))
+def generate_demo_directory(size: int | None = None) -> list[Service]:
+    """The demo directory: 2,200 services (or the first `size` of them) covering every region, contract package
+    area and pathway."""
+    return list(generate_services(DEMO_DIRECTORY_SIZE if size is None else size, DEMO_SEED))

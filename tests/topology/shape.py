@@ -34,6 +34,7 @@ BIN = Path(sys.executable).parent
 PG_ADMIN_URL = os.environ.get("TOPOLOGY_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TOPOLOGY_REDIS_URL", "redis://127.0.0.1:6379/4")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+DEMO_SERVICES = 300  # the demo directory's first 300 services: every role's pages, and a quicker start than 2,200
 
 
 class Unavailable(Exception):
@@ -330,7 +331,7 @@ def running(work: Path, servers: int = 2, relays: int = 2, schedulers: int = 2, 
         progress("Migrating, creating the bucket and loading demo data...")
         shape.flask("db", "upgrade")
         shape.flask("storage", "init")
-        shape.flask("seed", "--demo")
+        shape.flask("seed", "--demo", "--services", str(DEMO_SERVICES))
         for n in range(servers):
             port = free_port()
             server_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(work / f"metrics-{n}"), "PORT": str(port)}

@@ -37,7 +37,7 @@ from portal import config as portal_config
 from portal.scheduler import _lock_key
 from tests.topology import shape as topology
 
-pytestmark = [pytest.mark.topology, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.topology, pytest.mark.timeout(600)]  # one worker runs them all (tests/conftest.py)
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 PASSWORD = "resettle-demo-2026"
 
@@ -157,7 +157,7 @@ def portal(bouncer):
     shape = topology.Shape(work=work, env=env, database_url=direct_url, base_url=env["BASE_URL"],
                            proxy_url=env["BASE_URL"], meili=None)
     shape.flask("db", "upgrade")
-    shape.flask("seed", "--demo")
+    shape.flask("seed", "--demo", "--services", str(topology.DEMO_SERVICES))
     server = topology._spawn([str(topology.BIN / "gunicorn"), "-c", str(topology.ROOT / "deploy" / "gunicorn.conf.py"),
                               "--bind", f"127.0.0.1:{port}", "--workers", "2", "app:app"], env, work / "web.log")
     relay = topology._spawn([str(topology.BIN / "flask"), "outbox", "run"], env, work / "relay.log")
