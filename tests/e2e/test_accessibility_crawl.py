@@ -16,14 +16,12 @@ from collections import deque
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from portal import demo
 from portal.accounts.models import User
-from portal.directory import demo_data
 from portal.extensions import db
-from tests.e2e.browsing import WCAG_TAGS, check_same_host, watch
+from tests.e2e.browsing import WCAG_TAGS, axe_violations, check_same_host, watch
 from tests.factories import totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_pass, pytest.mark.timeout(1800)]
@@ -39,8 +37,6 @@ ROLES = [r for r in os.environ.get("A11Y_CRAWL_ROLES", "").split(",") if r] or R
 SKIP = re.compile(r"/sign-out|/download|/export|\.(csv|json|pdf|xml|zip)$|^/api/|^/static/|/campus/sign-in|"
                   r"/files/|/documents/.+/file|/evidence/.+")
 ID_LIKE = re.compile(r"^(?=.*\d)[\w-]{6,}$|^\d+$")
-
-_axe = Axe()
 
 
 def kind_of_page(path: str, query: str) -> str:
@@ -75,7 +71,7 @@ def problems_on(page: Page, width: int) -> list[str]:
             .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
                 (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ')[0] : ''))""")
         found.append(f"scrolls sideways at {width} px ({overflow[0]} > {overflow[1]}): {', '.join(wide)}")
-    for violation in _axe.run(page, options=AXE_OPTIONS).response["violations"]:
+    for violation in axe_violations(page, AXE_OPTIONS):
         targets = "; ".join(" ".join(map(str, node["target"])) for node in violation["nodes"][:3])
         found.append(f"{violation['id']} at {width} px: {violation['help']} ({targets})")
     return found
@@ -93,10 +89,9 @@ def links_on(page: Page, host: str) -> list[str]:
 
 
 @pytest.fixture
-def demo_portal(app, db, live_app, monkeypatch):
-    monkeypatch.setattr(demo_data, "DEMO_DIRECTORY_SIZE", 300)
+def demo_portal(app, db, live_app):
     with live_app.test_request_context():
-        demo.load(echo=lambda _: None)
+        demo.load(echo=lambda _: None, services=300)
     return live_app
 
 
