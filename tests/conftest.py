@@ -68,17 +68,67 @@ def database_url(tmp_dir: Path) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--database-tests-only", action="store_true",
+                     help="run only the tests that use the portal's database (the `app` fixture): make test's "
+                          "PostgreSQL pass, since the others already ran, unchanged, in its SQLite pass")
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked postgres_only (advisory locks, LISTEN/NOTIFY) are for the PostgreSQL pass: on SQLite they are
-    deselected, not skipped, since what they test does not exist there."""
-    if os.environ.get("TEST_DATABASE_URL"):
-        return
-    kept, left = [], []
-    for item in items:
-        (left if item.get_closest_marker("postgres_only") else kept).append(item)
+    deselected, not skipped, since what they test does not exist there. With --database-tests-only, tests that never
+    use the `app` fixture (the search library, static checks, the wheel, pure rules) are deselected: only the app
+    opens TEST_DATABASE_URL, so they would run exactly as they did on SQLite. Long tests run first (`_long_first`)."""
+    def leave_out(item) -> bool:
+        if not os.environ.get("TEST_DATABASE_URL") and item.get_closest_marker("postgres_only"):
+            return True
+        return config.getoption("--database-tests-only") and "app" not in item.fixturenames
+
+    left = [item for item in items if leave_out(item)]
     if left:
         config.hook.pytest_deselected(items=left)
-        items[:] = kept
+        items[:] = [item for item in items if not leave_out(item)]
+    items[:] = _long_first(items)
+
+
+SHARED_SERVERS = ("tests/topology/",)  # modules whose tests share servers the module starts once
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's load distribution, test by test in the order collected (long tests first), except that each module
+    under SHARED_SERVERS runs whole on one worker, so the servers its tests share start once, not once a worker.
+    (xdist's own xdist_group marker cannot do this under pytest 9: it renames node ids a way pytest 9 ignores.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid.split("::", 1)[0] if nodeid.startswith(SHARED_SERVERS) else nodeid
+
+    return Scheduling(config, log)
+
+
+WAITING = ("e2e", "topology")  # long, and much of it waiting on Chromium or on servers in other processes
+LONG = ("faults", "sqlite_pass", "slow")  # long, and busy in this process
+
+
+def _long_first(items: list) -> list:
+    """Long tests first, so that xdist's workers finish together instead of one starting a long test near the end
+    while the other waits; the ones that leave the processor idle alternate with the ones that keep it busy, so
+    the two workers rarely wait on browsers at the same time. The rest keep their order."""
+    def kind(item) -> str:
+        markers = {marker.name for marker in item.iter_markers()}
+        return "waiting" if markers & set(WAITING) else "long" if markers & set(LONG) else "rest"
+
+    groups: dict[str, list] = {"waiting": [], "long": [], "rest": []}
+    for item in items:
+        groups[kind(item)].append(item)
+    waiting, long = groups["waiting"], groups["long"]
+    alternated = [item for pair in zip(waiting, long) for item in pair]
+    shorter = min(len(waiting), len(long))
+    return alternated + waiting[shorter:] + long[shorter:] + groups["rest"]
 
 
 def pytest_report_header(config):

@@ -45,6 +45,7 @@ def _wait_until_every_worker_answers(base: str, deadline_s: float = 120) -> None
 
 
 @pytest.mark.skipif(not _answers(REDIS), reason="no Redis server on 127.0.0.1:6379")
+@pytest.mark.slow
 def test_failed_sign_ins_are_counted_across_workers(tmp_path):
     import redis
 

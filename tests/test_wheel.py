@@ -9,9 +9,12 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_everything_the_portal_needs_and_runs_from_it(tmp_path):
     # From a clean copy of the source, as the Dockerfile builds it (a build/ folder left in a checkout keeps
     # modules that have since been removed)

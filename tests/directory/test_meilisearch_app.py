@@ -2,11 +2,14 @@
 embedded one. The search library's own contract suite (tests/search) covers both backends in depth."""
 from __future__ import annotations
 
+import pytest
+
 from portal import outbox
 from tests import factories
 from tests.html import page
 
 
+@pytest.mark.slow
 def test_services_page_and_feed_search_through_meilisearch(app, client, meili):
     factories.published_service(name="Harbour House Supported Housing", pathways=("accommodation",),
                                 postcode="LS1 4AP", index=False)

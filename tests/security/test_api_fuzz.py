@@ -63,6 +63,7 @@ def test_every_documented_operation_is_fuzzed(app):
     assert len(_operations(app)) >= 14  # referrals, expressions of interest, opportunities, nominations, me...
 
 
+@pytest.mark.slow
 def test_the_api_never_fails_and_refusals_change_nothing(app, tokens):
     checked = 0
     for operation in _operations(app):

@@ -542,6 +542,7 @@ def search_engine(request):
     return request.param
 
 
+@pytest.mark.slow
 def test_personal_data_stays_out_of_logs_search_emails_urls_and_audit_details(app, watched, caplog, search_engine):
     tables = plant_accounts(app) + plant_referral(app) + plant_nomination(app) + plant_campus(app)
     planted = [key for key in MARKERS if key[0] in tables and key[0] != "funding_donations"]
@@ -551,6 +552,7 @@ def test_personal_data_stays_out_of_logs_search_emails_urls_and_audit_details(ap
         "nomination.viewed", "campus.learner_created"})
 
 
+@pytest.mark.slow
 def test_gift_aid_details_stay_out_of_logs_emails_urls_stripe_and_audit_details(
         app, watched, caplog, stripe_on, monkeypatch):  # noqa: F811 - the imported fixture
     from tests.funding import factories as funding

@@ -98,6 +98,7 @@ def test_tokens_in_links_never_reach_the_development_servers_access_log(app, db,
     assert TOKEN not in caplog.text and TOKEN[:40] not in caplog.text
 
 
+@pytest.mark.slow
 def test_tokens_in_links_never_reach_gunicorns_access_log(tmp_path):
     env = portal_env(tmp_path / "instance", f"sqlite:///{tmp_path / 'portal.sqlite3'}",
                      BASE_URL="http://127.0.0.1")

@@ -170,6 +170,7 @@ def test_directory_search_and_feed(client, tables):
     _directory_checks(client, tables)
 
 
+@pytest.mark.slow
 def test_directory_search_and_feed_on_meilisearch(client, tables, meili):
     services = Counter(client, "/services", "q", links("#results h3 a"))
     feed = Counter(client, "/api/oruk/services", "search", json_total("total_items"))
@@ -191,6 +192,7 @@ def test_directory_search_and_feed_on_meilisearch(client, tables, meili):
 PARTNER_FACETS = ("cpa", "region", "pathway", "specialism", "setting", "sector", "size", "risk")
 
 
+@pytest.mark.slow
 def test_partner_database_page_and_api(client, tables):
     for name in ("Harbour Mentoring Trust", "Bridge Housing Partnership", "Second Chance Employment"):
         supply.expression(name=name, outcomes="Most in work or training after a year.")
@@ -217,6 +219,7 @@ def test_partner_database_page_and_api(client, tables):
 
 # --- Opportunities ---
 
+@pytest.mark.slow
 def test_opportunities_page_and_api(client, tables):
     employer = alliance.employer(organisation_=factories.organisation(kind="employer", name="Harbour Logistics"))
     for title in ("Warehouse operative", "Kitchen porter", "Bricklaying trainee"):
