@@ -42,7 +42,7 @@ for coverage in sorted(folder.glob("coverage-*.txt")):
     lines = coverage.read_text().strip().splitlines()
     total = next((line for line in reversed(lines) if line.startswith("TOTAL")), None)
     if total:
-        print(f"\nCoverage ({coverage.stem.removeprefix('coverage-')} pass, statements and branches; files below 100% "
+        print(f"\nCoverage ({coverage.stem.removeprefix('coverage-')} pass, statements; files below 100% "
               f"in {coverage}):\n{lines[0]}\n{total}")
 print("\nDatabases tested: " + ", ".join(ran))
 print(f"total: {totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
