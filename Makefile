@@ -12,8 +12,6 @@ STAMP  := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # Test processes (pytest-xdist): one per core; each has its own SQLite file or PostgreSQL database
 TEST_WORKERS ?= auto
-# The SQLite pass has one more: its browser journeys and servers leave a core idle while they wait
-SQLITE_WORKERS ?= $(if $(filter auto,$(TEST_WORKERS)),$(shell echo $$(( $$(nproc) + 1 ))),$(TEST_WORKERS))
 # The PostgreSQL pass leaves out what does not depend on the database server: the browser journeys (they drive the
 # same pages the view tests cover on both databases), fault injection and the topology (their own servers) and
 # the sqlite_pass tests (their own database or none)
@@ -75,7 +73,7 @@ test: venv
 	  trap 'kill $$(cat .test-results/postgresql.pid 2>/dev/null) 2>/dev/null; exit 130' INT TERM; \
 	else echo "=== PostgreSQL: no server on 127.0.0.1:5432 and TEST_DATABASE_URL unset, so not run ==="; fi; \
 	echo "=== Test suite on SQLite (with coverage of portal/ and search/) ==="; \
-	env -u TEST_DATABASE_URL COVERAGE_FILE=.test-results/.coverage $(BIN)/pytest -n $(SQLITE_WORKERS) --cov --cov-report= \
+	env -u TEST_DATABASE_URL COVERAGE_FILE=.test-results/.coverage $(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report= \
 	  --junitxml=.test-results/sqlite.xml; echo $$? > .test-results/sqlite.rc; \
 	wait; \
 	if [ -f .test-results/postgresql.log ]; then \

@@ -128,7 +128,7 @@ def test_every_view_of_a_nomination_is_audited_without_personal_details(client, 
     client.get(f"/nominations/{nomination.public_id}")
     client.get("/nominations")
     events = db.session.execute(select(AuditEvent.action, AuditEvent.subject_ref, AuditEvent.details)
-                                .where(AuditEvent.object_type == "nomination")).all()
+                                .where(AuditEvent.object_type == "nomination").order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == ["nomination.viewed", "nomination.listed"]
     assert events[0].subject_ref == nomination.reference and events[0].details["as"] == "employer"
     assert nomination.reference in events[1].details["references"]
