@@ -64,8 +64,8 @@ def database_url(tmp_dir: Path) -> str:
     with engine.connect() as connection:
         if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).scalar():
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-        # A test database need not survive the server crashing: commits do not wait for the disk (the results are
-        # the same; the wait was most of a commit's time)
+        # A test database need not survive the server crashing: its commits do not wait for the disk (what a test
+        # sees is the same)
         connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
     engine.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
@@ -87,11 +87,10 @@ def pytest_collection_modifyitems(config, items):
             return True
         return config.getoption("--database-tests-only") and "app" not in item.fixturenames
 
-    left = [item for item in items if leave_out(item)]
-    if left:
-        config.hook.pytest_deselected(items=left)
-        items[:] = [item for item in items if not leave_out(item)]
-    items[:] = _long_first(items)
+    out = {item for item in items if leave_out(item)}
+    if out:
+        config.hook.pytest_deselected(items=[item for item in items if item in out])
+    items[:] = _long_first([item for item in items if item not in out])
 
 
 SHARED_SERVERS = ("tests/topology/",)  # modules whose tests share servers the module starts once
