@@ -53,6 +53,13 @@ DOMAIN_BLUEPRINTS = ("main", "accounts", "admin", "api", "directory", "referrals
                      "funding", "campus")
 
 
+def import_domain_modules() -> None:
+    """Import every module of DOMAIN_MODULES, so each domain's rules, jobs, routes and commands are registered (as
+    create_app does; a process that only needs, say, the list of scheduled jobs may call it on its own)."""
+    for name in DOMAIN_MODULES:
+        import_module(name)
+
+
 def create_app(overrides: Mapping | None = None) -> Flask:
     config = {**from_environment(), **(overrides or {})}
     split_base_url(config["BASE_URL"])  # refuse to start on a BASE_URL that is not an absolute http(s) address
@@ -93,8 +100,7 @@ def create_app(overrides: Mapping | None = None) -> Flask:
     log_redaction.install()  # after the handlers exist: tokens in URL paths (reset, verification...) never logged
     metrics.init_app(app, scheduled_runs=scheduler.latest_runs)
     register_error_handlers(app)
-    for name in DOMAIN_MODULES:
-        import_module(name)
+    import_domain_modules()
     for name in DOMAIN_BLUEPRINTS:
         app.register_blueprint(import_module(f"portal.{name}.blueprint").bp)
 

@@ -112,8 +112,8 @@ def pytest_xdist_make_scheduler(config, log):
     return Scheduling(config, log)
 
 
-WAITING = ("e2e", "topology")  # long, and much of it waiting on Chromium or on servers in other processes
-LONG = ("faults", "sqlite_pass", "slow")  # long, and busy in this process
+WAITING = frozenset({"e2e", "topology"})  # long, and much of it waiting on Chromium or on servers in other processes
+LONG = frozenset({"faults", "sqlite_pass", "slow"})  # long, and busy in this process
 
 
 def _long_first(items: list) -> list:
@@ -122,7 +122,7 @@ def _long_first(items: list) -> list:
     the two workers rarely wait on browsers at the same time. The rest keep their order."""
     def kind(item) -> str:
         markers = {marker.name for marker in item.iter_markers()}
-        return "waiting" if markers & set(WAITING) else "long" if markers & set(LONG) else "rest"
+        return "waiting" if markers & WAITING else "long" if markers & LONG else "rest"
 
     groups: dict[str, list] = {"waiting": [], "long": [], "rest": []}
     for item in items:

@@ -11,14 +11,13 @@ import signal
 import threading
 import time
 from email import message_from_bytes
-from importlib import import_module
 from pathlib import Path
 
 import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from portal import DOMAIN_MODULES
+from portal import import_domain_modules
 from portal.scheduler import JOBS
 from tests.supply_chain.factories import PDF
 from tests.topology import shape as topology
@@ -141,9 +140,7 @@ def test_emailed_links_use_base_url_whatever_host_was_sent(shape):
 
 
 def test_each_scheduled_job_runs_once_with_two_schedulers(shape):
-    for name in DOMAIN_MODULES:  # each domain registers its jobs when imported, as the schedulers' create_app did
-        if name.endswith(".jobs"):
-            import_module(name)
+    import_domain_modules()  # each domain registers its jobs when imported, as the schedulers' create_app did
     assert len(JOBS) > 1
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
