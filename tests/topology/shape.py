@@ -241,7 +241,7 @@ def nginx_config(work: Path, port: int, upstreams: list[int], certificate: Path,
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header X-Forwarded-Host $host;
             proxy_set_header X-Request-Id $request_id;
-            proxy_next_upstream error timeout http_502 http_503;
+            proxy_next_upstream error timeout;
             proxy_next_upstream_tries 2;
             proxy_connect_timeout 2s;
             proxy_read_timeout 60s;
