@@ -90,8 +90,9 @@ def new_page(browser, live_server, live_app, db) -> Iterator[Callable[[], Page]]
     contexts, watches = [], []
 
     def open_page() -> Page:
-        context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London",
-                                      viewport={"width": 1024, "height": 768})
+        context = browsing.preload_axe(browser.new_context(base_url=live_server.url, locale="en-GB",
+                                                           timezone_id="Europe/London",
+                                                           viewport={"width": 1024, "height": 768}))
         contexts.append(context)
         page = context.new_page()
         watches.append(browsing.watch(page, live_server.host))

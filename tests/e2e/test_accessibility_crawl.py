@@ -21,7 +21,7 @@ from playwright.sync_api import Page
 from portal import demo
 from portal.accounts.models import User
 from portal.extensions import db
-from tests.e2e.browsing import WCAG_TAGS, axe_violations, check_same_host, watch
+from tests.e2e.browsing import WCAG_TAGS, axe_violations, check_same_host, preload_axe, watch
 from tests.factories import totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_pass, pytest.mark.timeout(1800)]
@@ -99,7 +99,8 @@ def test_every_page_each_role_reaches_passes_axe_at_desktop_and_phone_widths(bro
     checked: dict[str, str] = {}  # kind of page -> the role and address it was checked at
     problems: dict[str, list[str]] = {}
     for role in [None, *ROLES]:
-        context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
+        context = preload_axe(browser.new_context(base_url=live_server.url, locale="en-GB",
+                                                  timezone_id="Europe/London"))
         page = context.new_page()
         recorder = watch(page, live_server.host)
         if role:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.browsing import AXE_OPTIONS, axe_violations, check_a11y
+from tests.e2e.browsing import AXE_OPTIONS, axe_violations, check_a11y, preload_axe
 
 pytestmark = pytest.mark.e2e
 
@@ -28,3 +28,16 @@ def test_axe_finds_an_image_without_alternative_text_and_an_empty_link_every_tim
         assert axe_violations(page, AXE_OPTIONS) == []  # a new document, axe put into it again
     finally:
         page.close()
+
+
+def test_a_context_with_axe_preloaded_has_it_in_every_page_it_opens_and_it_finds_the_same(browser):
+    context = preload_axe(browser.new_context())
+    try:
+        page = context.new_page()
+        page.route("http://checks.test/**", lambda route: route.fulfill(body=BROKEN, content_type="text/html"))
+        for address in ("http://checks.test/one", "http://checks.test/two"):
+            page.goto(address)
+            assert page.evaluate("() => typeof window.axe") == "object"
+            assert {"image-alt", "link-name"} <= {violation["id"] for violation in axe_violations(page, AXE_OPTIONS)}
+    finally:
+        context.close()
