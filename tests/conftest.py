@@ -81,16 +81,29 @@ def pytest_collection_modifyitems(config, items):
     """Tests marked postgres_only (advisory locks, LISTEN/NOTIFY) are for the PostgreSQL pass: on SQLite they are
     deselected, not skipped, since what they test does not exist there. With --database-tests-only, tests that never
     use the `app` fixture (the search library, static checks, the wheel, pure rules) are deselected: only the app
-    opens TEST_DATABASE_URL, so they would run exactly as they did on SQLite. Long tests run first (`_long_first`)."""
+    opens TEST_DATABASE_URL, so they would run exactly as they did on SQLite; and so are the tests of the portal
+    on a Meilisearch server (`uses_meilisearch`), whose subject is the engine: what they assert (the requests it
+    is sent, what its index holds) does not depend on the database, and the same pages and feed run on PostgreSQL
+    with the embedded engine. Long tests run first (`_long_first`)."""
     def leave_out(item) -> bool:
         if not os.environ.get("TEST_DATABASE_URL") and item.get_closest_marker("postgres_only"):
             return True
-        return config.getoption("--database-tests-only") and "app" not in item.fixturenames
+        return config.getoption("--database-tests-only") and ("app" not in item.fixturenames
+                                                               or uses_meilisearch(item))
 
     out = {item for item in items if leave_out(item)}
     if out:
         config.hook.pytest_deselected(items=[item for item in items if item in out])
     items[:] = _long_first([item for item in items if item not in out])
+
+
+MEILISEARCH_FIXTURES = frozenset({"meili", "meili_with_log"})
+
+
+def uses_meilisearch(item) -> bool:
+    """The test runs the portal on a Meilisearch server: through a fixture, or a fixture parameter naming it."""
+    params = item.callspec.params.values() if hasattr(item, "callspec") else ()
+    return bool(MEILISEARCH_FIXTURES & set(item.fixturenames)) or "meilisearch" in params
 
 
 SHARED_SERVERS = ("tests/topology/",)  # modules whose tests share servers the module starts once
