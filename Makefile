@@ -74,7 +74,7 @@ test: venv
 	@env -u TEST_DATABASE_URL COVERAGE_FILE=.test-results/.coverage $(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report= \
 	  --junitxml=.test-results/sqlite.xml; echo $$? > .test-results/sqlite.rc
 	@if [ -n "$$TEST_DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
-	  echo "=== Test suite on PostgreSQL: the tests that use the database (browser journeys, faults, topology and the rest ran on SQLite) ==="; \
+	  echo "=== Test suite on PostgreSQL: the tests that use the database (browser journeys, faults, topology, Meilisearch and the rest ran on SQLite) ==="; \
 	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -n $(TEST_WORKERS) $(PG_MARKERS) --database-tests-only \
 	    --junitxml=.test-results/postgresql.xml; echo $$? > .test-results/postgresql.rc; \
 	else echo "=== PostgreSQL: no server on 127.0.0.1:5432 and TEST_DATABASE_URL unset, so not run ==="; fi
