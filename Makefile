@@ -23,7 +23,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run serve test stress-test venv browser nginx pgbouncer lint security bench faults topology loadtest clean
 
-# The installer: uv, which installs the locked set in about 5 s where pip took about 40 s; and the pip the tests and
+# The installer: uv, which installs the locked set in about 7 s where pip took about 42 s; and the pip the tests and
 # pip-audit call
 UV_VERSION  := 0.13.8
 PIP_VERSION := 26.3
