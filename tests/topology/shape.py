@@ -210,6 +210,18 @@ def _s3(work: Path):
         _stop(process)
 
 
+RETRY_RULES = ("proxy_next_upstream", "proxy_connect_timeout", "proxy_read_timeout")
+
+
+def deployed_retry_rules() -> list[str]:
+    """deploy/nginx.conf's rules for when a request goes to the other server, read from that file, so the shape
+    proves the rules as deployed rather than a copy of them."""
+    lines = (line.strip() for line in (ROOT / "deploy" / "nginx.conf").read_text().splitlines())
+    rules = [line for line in lines if line.startswith(RETRY_RULES)]
+    assert len(rules) == 4, f"deploy/nginx.conf's retry rules are not where the topology expects them: {rules}"
+    return rules
+
+
 def nginx_config(work: Path, port: int, upstreams: list[int], certificate: Path, key: Path,
                  single_port: int | None = None) -> str:
     """deploy/nginx.conf's proxy rules and TLS, on loopback, with a temporary prefix (and an X-Upstream header so
@@ -222,6 +234,8 @@ def nginx_config(work: Path, port: int, upstreams: list[int], certificate: Path,
         keepalive 16;
     }}
 """
+
+    retry_rules = "\n            ".join(deployed_retry_rules())
 
     def server(listen: int, name: str) -> str:
         return f"""    server {{
@@ -241,10 +255,7 @@ def nginx_config(work: Path, port: int, upstreams: list[int], certificate: Path,
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header X-Forwarded-Host $host;
             proxy_set_header X-Request-Id $request_id;
-            proxy_next_upstream error timeout;
-            proxy_next_upstream_tries 2;
-            proxy_connect_timeout 2s;
-            proxy_read_timeout 60s;
+            {retry_rules}
             add_header X-Upstream $upstream_addr always;
         }}
     }}
