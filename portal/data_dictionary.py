@@ -55,7 +55,7 @@ DICTIONARY: dict[str, dict[str, str]] = {
     # Listings are public by design: what a provider publishes about its service (contacts are work contacts).
     "directory_services": {
         **{c: NONE for c in ("id", "uuid", "organisation_id", "state", "name", "minimum_age", "maximum_age",
-                             "capacity", "high_risk_approved", "document", "published_at", "last_modified",
+                             "capacity", "high_risk_approved", "document", "summary", "published_at", "last_modified",
                              "last_checked_at", "last_checked_by_id", "reminders_sent", "freshness", "version")},
         **_TIMESTAMPS,
     },

@@ -52,6 +52,9 @@ class Service(TimestampMixin, db.Model):
     high_risk_approved: Mapped[bool] = mapped_column(Boolean, default=False)
     # The published HSDS document (None until first approved)
     document: Mapped[dict | None] = mapped_column(JSON)
+    # Its Open Referral UK list item (`feed.service_summary`), kept with it so a feed page reads a sixth of the JSON
+    # and nothing is pruned as it is read; None for a listing last published before migration 0019
+    summary: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     published_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     last_modified: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)
     last_checked_at: Mapped[datetime | None] = mapped_column(TZDateTime, index=True)

@@ -19,7 +19,7 @@ from portal.accounts import operations as accounts
 from portal.accounts.models import Organisation, OrganisationIdentifier, User
 from portal.accounts.roles import OrgKind, OrgStatus, Role
 from portal.database import utcnow
-from portal.directory import hsds, vocabulary
+from portal.directory import feed, hsds, vocabulary
 from portal.directory.indexing import freshness
 from portal.directory.models import (
     ListingState,
@@ -68,7 +68,8 @@ def derive(document: Document, reference_ids: ReferenceIds, now: datetime) -> De
     terms = hsds.terms(document)
     return Derived(
         columns={
-            "document": document, "name": document["name"].strip()[:255], "state": ListingState.PUBLISHED,
+            "document": document, "summary": feed.service_summary(document), "name": document["name"].strip()[:255],
+            "state": ListingState.PUBLISHED,
             "minimum_age": _age(document.get("minimum_age")), "maximum_age": _age(document.get("maximum_age")),
             "capacity": next((code for taxonomy, code in terms if taxonomy == "capacity-status"), "accepting"),
             "last_modified": hsds.last_modified(document) or now, "last_checked_at": now,
@@ -130,7 +131,7 @@ def refresh_organisation_identifiers(organisation: Organisation) -> int:
     for service in db.session.scalars(select(Service).where(Service.organisation_id == organisation.id)):
         if (fresh := with_current_identifiers(organisation, service.document)) is not None:
             fresh["last_modified"] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            service.document = fresh
+            service.document, service.summary = fresh, feed.service_summary(fresh)
             service.last_modified = now
             if service.state == ListingState.PUBLISHED:
                 published.append(service.uuid)

@@ -152,6 +152,33 @@ def test_a_list_item_has_the_one_to_one_fields_and_the_organisation(client, reco
     assert all("service_at_locations" in entry for entry in full["contents"])
 
 
+def test_a_listing_published_before_list_items_were_kept_is_listed_the_same(client, db, records):
+    """A listing keeps its list item beside its document; one published before migration 0019 has none, and the
+    feed makes it from the document as it reads it: the same item, with and without a search."""
+    kept = [page_of(client, "/services", per_page=20, page=page)["contents"] for page in (1, 2)]
+    searched = page_of(client, "/services", search="support")["contents"]
+    assert searched and all(service.summary is not None for service in db.session.scalars(select(Service)))
+    db.session.execute(Service.__table__.update().values(summary=None))
+    db.session.commit()
+    assert [page_of(client, "/services", per_page=20, page=page)["contents"] for page in (1, 2)] == kept
+    assert page_of(client, "/services", search="support")["contents"] == searched
+
+
+def test_a_list_item_follows_its_organisations_identifiers_changing(client, db):
+    """A new charity number changes the listing's document and its last_modified: its list item shows the same."""
+    from portal.accounts.models import OrganisationIdentifier
+
+    org = factories.organisation()
+    service = factories.listing(org)
+    before = next(i for i in page_of(client, "/services")["contents"] if i["id"] == service.uuid)
+    org.identifiers.append(OrganisationIdentifier(scheme="GB-CHC", identifier="1999002"))
+    assert operations.refresh_organisation_identifiers(org) == 1
+    db.session.commit()
+    item = next(i for i in page_of(client, "/services")["contents"] if i["id"] == service.uuid)
+    full = client.get(f"{API}/services/{service.uuid}").get_json()
+    assert item["last_modified"] == full["last_modified"] != before["last_modified"]
+
+
 def test_a_service_is_its_published_document_fully_nested(client, records):
     record = records[7]
     response = client.get(f"{API}/services/{record['id']}")
