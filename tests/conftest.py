@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import os
 import uuid
 from pathlib import Path
@@ -18,8 +19,10 @@ from argon2 import PasswordHasher
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from psycopg.errors import UndefinedTable
+from sqlalchemy import Table, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from portal import create_app
 from portal.accounts import credentials
@@ -213,33 +216,66 @@ def db(app):
 def _empty_tables() -> None:
     """Empty every table a test wrote and restart their id sequences, leaving the reference tables.
 
-    One query finds the tables holding rows and DELETE empties just those, children first (on PostgreSQL a TRUNCATE
-    of all ~60 tables took about a second per test; on SQLite a DELETE of every table took 2.8 ms, this 1.1 ms).
-    It asks the database what holds rows rather than tracking what a test wrote, so nothing a test (or a served
-    portal, or a command) wrote can leak into the next test."""
-    tables = [t for t in reversed(_db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    Only the tables holding rows are emptied, children first (on PostgreSQL a TRUNCATE of all ~60 tables took about
+    a second per test; on SQLite a DELETE of every table took 2.8 ms, this 1.1 ms). It asks the database what holds
+    rows rather than tracking what a test wrote, so nothing a test (or a served portal, or a command) wrote can leak
+    into the next test."""
+    tables = _emptied_tables()
+    if _db.engine.dialect.name == "postgresql":
+        _empty_postgres(tables)
+        return
     with _db.engine.begin() as connection:
-        postgres = connection.dialect.name == "postgresql"
-        if postgres:  # a test may have dropped a table (restores, migrations)
-            present = set(connection.scalars(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")))
-            tables = [t for t in tables if t.name in present]
         holding = set(connection.scalars(text(" UNION ALL ".join(
             f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables))))
         for table in tables:
             if table.name in holding:
                 connection.execute(table.delete())
-        if not postgres:
-            return  # SQLite numbers a new row one past the largest id left: none
-        used = list(connection.scalars(text(
-            "SELECT seq.relname FROM pg_class seq"
-            " JOIN pg_depend dep ON dep.objid = seq.oid AND dep.deptype IN ('a', 'i')"
-            " JOIN pg_class tab ON tab.oid = dep.refobjid"
-            " JOIN pg_sequences ps ON ps.sequencename = seq.relname AND ps.schemaname = current_schema()"
-            " WHERE seq.relkind = 'S' AND ps.last_value IS NOT NULL AND tab.relname = ANY(:tables)"),
-            {"tables": [t.name for t in tables]}))
-        if used:
-            connection.execute(text("SELECT " + ", ".join(f"setval('\"{name}\"', 1, false)" for name in used)))
+        # SQLite numbers a new row one past the largest id left: none
+
+
+@functools.cache
+def _emptied_tables() -> tuple[Table, ...]:
+    """The tables a teardown empties, children first (sorting the metadata took about 0.2 ms a test)."""
+    return tuple(t for t in reversed(_db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES)
+
+
+def _empty_postgres(tables: tuple[Table, ...]) -> None:
+    """Two statements: one query names the tables holding rows and the used sequences they own, then one DO block
+    deletes those rows (children first) and restarts those sequences. The query's text is the same every test, so
+    psycopg prepares it and PostgreSQL plans it once; a single DO block doing it all is planned anew on every call
+    (about 2 ms for the 65 tables' probe and the catalog query) where a round trip costs about 0.14 ms. A teardown
+    after a test wrote a user: about 6.9 ms before (a query for each step and a DELETE for each table), 6.5 ms as a
+    single DO block, 3.3 ms so; with nothing written 3.8, 4.0 and 1.3 ms."""
+    with _db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        try:
+            found = connection.exec_driver_sql(_holding_query(tuple(t.name for t in tables))).all()
+        except ProgrammingError as exc:  # a test dropped a table (restores, migrations): ask about those left
+            if not isinstance(exc.orig, UndefinedTable):
+                raise
+            present = set(connection.scalars(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")))
+            tables = tuple(t for t in tables if t.name in present)
+            found = connection.exec_driver_sql(_holding_query(tuple(t.name for t in tables))).all()
+        holding = {name for kind, name in found if kind == "table"}
+        statements = [f'DELETE FROM "{t.name}";' for t in tables if t.name in holding]
+        statements += [f"PERFORM setval('{name}', 1, false);" for kind, name in found if kind == "sequence"]
+        if statements:
+            connection.exec_driver_sql("DO $$ BEGIN " + " ".join(statements) + " END $$")
+
+
+@functools.cache
+def _holding_query(tables: tuple[str, ...]) -> str:
+    """Which of these tables hold rows, and which sequences they own have been used (to restart as if new)."""
+    names = ", ".join(f"'{name}'" for name in tables)
+    holding = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables)
+    return (f"SELECT 'table', name FROM ({holding}) holding (name) UNION ALL"
+            " SELECT 'sequence', quote_ident(ps.schemaname) || '.' || quote_ident(ps.sequencename)"
+            " FROM pg_depend dep"
+            " JOIN pg_class seq ON seq.oid = dep.objid AND seq.relkind = 'S'"
+            " JOIN pg_namespace ns ON ns.oid = seq.relnamespace"
+            " JOIN pg_sequences ps ON ps.schemaname = ns.nspname AND ps.sequencename = seq.relname"
+            " WHERE dep.classid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') AND ps.last_value IS NOT NULL"
+            f" AND dep.refobjid = ANY (ARRAY[{names}]::regclass[])")
 
 
 @pytest.fixture

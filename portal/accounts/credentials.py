@@ -20,8 +20,6 @@ from markupsafe import Markup
 from portal.accounts.roles import Role
 
 _hasher = PasswordHasher()
-# Verified against when the account does not exist, so timing does not reveal which emails are registered.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 MIN_LENGTH = 8
 MIN_LENGTH_ADMIN = 15
@@ -52,9 +50,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against when the account does not exist, so timing does not reveal which emails are registered.
+    Made on first use by the hasher in use (at import it cost every process about 110 ms)."""
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(_hasher), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import stripe
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
@@ -590,8 +589,8 @@ def start_donation(organisation: Organisation, amount_pence: int, gift_aid: Gift
     db.session.flush()
     try:
         intent = payments.create_payment_intent(donation)
-    except stripe.StripeError as exc:
-        log.warning("Stripe refused or could not be reached creating a PaymentIntent: %s", type(exc).__name__)
+    except payments.PaymentError as exc:
+        log.warning("Stripe refused or could not be reached creating a PaymentIntent: %s", exc.kind)
         raise PaymentServiceUnavailable("We could not reach the payment service. Try again in a few minutes") from exc
     donation.payment_intent_id = intent.id
     audit.record("funding.donation_started", "donation", donation.public_id,
@@ -610,7 +609,7 @@ def client_secret(donation: Donation) -> str:
     """The PaymentIntent's client secret for the Payment Element (never stored by the portal)."""
     try:
         secret = payments.retrieve_payment_intent(_payment_intent_id(donation)).client_secret
-    except stripe.StripeError as exc:
+    except payments.PaymentError as exc:
         raise PaymentServiceUnavailable("We could not reach the payment service. Try again in a few minutes") from exc
     if secret is None:  # Stripe gives every PaymentIntent retrieved with the secret key one
         raise PaymentServiceUnavailable("We could not reach the payment service. Try again in a few minutes")
@@ -635,7 +634,7 @@ def _payment_intent_of(obj: dict[str, Any]) -> str | None:
     return payment_intent_id
 
 
-def handle_event(event: stripe.Event) -> str:
+def handle_event(event: payments.Event) -> str:
     """Apply a verified webhook event once. The event id is stored under a unique constraint in the same
     transaction as its effect, and the donation is brought up to date from Stripe (not from the event), so
     replayed or out-of-order events change nothing twice. Events about one donation arriving at the same moment
@@ -701,7 +700,7 @@ def refund(user: User, donation: Donation, amount_pence: int, expected_version: 
     donation.refund_requests += 1
     try:
         payments.create_refund(donation, amount_pence)
-    except stripe.StripeError as exc:
+    except payments.PaymentError as exc:
         raise PaymentServiceUnavailable("The payment service did not accept the refund. Try again in a few "
                                         "minutes") from exc
     audit.record("funding.donation_refund_requested", "donation", donation.public_id, actor=user,

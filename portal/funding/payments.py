@@ -3,14 +3,49 @@
 Every request that creates something carries an idempotency key derived from the donation (its public id and
 the purpose), so a retried request can never take or return money twice. The secret key and the webhook secret
 come from the environment and are never logged.
+
+The one module that touches the SDK: it is imported on use (with aiohttp, about 190 ms that every process
+importing the app paid at start), and its errors leave here as PaymentError and SignatureError.
 """
 from __future__ import annotations
 
-import stripe
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
 from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    import stripe
+    from stripe import Event as Event
 
 # The one Stripe host a payment page may load script from, frame, and talk to.
 STRIPE_JS = "https://js.stripe.com"
+
+
+class PaymentError(Exception):
+    """Stripe refused a request or could not be reached (raised from the SDK's StripeError; `kind` is its class
+    name, for logs)."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(type(cause).__name__)
+        self.kind = type(cause).__name__
+
+
+class SignatureError(PaymentError):
+    """A webhook's signature did not verify (the SDK's SignatureVerificationError)."""
+
+
+@contextmanager
+def _portal_errors() -> Iterator[None]:
+    import stripe
+
+    try:
+        yield
+    except stripe.SignatureVerificationError as exc:
+        raise SignatureError(exc) from exc
+    except stripe.StripeError as exc:
+        raise PaymentError(exc) from exc
 
 
 def configured(app: Flask | None = None) -> bool:
@@ -19,6 +54,8 @@ def configured(app: Flask | None = None) -> bool:
 
 
 def client() -> stripe.StripeClient:
+    import stripe
+
     config = current_app.config
     base = config.get("STRIPE_API_BASE") or None
     return stripe.StripeClient(
@@ -35,32 +72,40 @@ def idempotency_key(donation, purpose: str) -> str:
 
 
 def create_payment_intent(donation) -> stripe.PaymentIntent:
-    return client().v1.payment_intents.create(
-        params={"amount": donation.amount_pence, "currency": donation.currency.lower(),
-                "metadata": {"donation": donation.public_id}},
-        options={"idempotency_key": idempotency_key(donation, "payment-intent")},
-    )
+    """Raises PaymentError when Stripe refuses or cannot be reached; so do the three below."""
+    with _portal_errors():
+        return client().v1.payment_intents.create(
+            params={"amount": donation.amount_pence, "currency": donation.currency.lower(),
+                    "metadata": {"donation": donation.public_id}},
+            options={"idempotency_key": idempotency_key(donation, "payment-intent")},
+        )
 
 
 def retrieve_payment_intent(payment_intent_id: str) -> stripe.PaymentIntent:
-    return client().v1.payment_intents.retrieve(payment_intent_id)
+    with _portal_errors():
+        return client().v1.payment_intents.retrieve(payment_intent_id)
 
 
 def refunds_of(payment_intent_id: str) -> list[stripe.Refund]:
-    return list(client().v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100}).data)
+    with _portal_errors():
+        return list(client().v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100}).data)
 
 
 def create_refund(donation, amount_pence: int) -> stripe.Refund:
-    return client().v1.refunds.create(
-        params={"payment_intent": donation.payment_intent_id, "amount": amount_pence,
-                "metadata": {"donation": donation.public_id}},
-        options={"idempotency_key": idempotency_key(donation, f"refund-{donation.refund_requests}")},
-    )
+    with _portal_errors():
+        return client().v1.refunds.create(
+            params={"payment_intent": donation.payment_intent_id, "amount": amount_pence,
+                    "metadata": {"donation": donation.public_id}},
+            options={"idempotency_key": idempotency_key(donation, f"refund-{donation.refund_requests}")},
+        )
 
 
 def construct_event(payload: bytes, signature: str) -> stripe.Event:
-    """Verify the signature on the raw body; raises ValueError or stripe.SignatureVerificationError."""
-    return stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"])
+    """Verify the signature on the raw body; raises ValueError or SignatureError."""
+    import stripe
+
+    with _portal_errors():
+        return stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"])
 
 
 def content_security_policy(nonce: str) -> str:

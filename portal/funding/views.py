@@ -6,7 +6,6 @@ import io
 import json
 import logging
 
-import stripe
 from flask import Response, abort, flash, g, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -514,13 +513,13 @@ def stripe_webhook():
         abort(404)
     try:
         event = payments.construct_event(request.get_data(), request.headers.get("Stripe-Signature", ""))
-    except (ValueError, stripe.SignatureVerificationError):
+    except (ValueError, payments.SignatureError):
         log.warning("Stripe webhook refused: bad signature or body")
         abort(400)
     try:
         outcome = operations.handle_event(event)
         db.session.commit()
-    except stripe.StripeError:
+    except payments.PaymentError:
         db.session.rollback()
         log.warning("Stripe webhook %s could not be applied: Stripe did not answer", event.id)
         return {"received": False}, 503  # Stripe retries later
