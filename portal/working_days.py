@@ -6,16 +6,25 @@ such as coronations and state funerals), for England, whose bank holidays Wales 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
-# Loaded once for the years around now; later years are added as they are asked about.
-BANK_HOLIDAYS = holidays.country_holidays("GB", subdiv="ENG", years=range(date.today().year - 2,
-                                                                           date.today().year + 3))
+
+@cache
+def _bank_holidays() -> holidays.HolidayBase:
+    """Loaded on first use (importing the library and working out five years took about 120 ms, which every
+    process paid at start) for the years around now; later years are added as they are asked about."""
+    import holidays
+
+    this_year = date.today().year
+    return holidays.country_holidays("GB", subdiv="ENG", years=range(this_year - 2, this_year + 3))
 
 
 def is_bank_holiday(day: date) -> bool:
-    return day in BANK_HOLIDAYS
+    return day in _bank_holidays()
 
 
 def is_working_day(day: date) -> bool:
