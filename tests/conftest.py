@@ -225,8 +225,7 @@ def _empty_tables() -> None:
         _empty_postgres(tables)
         return
     with _db.engine.begin() as connection:
-        holding = set(connection.scalars(text(" UNION ALL ".join(
-            f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables))))
+        holding = set(connection.scalars(text(_holding_probe(tuple(t.name for t in tables)))))
         for table in tables:
             if table.name in holding:
                 connection.execute(table.delete())
@@ -264,11 +263,16 @@ def _empty_postgres(tables: tuple[Table, ...]) -> None:
 
 
 @functools.cache
+def _holding_probe(tables: tuple[str, ...]) -> str:
+    """A query naming which of these tables hold rows (both databases)."""
+    return " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables)
+
+
+@functools.cache
 def _holding_query(tables: tuple[str, ...]) -> str:
     """Which of these tables hold rows, and which sequences they own have been used (to restart as if new)."""
     names = ", ".join(f"'{name}'" for name in tables)
-    holding = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables)
-    return (f"SELECT 'table', name FROM ({holding}) holding (name) UNION ALL"
+    return (f"SELECT 'table', name FROM ({_holding_probe(tables)}) holding (name) UNION ALL"
             " SELECT 'sequence', quote_ident(ps.schemaname) || '.' || quote_ident(ps.sequencename)"
             " FROM pg_depend dep"
             " JOIN pg_class seq ON seq.oid = dep.objid AND seq.relkind = 'S'"
